@@ -1,0 +1,1 @@
+"""Firebell: a self-hosted Slack bot for incident response and on-call."""

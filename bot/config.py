@@ -1,0 +1,246 @@
+"""The YAML config (`config/firebell.yml`), validated at start-up.
+
+Errors name the file, the line, the key path and what was expected, e.g.
+`config/firebell.yml:14: severities[2].ack_within: '4 hours' is not a duration like 15m, 4h or 1d`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.core.durations import format_duration, parse_duration
+from bot.core.escalation import EMPTY, Level, Policy
+from bot.core.targets import Target, parse_target
+
+
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a duration like 15m, 4h or 1d")
+    return parse_duration(value)
+
+
+def _target(value: Any) -> Target:
+    if isinstance(value, Target):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a target (a quoted string like \"@U0ABC\")")
+    return parse_target(value)
+
+
+def _channel(value: Any) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"[CG][A-Z0-9]{2,}", text):
+        raise ValueError(
+            f"{value!r} is not a channel id: use the id (C0...), not the name; in Slack, "
+            "open the channel's details and copy the Channel ID at the bottom"
+        )
+    return text
+
+
+def _zone(value: Any) -> str:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not an IANA time zone like Europe/Berlin") from None
+    return str(value)
+
+
+Duration = Annotated[timedelta, PlainValidator(_duration), PlainSerializer(format_duration)]
+TargetRef = Annotated[Target, PlainValidator(_target), PlainSerializer(str)]
+ChannelId = Annotated[str, PlainValidator(_channel)]
+ZoneName = Annotated[str, PlainValidator(_zone)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Severity(_Model):
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
+    description: str = ""
+    ack_within: Duration
+    update_every: Duration
+    page: list[TargetRef] = []
+    outside_coverage: Literal["page", "wait"] = "page"
+
+
+class CoverageWindow(_Model):
+    days: str = Field(pattern=r"^[a-z]{3}(-[a-z]{3})?(,[a-z]{3}(-[a-z]{3})?)*$")
+    start: str = Field(alias="from", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(alias="to", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+
+
+class Rotation(_Model):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    members: list[TargetRef] = Field(min_length=1)
+    shift: Duration
+    start: datetime
+    timezone: ZoneName | None = None
+    coverage: list[CoverageWindow] = []
+
+    @field_validator("members")
+    @classmethod
+    def _people_only(cls, members: list[Target]) -> list[Target]:
+        for member in members:
+            if member.kind not in ("user", "email"):
+                raise ValueError(f"{member} is not a person: members are user ids or e-mails")
+        return members
+
+    @field_validator("start")
+    @classmethod
+    def _local(cls, start: datetime) -> datetime:
+        if start.tzinfo is not None:
+            raise ValueError("start is local time in the rotation's timezone; drop the offset")
+        return start
+
+
+class EscalationLevel(_Model):
+    notify: list[TargetRef] = Field(min_length=1)
+    after: Duration | None = None
+
+
+class Config(_Model):
+    incident_channel: ChannelId
+    broadcast_channel: ChannelId | None = None
+    timezone: ZoneName = "UTC"
+    severities: list[Severity] = Field(min_length=1)
+    rotations: list[Rotation] = []
+    escalation: list[EscalationLevel] = []
+    repeat: int = Field(default=0, ge=0, le=10)
+    runbooks: dict[str, Annotated[str, Field(pattern=r"^https?://\S+$")]] = {}
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        names = [s.name.upper() for s in self.severities]
+        if len(set(names)) != len(names):
+            raise ValueError("severities: two severities share a name")
+        rotations = [r.name for r in self.rotations]
+        if len(set(rotations)) != len(rotations):
+            raise ValueError("rotations: two rotations share a name")
+        targets = [t for s in self.severities for t in s.page]
+        targets += [t for level in self.escalation for t in level.notify]
+        for target in targets:
+            if target.kind == "rotation" and target.value not in rotations:
+                raise ValueError(f"{target} names a rotation that is not in `rotations`")
+        return self
+
+    def severity(self, name: str) -> Severity:
+        for severity in self.severities:
+            if severity.name.upper() == name.upper():
+                return severity
+        raise KeyError(name)
+
+    @property
+    def severity_names(self) -> list[str]:
+        return [s.name for s in self.severities]
+
+    def policy(self) -> Policy:
+        """The escalation chain as core sees it (snapshotted onto each incident)."""
+        if not self.escalation:
+            return EMPTY
+        return Policy(
+            levels=tuple(Level(tuple(lv.notify), lv.after) for lv in self.escalation),
+            repeat=self.repeat,
+        )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class ConfigError(Exception):
+    """A config that must not be started with; `problems` are ready to print, one a line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def load_config(path: Path | str) -> Config:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [f"{path}: no such file (copy config/firebell.example.yml there and edit it)"]
+        ) from None
+    return parse_config(text, str(path))
+
+
+def parse_config(text: str, source: str = "<config>") -> Config:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise ConfigError([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([f"{source}: the config must be a mapping of keys (see the example)"])
+    lines: dict[tuple[Any, ...], int] = {}
+    duplicates: list[str] = []
+    _index_lines(node, (), lines, duplicates)
+    if duplicates:
+        raise ConfigError([f"{source}:{d}" for d in duplicates])
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError([_describe(err, source, lines) for err in exc.errors()]) from None
+
+
+def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict, duplicates: list[str]):
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in seen:
+                duplicates.append(
+                    f"{key_node.start_mark.line + 1}: {_dotted((*path, key))}: key given twice"
+                )
+            seen.add(key)
+            _index_lines(value_node, (*path, key), lines, duplicates)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, (*path, i), lines, duplicates)
+
+
+def _describe(err: dict[str, Any], source: str, lines: dict) -> str:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        message = "is required"
+    elif err["type"] == "extra_forbidden":
+        message = "is not a known key (check the spelling)"
+    elif err["type"] == "string_pattern_mismatch":
+        message = f"{err.get('input')!r} does not have the expected form"
+    where = f"{source}:{line}" if line else source
+    key = _dotted(loc) or "(top level)"
+    return f"{where}: {key}: {message}"
+
+
+def _dotted(path: tuple[Any, ...]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

@@ -1,0 +1,325 @@
+"""`/incident` text -> a command value, or an error carrying the usage of the nearest command.
+
+The incident id comes first after the subcommand (`/incident ack INC-42`); commands without
+free text also accept it anywhere. Slash commands cannot run inside threads, so commands
+about one incident always name it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.core.durations import parse_duration
+from bot.core.incident import Role, parse_ref
+
+
+@dataclass(frozen=True)
+class OpenDeclareModal:
+    pass
+
+
+@dataclass(frozen=True)
+class Declare:
+    title: str
+    severity: str | None = None
+    service: str | None = None
+    tenants: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ack:
+    number: int
+
+
+@dataclass(frozen=True)
+class Update:
+    number: int
+    text: str
+    eta: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Sev:
+    number: int
+    severity: str
+
+
+@dataclass(frozen=True)
+class Escalate:
+    number: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Resolve:
+    number: int
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Reopen:
+    number: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Assign:
+    number: int
+    role: Role
+    user: str
+
+
+@dataclass(frozen=True)
+class ListOpen:
+    pass
+
+
+@dataclass(frozen=True)
+class Show:
+    number: int
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class ParseError:
+    message: str
+    usage: str
+
+
+Command = (
+    OpenDeclareModal | Declare | Ack | Update | Sev | Escalate | Resolve | Reopen | Assign
+    | ListOpen | Show | Help
+)
+
+USAGE = {
+    "declare": "/incident declare [sev1] <title> [service:api] [tenant:acme]",
+    "ack": "/incident ack INC-42",
+    "update": "/incident update INC-42 <text> [eta 30m]",
+    "sev": "/incident sev INC-42 sev1",
+    "escalate": "/incident escalate INC-42 [reason]",
+    "resolve": "/incident resolve INC-42 [summary]",
+    "reopen": "/incident reopen INC-42 [reason]",
+    "assign": "/incident assign INC-42 commander|comms @user",
+    "list": "/incident list",
+    "show": "/incident show INC-42",
+    "help": "/incident help",
+}
+ALIASES = {
+    "acknowledge": "ack",
+    "severity": "sev",
+    "close": "resolve",
+    "ls": "list",
+    "open": "declare",
+    "new": "declare",
+}
+MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+BARE_USER = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
+ETA = re.compile(r"\s+eta\s*:?\s*(\S+)\s*$", re.IGNORECASE)
+
+
+def severity_name(text: str, severities: Sequence[str]) -> str | None:
+    """`sev1`, `SEV1` and `1` all name SEV1; None when nothing matches."""
+    wanted = text.strip().upper()
+    for name in severities:
+        if name.upper() == wanted:
+            return name
+    if wanted.isdigit():
+        matches = [n for n in severities if re.sub(r"^\D+", "", n) == wanted]
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
+def parse(text: str, severities: Sequence[str]) -> Command | ParseError:
+    text = (text or "").strip()
+    if not text:
+        return OpenDeclareModal()
+    word, _, rest = text.partition(" ")
+    verb = ALIASES.get(word.lower(), word.lower())
+    rest = rest.strip()
+    if verb not in USAGE:
+        return _unknown(word)
+    handler = _PARSERS[verb]
+    return handler(rest, severities)
+
+
+def _unknown(word: str) -> ParseError:
+    close = difflib.get_close_matches(word.lower(), list(USAGE) + list(ALIASES), n=1, cutoff=0.5)
+    if close:
+        verb = ALIASES.get(close[0], close[0])
+        return ParseError(f"`{_clip(word)}` is not a command. Did you mean `{verb}`?", USAGE[verb])
+    return ParseError(f"`{_clip(word)}` is not a command.", _all_usage())
+
+
+def _all_usage() -> str:
+    return "\n".join(USAGE.values())
+
+
+def _clip(text: str, size: int = 40) -> str:
+    """Echo at most `size` characters of what the user typed, without backticks."""
+    text = text.replace("`", "'")
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _missing_ref(verb: str, rest: str) -> ParseError:
+    if rest:
+        return ParseError(
+            f"Which incident? `{_clip(rest.split()[0])}` is not an incident id like INC-42.",
+            USAGE[verb],
+        )
+    return ParseError("Which incident? Name it, e.g. INC-42 (see `/incident list`).", USAGE[verb])
+
+
+def _leading_ref(verb: str, rest: str) -> tuple[int, str] | ParseError:
+    first, _, remainder = rest.partition(" ")
+    number = parse_ref(first) if first else None
+    if number is None:
+        return _missing_ref(verb, rest)
+    return number, remainder.strip()
+
+
+def _ref_anywhere(verb: str, rest: str) -> tuple[int, list[str]] | ParseError:
+    words = rest.split()
+    refs = [(i, parse_ref(w)) for i, w in enumerate(words)]
+    found = [(i, n) for i, n in refs if n is not None]
+    if not found:
+        return _missing_ref(verb, rest)
+    if len(found) > 1:
+        return ParseError("Name one incident at a time.", USAGE[verb])
+    index, number = found[0]
+    return number, words[:index] + words[index + 1 :]
+
+
+def _declare(rest: str, severities: Sequence[str]) -> Command | ParseError:
+    words = rest.split()
+    severity = None
+    if words and (name := severity_name(words[0], severities)):
+        severity, words = name, words[1:]
+    service, tenants, title_words = None, [], []
+    for word in words:
+        key, sep, value = word.partition(":")
+        if sep and value and key.lower() == "service":
+            service = value.lower()
+        elif sep and value and key.lower() in ("tenant", "tenants"):
+            tenants += [t for t in value.split(",") if t]
+        else:
+            title_words.append(word)
+    title = " ".join(title_words)
+    if not title:
+        return ParseError("An incident needs a title: say what is broken.", USAGE["declare"])
+    return Declare(title, severity, service, tuple(dict.fromkeys(tenants)))
+
+
+def _simple(cls):
+    def parse_one(rest: str, severities: Sequence[str]) -> Command | ParseError:
+        verb = cls.__name__.lower()
+        found = _ref_anywhere(verb, rest)
+        if isinstance(found, ParseError):
+            return found
+        number, others = found
+        if others:
+            return ParseError(f"Unexpected `{_clip(' '.join(others))}`.", USAGE[verb])
+        return cls(number)
+
+    return parse_one
+
+
+def _with_text(cls, verb: str, field: str):
+    def parse_one(rest: str, severities: Sequence[str]) -> Command | ParseError:
+        found = _leading_ref(verb, rest)
+        if isinstance(found, ParseError):
+            return found
+        number, text = found
+        return cls(number, **{field: text})
+
+    return parse_one
+
+
+def _update(rest: str, severities: Sequence[str]) -> Command | ParseError:
+    found = _leading_ref("update", rest)
+    if isinstance(found, ParseError):
+        return found
+    number, text = found
+    eta = None
+    match = ETA.search(" " + text)
+    if match:
+        try:
+            eta = parse_duration(match.group(1))
+        except ValueError as exc:
+            return ParseError(f"ETA: {exc}.", USAGE["update"])
+        text = (" " + text)[: match.start()].strip()
+    if not text:
+        return ParseError("An update needs some text: what changed?", USAGE["update"])
+    return Update(number, text, eta)
+
+
+def _sev(rest: str, severities: Sequence[str]) -> Command | ParseError:
+    found = _ref_anywhere("sev", rest)
+    if isinstance(found, ParseError):
+        return found
+    number, others = found
+    if len(others) != 1:
+        return ParseError(f"Name one severity: {', '.join(severities)}.", USAGE["sev"])
+    name = severity_name(others[0], severities)
+    if name is None:
+        return ParseError(
+            f"`{_clip(others[0])}` is not a severity; use one of {', '.join(severities)}.",
+            USAGE["sev"],
+        )
+    return Sev(number, name)
+
+
+def _assign(rest: str, severities: Sequence[str]) -> Command | ParseError:
+    found = _ref_anywhere("assign", rest)
+    if isinstance(found, ParseError):
+        return found
+    number, others = found
+    role = user = None
+    for word in others:
+        lowered = word.lower()
+        if lowered in ("commander", "ic", "lead"):
+            role = Role.COMMANDER
+        elif lowered in ("comms", "communications"):
+            role = Role.COMMS
+        elif (match := MENTION.match(word) or BARE_USER.match(word)) is not None:
+            user = match.group(1)
+        else:
+            return ParseError(
+                f"`{_clip(word)}` is neither a role nor a user: mention someone, like @alice.",
+                USAGE["assign"],
+            )
+    if role is None or user is None:
+        return ParseError("Say which role and whom.", USAGE["assign"])
+    return Assign(number, role, user)
+
+
+def _no_args(cls, verb: str):
+    def parse_one(rest: str, severities: Sequence[str]) -> Command | ParseError:
+        if rest:
+            return ParseError(f"`{verb}` takes no arguments.", USAGE[verb])
+        return cls()
+
+    return parse_one
+
+
+_PARSERS = {
+    "declare": _declare,
+    "ack": _simple(Ack),
+    "update": _update,
+    "sev": _sev,
+    "escalate": _with_text(Escalate, "escalate", "reason"),
+    "resolve": _with_text(Resolve, "resolve", "summary"),
+    "reopen": _with_text(Reopen, "reopen", "reason"),
+    "assign": _assign,
+    "list": _no_args(ListOpen, "list"),
+    "show": _simple(Show),
+    "help": lambda rest, severities: Help(),
+}

@@ -1,0 +1,49 @@
+"""Who a page or an escalation level reaches, as written in config: users, groups, rotations."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["user", "email", "group", "rotation"]
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ROTATION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: Kind
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+def parse_target(text: str) -> Target:
+    """`rotation:primary`, `group:S0PRODUCT`, `@U0LEAD`, `U0LEAD`, `@lead@example.com`, ..."""
+    raw = str(text).strip()
+    if raw.startswith("rotation:"):
+        name = raw.removeprefix("rotation:").strip()
+        if not ROTATION_NAME.match(name):
+            raise ValueError(f"{raw!r}: rotation names are lower-case letters, digits, - and _")
+        return Target("rotation", name)
+    if raw.startswith("group:"):
+        group = raw.removeprefix("group:").strip()
+        if not GROUP_ID.match(group):
+            raise ValueError(f"{raw!r}: a group is a Slack user-group id like S0PRODUCT")
+        return Target("group", group)
+    if raw.startswith(("user:", "email:")):
+        return parse_target(raw.split(":", 1)[1])
+    bare = raw.removeprefix("@")
+    if USER_ID.match(bare):
+        return Target("user", bare)
+    if EMAIL.match(bare):
+        return Target("email", bare.lower())
+    raise ValueError(
+        f"{raw!r} is not a target: use a Slack user id (U0ABC), an e-mail address, "
+        "group:<user-group id> or rotation:<name>"
+    )

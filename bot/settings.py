@@ -1,0 +1,51 @@
+"""Environment settings: the runtime contract of DESIGN.md (secrets never leave SecretStr)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite+aiosqlite:///data/firebell.db"
+    firebell_config: Path = Path("config/firebell.yml")
+    port: int = Field(default=3000, ge=0, le=65535)
+    firebell_host: str = "0.0.0.0"
+    firebell_log_level: str = "info"
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token and self.slack_app_token.get_secret_value())
+
+    def missing_for_slack(self) -> list[tuple[str, str]]:
+        """Variables still needed to talk to Slack, each with where to find it."""
+        missing = []
+        if not _present(self.slack_bot_token):
+            missing.append(
+                (
+                    "SLACK_BOT_TOKEN",
+                    "the Bot User OAuth Token (xoxb-...): your app's page on api.slack.com "
+                    "-> OAuth & Permissions, after installing the app to the workspace",
+                )
+            )
+        if not self.socket_mode and not _present(self.slack_signing_secret):
+            missing.append(
+                (
+                    "SLACK_SIGNING_SECRET",
+                    "Basic Information -> App Credentials -> Signing Secret "
+                    "(or set SLACK_APP_TOKEN to use Socket Mode instead)",
+                )
+            )
+        return missing
+
+
+def _present(value: SecretStr | None) -> bool:
+    return bool(value and value.get_secret_value().strip())

@@ -1,0 +1,36 @@
+"""Alembic migrations, run from code: `firebell migrate`, and `serve` on start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from bot.store.db import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(connection=None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(db: Database) -> None:
+    async with db.write() as conn:
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+
+
+async def current_revision(db: Database) -> tuple[str | None, str]:
+    """(revision the database is at, newest revision the code knows)."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    async with db.read() as conn:
+        current = await conn.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+    return current, head

@@ -1,0 +1,121 @@
+"""Tables, in portable SQL only: the same schema serves SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, whatever the backend stores."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+incidents = sa.Table(
+    "incidents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # shown as INC-<id>
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("service", sa.String(64)),
+    sa.Column("tenants", sa.JSON, nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("declared_by", sa.String(64), nullable=False),
+    sa.Column("commander", sa.String(64)),
+    sa.Column("comms_lead", sa.String(64)),
+    sa.Column("acknowledged_by", sa.String(64)),
+    sa.Column("resolved_by", sa.String(64)),
+    sa.Column("summary", sa.Text),
+    sa.Column("channel_id", sa.String(32), nullable=False),
+    sa.Column("thread_ts", sa.String(32)),  # ts of the card, the thread's root
+    sa.Column("declared_at", UTCDateTime, nullable=False),
+    sa.Column("acknowledged_at", UTCDateTime),
+    sa.Column("resolved_at", UTCDateTime),
+    sa.Column("escalated_at", UTCDateTime),
+    sa.Column("ack_due_at", UTCDateTime),
+    sa.Column("last_update_at", UTCDateTime),
+    sa.Column("eta_at", UTCDateTime),
+    sa.Column("escalation_level", sa.Integer, nullable=False),
+    sa.Column("escalation_policy", sa.JSON, nullable=False),  # snapshot at declaration
+    sa.Column("version", sa.Integer, nullable=False),  # bumped on every change; fences timers
+    sa.Index("ix_incidents_status_id", "status", "id"),
+    sa.Index("ix_incidents_declared_at", "declared_at"),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id"), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("data", sa.JSON, nullable=False),
+    sa.Index("ix_events_incident_id_id", "incident_id", "id"),
+)
+
+outbox = sa.Table(
+    "outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id")),  # orders delivery
+    sa.Column("kind", sa.String(24), nullable=False),  # card | reply | ephemeral
+    sa.Column("channel", sa.String(32)),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # pending | sent | failed | superseded
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("not_before", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime),
+    sa.Column("last_error", sa.Text),
+    sa.Index("ix_outbox_status_id", "status", "id"),
+    sa.Index("ix_outbox_incident_id_id", "incident_id", "id"),
+)
+
+timers = sa.Table(
+    "timers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id")),
+    sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("due_at", UTCDateTime, nullable=False),
+    sa.Column("fence", sa.Integer, nullable=False),  # the incident version it was set for
+    sa.Column("status", sa.String(12), nullable=False),  # pending | fired | stale
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("fired_at", UTCDateTime),
+    sa.Index("ix_timers_status_due_at", "status", "due_at"),
+)
