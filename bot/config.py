@@ -41,7 +41,7 @@ def _target(value: Any) -> Target:
     if isinstance(value, Target):
         return value
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a target (a quoted string like \"@U0ABC\")")
+        raise ValueError(f'{value!r} is not a target (a quoted string like "@U0ABC")')
     return parse_target(value)
 
 

@@ -95,8 +95,18 @@ class ParseError:
 
 
 Command = (
-    OpenDeclareModal | Declare | Ack | Update | Sev | Escalate | Resolve | Reopen | Assign
-    | ListOpen | Show | Help
+    OpenDeclareModal
+    | Declare
+    | Ack
+    | Update
+    | Sev
+    | Escalate
+    | Resolve
+    | Reopen
+    | Assign
+    | ListOpen
+    | Show
+    | Help
 )
 
 USAGE = {

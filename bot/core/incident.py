@@ -8,6 +8,7 @@ Invalid requests are answers, never exceptions.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -15,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.escalation import Policy
+from bot.core.targets import Target
 
 
 class Status(StrEnum):
@@ -198,7 +200,9 @@ def change_severity(
     if incident.status is Status.DECLARED and incident.escalated_at is not None:
         wait = incident.policy.wait(incident.escalation_level, ack_within)
         fields["ack_due_at"] = incident.escalated_at + wait
-    return Change(fields, Event("severity", actor, data={"from": incident.severity, "to": severity}))
+    return Change(
+        fields, Event("severity", actor, data={"from": incident.severity, "to": severity})
+    )
 
 
 def assign(incident: Incident, actor: str, role: Role, user: str) -> Change | Denied:
@@ -244,7 +248,12 @@ def check_text(text: str, what: str = "The text") -> str | None:
 
 
 def declare(
-    actor: str, now: datetime, severity: str, ack_within: timedelta, policy: Policy
+    actor: str,
+    now: datetime,
+    severity: str,
+    ack_within: timedelta,
+    policy: Policy,
+    page: Sequence[Target] = (),
 ) -> tuple[dict[str, Any], Event]:
     """Initial fields of a new incident: level 1 of the chain is called at once."""
     fields = {
@@ -258,4 +267,5 @@ def declare(
         "escalation_policy": policy.to_json(),
     }
     targets = [str(t) for t in policy.level(0).targets]
-    return fields, Event("declared", actor, data={"level": 0, "targets": targets})
+    data = {"level": 0, "targets": targets, "page": [str(t) for t in page]}
+    return fields, Event("declared", actor, data=data)

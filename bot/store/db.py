@@ -30,7 +30,9 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(url, pool_size=8, max_overflow=8)
             _tune_sqlite(self.engine)
         else:
-            self.engine = create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self.engine = create_async_engine(
+                url, pool_size=10, max_overflow=10, pool_pre_ping=True
+            )
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager

@@ -1,0 +1,1 @@
+"""Use cases: one transaction each; state change, timeline and outbox rows commit together."""

@@ -1,0 +1,192 @@
+"""Incident use cases: declare, acknowledge, escalate, update, resolve, reopen, assign.
+
+Each runs one transaction: load (row-locked on PostgreSQL), ask core, write the change, its
+timeline event and the outbox rows that tell Slack about it. Slack is never called here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.core import incident as core
+from bot.core.incident import Change, Denied, Role
+from bot.services.records import EventRecord, IncidentRecord, Outcome
+from bot.store import incidents as store
+from bot.store import outbox
+from bot.store.db import Database
+
+Decide = Callable[[core.Incident, datetime], Change | Denied]
+
+
+class IncidentService:
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        clock: Clock,
+        on_outbox: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self._on_outbox = on_outbox  # wakes the sender when rows were written
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.config.zone
+
+    async def declare(
+        self,
+        actor: str,
+        title: str,
+        severity: str | None = None,
+        *,
+        service: str | None = None,
+        tenants: Sequence[str] = (),
+        description: str | None = None,
+        source: str = "slack",
+    ) -> Outcome:
+        title = " ".join(title.split())
+        problem = core.check_title(title) or core.check_text(description or "", "The description")
+        if problem:
+            return Outcome(False, problem)
+        level = self.config.severity(severity or self.config.severities[-1].name)
+        now = self.clock.now()
+        fields, event = core.declare(
+            actor, now, level.name, level.ack_within, self.config.policy(), level.page
+        )
+        async with self.db.write() as conn:
+            number = await store.insert(
+                conn,
+                {
+                    **fields,
+                    "title": title,
+                    "description": description or None,
+                    "service": service.lower() if service else None,
+                    "tenants": list(dict.fromkeys(t.strip() for t in tenants if t.strip())),
+                    "source": source,
+                    "channel_id": self.config.incident_channel,
+                },
+            )
+            await self._record(conn, number, now, event)
+            row = await store.load(conn, number)
+        self._on_outbox()
+        return Outcome(True, None, IncidentRecord.from_row(row))
+
+    async def acknowledge(self, actor: str, number: int) -> Outcome:
+        return await self._transition(
+            actor, number, lambda inc, now: core.acknowledge(inc, actor, now, self.zone)
+        )
+
+    async def resolve(self, actor: str, number: int, summary: str = "") -> Outcome:
+        if problem := core.check_text(summary, "The summary"):
+            return Outcome(False, problem)
+        return await self._transition(
+            actor, number, lambda inc, now: core.resolve(inc, actor, now, self.zone, summary)
+        )
+
+    async def reopen(self, actor: str, number: int, reason: str = "") -> Outcome:
+        if problem := core.check_text(reason, "The reason"):
+            return Outcome(False, problem)
+        return await self._transition(
+            actor,
+            number,
+            lambda inc, now: core.reopen(inc, actor, now, self._ack_within(inc.severity), reason),
+        )
+
+    async def escalate(self, actor: str, number: int, reason: str = "") -> Outcome:
+        if problem := core.check_text(reason, "The reason"):
+            return Outcome(False, problem)
+        return await self._transition(
+            actor,
+            number,
+            lambda inc, now: core.escalate(inc, actor, now, self._ack_within(inc.severity), reason),
+        )
+
+    async def change_severity(self, actor: str, number: int, severity: str) -> Outcome:
+        try:
+            level = self.config.severity(severity)
+        except KeyError:
+            names = ", ".join(self.config.severity_names)
+            return Outcome(False, f"There is no severity by that name; use one of {names}.")
+        return await self._transition(
+            actor,
+            number,
+            lambda inc, now: core.change_severity(inc, actor, level.name, level.ack_within),
+        )
+
+    async def assign(self, actor: str, number: int, role: Role, user: str) -> Outcome:
+        return await self._transition(
+            actor, number, lambda inc, now: core.assign(inc, actor, role, user)
+        )
+
+    async def post_update(
+        self, actor: str, number: int, text: str, eta: timedelta | None = None
+    ) -> Outcome:
+        text = text.strip()
+        if not text:
+            return Outcome(False, "An update needs some text: what changed?")
+        if problem := core.check_text(text, "The update"):
+            return Outcome(False, problem)
+        return await self._transition(
+            actor, number, lambda inc, now: core.post_update(inc, actor, now, text, eta)
+        )
+
+    async def get(self, number: int) -> IncidentRecord | None:
+        async with self.db.read() as conn:
+            row = await store.load(conn, number)
+        return IncidentRecord.from_row(row) if row else None
+
+    async def list_open(self, limit: int = 50) -> tuple[list[IncidentRecord], int]:
+        """The newest open incidents and how many are open in all."""
+        async with self.db.read() as conn:
+            rows = await store.list_open(conn, limit)
+            total = await store.count_open(conn)
+        return [IncidentRecord.from_row(r) for r in rows], total
+
+    async def timeline(self, number: int, limit: int = 10) -> list[EventRecord]:
+        async with self.db.read() as conn:
+            rows = await store.recent_events(conn, number, limit)
+        return [EventRecord.from_row(r) for r in rows]
+
+    async def event(self, event_id: int) -> EventRecord | None:
+        async with self.db.read() as conn:
+            row = await store.get_event(conn, event_id)
+        return EventRecord.from_row(row) if row else None
+
+    def unknown(self, number: int) -> Outcome:
+        return Outcome(False, f"There is no {core.ref(number)}. See `/incident list`.")
+
+    def _ack_within(self, severity: str) -> timedelta:
+        try:
+            return self.config.severity(severity).ack_within
+        except KeyError:  # a severity removed from config since: fall back to the least urgent
+            return self.config.severities[-1].ack_within
+
+    async def _transition(self, actor: str, number: int, decide: Decide) -> Outcome:
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            row = await store.load(conn, number, lock=True)
+            if row is None:
+                return self.unknown(number)
+            before = IncidentRecord.from_row(row)
+            result = decide(before.core(), now)
+            if isinstance(result, Denied):
+                return Outcome(False, result.message, before)
+            await store.update(conn, number, result.fields)
+            await self._record(conn, number, now, result.event)
+            after = IncidentRecord.from_row(await store.load(conn, number))
+        self._on_outbox()
+        return Outcome(True, None, after)
+
+    async def _record(self, conn, number: int, now: datetime, event: core.Event) -> None:
+        """Timeline event plus what Slack must show: the card re-rendered and a thread reply."""
+        event_id = await store.add_event(
+            conn, number, now, event.actor, event.kind, event.text, event.data
+        )
+        await outbox.enqueue(conn, now, "card", incident_id=number)
+        await outbox.enqueue(conn, now, "reply", incident_id=number, payload={"event_id": event_id})

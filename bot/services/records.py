@@ -1,0 +1,117 @@
+"""Read models handed to the Slack and web layers (plain data, no database handles)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from bot.core.escalation import Policy
+from bot.core.incident import Incident, Status, ref
+
+
+@dataclass(frozen=True)
+class IncidentRecord:
+    id: int
+    title: str
+    description: str | None
+    severity: str
+    status: str
+    service: str | None
+    tenants: list[str]
+    source: str
+    declared_by: str
+    commander: str | None
+    comms_lead: str | None
+    acknowledged_by: str | None
+    resolved_by: str | None
+    summary: str | None
+    channel_id: str
+    thread_ts: str | None
+    declared_at: datetime
+    acknowledged_at: datetime | None
+    resolved_at: datetime | None
+    escalated_at: datetime | None
+    ack_due_at: datetime | None
+    last_update_at: datetime | None
+    eta_at: datetime | None
+    escalation_level: int
+    escalation_policy: dict[str, Any]
+    version: int
+
+    @classmethod
+    def from_row(cls, row) -> IncidentRecord:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+    @property
+    def ref(self) -> str:
+        return ref(self.id)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.RESOLVED
+
+    @property
+    def policy(self) -> Policy:
+        return Policy.from_json(self.escalation_policy)
+
+    def core(self) -> Incident:
+        return Incident(
+            number=self.id,
+            title=self.title,
+            severity=self.severity,
+            status=Status(self.status),
+            declared_by=self.declared_by,
+            declared_at=self.declared_at,
+            policy=self.policy,
+            escalation_level=self.escalation_level,
+            escalated_at=self.escalated_at,
+            ack_due_at=self.ack_due_at,
+            acknowledged_by=self.acknowledged_by,
+            acknowledged_at=self.acknowledged_at,
+            resolved_by=self.resolved_by,
+            resolved_at=self.resolved_at,
+            commander=self.commander,
+            comms_lead=self.comms_lead,
+            version=self.version,
+        )
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    incident_id: int
+    at: datetime
+    actor: str
+    kind: str
+    text: str
+    data: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row) -> EventRecord:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    id: int
+    incident_id: int | None
+    kind: str
+    channel: str | None
+    payload: dict[str, Any]
+    attempts: int
+    not_before: datetime
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row) -> OutboxRecord:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a use case did: `message` is for the person who asked (no user text inside)."""
+
+    ok: bool
+    message: str | None = None
+    incident: IncidentRecord | None = None

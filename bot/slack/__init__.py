@@ -1,0 +1,1 @@
+"""Slack: Bolt listeners, Block Kit rendering, mrkdwn escaping and the outbox sender."""

@@ -1,0 +1,64 @@
+"""Escaping and formatting for Slack's mrkdwn.
+
+Only `&`, `<` and `>` are control characters in Slack text: escaping them makes a title like
+`<!channel> db down` show literally and ping nobody, and stops `<http://evil|bank>` links.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.targets import Target, parse_target
+
+
+def escape(text: str | None) -> str:
+    if not text:
+        return ""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def user(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "_nobody_"
+
+
+def target(value: Target | str) -> str:
+    """How a page target reads in a thread: a real mention wherever Slack can notify."""
+    item = value if isinstance(value, Target) else parse_target(value)
+    if item.kind == "user":
+        return f"<@{item.value}>"
+    if item.kind == "group":
+        return f"<!subteam^{item.value}>"
+    if item.kind == "rotation":
+        return f"rotation *{escape(item.value)}*"
+    return escape(item.value)
+
+
+def targets(values) -> str:
+    return ", ".join(target(v) for v in values) or "_nobody configured_"
+
+
+def when(at: datetime, fallback_zone, fmt: str = "{time}") -> str:
+    """A time each reader sees in their own zone; the fallback uses the config's zone."""
+    local = at.astimezone(fallback_zone)
+    fallback = local.strftime("%a %d %b %H:%M %Z")
+    return f"<!date^{int(at.timestamp())}^{fmt}|{fallback}>"
+
+
+def duration(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    if minutes:
+        return f"{minutes}m"
+    return f"{secs}s"
+
+
+def link(url: str, label: str) -> str:
+    """A link whose label cannot break out of the <url|label> syntax."""
+    safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+    return f"<{safe_url}|{escape(label)}>"

@@ -1,0 +1,292 @@
+"""Delivers the outbox to Slack.
+
+Rows go out in order per incident (a thread reply waits for its card's ts) and per channel for
+rows without an incident; different lanes proceed in parallel. Each channel is paced by a
+token bucket (about one message a second, small bursts). A 429 pauses the channel for its
+Retry-After; network errors, 5xx and transient Slack errors back off exponentially; other
+errors are permanent and recorded. Cards are rendered from current state at send time, so
+several changes waiting together cost one `chat.update`.
+
+`run_once` never sleeps: it returns when it should be called again, so tests drive it with a
+manual clock and the loop in `run` sleeps on the real one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import aiohttp
+import structlog
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.services.incidents import IncidentService
+from bot.services.outbox import OutboxService
+from bot.services.records import OutboxRecord
+from bot.slack import blocks
+
+log = structlog.get_logger("firebell.sender")
+
+TRANSIENT = {
+    "ratelimited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "team_added_to_org",
+}
+MAX_BACKOFF = 300.0
+GIVE_UP_AFTER = timedelta(hours=24)
+
+
+class PermanentError(Exception):
+    """A row that can never be delivered (e.g. its card was never posted)."""
+
+
+@dataclass
+class Pacer:
+    """Token bucket per channel; `blocked` holds Retry-After pauses."""
+
+    rate: float = 1.0
+    burst: float = 3.0
+    tokens: dict[str, float] = field(default_factory=dict)
+    stamp: dict[str, datetime] = field(default_factory=dict)
+    blocked: dict[str, datetime] = field(default_factory=dict)
+
+    def ready_at(self, channel: str, now: datetime) -> datetime:
+        tokens = self._refill(channel, now)
+        ready = now if tokens >= 1 else now + timedelta(seconds=(1 - tokens) / self.rate)
+        return max(ready, self.blocked.get(channel, now))
+
+    def take(self, channel: str, now: datetime) -> None:
+        self.tokens[channel] = self._refill(channel, now) - 1
+
+    def block(self, channel: str, until: datetime) -> None:
+        self.blocked[channel] = max(until, self.blocked.get(channel, until))
+
+    def _refill(self, channel: str, now: datetime) -> float:
+        last = self.stamp.get(channel, now)
+        elapsed = max((now - last).total_seconds(), 0.0)
+        tokens = min(self.burst, self.tokens.get(channel, self.burst) + elapsed * self.rate)
+        self.tokens[channel], self.stamp[channel] = tokens, now
+        return tokens
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        outbox: OutboxService,
+        incidents: IncidentService,
+        client: AsyncWebClient,
+        config: Config,
+        clock: Clock,
+        *,
+        pacer: Pacer | None = None,
+        concurrency: int = 8,
+        batch: int = 500,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.outbox = outbox
+        self.incidents = incidents
+        self.client = client
+        self.config = config
+        self.clock = clock
+        self.pacer = pacer or Pacer()
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until `stop`; rows written by other processes are found by polling."""
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                next_at = await self.run_once()
+            except Exception:  # the loop must outlive any one bad round
+                log.exception("outbox_round_failed")
+                next_at = None
+            wait = self.poll_seconds
+            if next_at is not None:
+                wait = min(wait, max((next_at - self.clock.now()).total_seconds(), 0.0))
+            if wait > 0 and not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run_once(self) -> datetime | None:
+        """Send everything deliverable now; return when to look again (None: nothing waits)."""
+        rows = await self.outbox.pending(self.batch)
+        lanes: dict[tuple, list[OutboxRecord]] = defaultdict(list)
+        for row in rows:
+            key = ("incident", row.incident_id) if row.incident_id else ("channel", row.channel)
+            lanes[key].append(row)
+        results = await asyncio.gather(*(self._lane(lane) for lane in lanes.values()))
+        waits = [r for r in results if r is not None]
+        if len(rows) == self.batch:
+            return self.clock.now()
+        return min(waits) if waits else None
+
+    async def _lane(self, rows: list[OutboxRecord]) -> datetime | None:
+        async with self._slots:
+            done: set[int] = set()
+            for row in rows:
+                if row.id in done:
+                    continue
+                now = self.clock.now()
+                if row.not_before > now:
+                    return row.not_before
+                later_cards = [r.id for r in rows if r.kind == "card" and r.id > row.id]
+                retry = await self._attempt(row, now, later_cards)
+                if retry is not None:
+                    return retry
+                if row.kind == "card":
+                    done.update(later_cards)  # superseded by the render just sent
+            return None
+
+    async def _attempt(
+        self, row: OutboxRecord, now: datetime, later_cards: list[int]
+    ) -> datetime | None:
+        channel = row.channel or ""
+        try:
+            channel, call = await self._prepare(row, later_cards)
+            ready = self.pacer.ready_at(channel, now)
+            if ready > now:
+                return ready
+            self.pacer.take(channel, now)
+            started = time.perf_counter()
+            await call()
+            log.info(
+                "slack_delivered",
+                row=row.id,
+                kind=row.kind,
+                incident=row.incident_id,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            return None
+        except PermanentError as exc:
+            await self._fail(row, str(exc))
+        except SlackApiError as exc:
+            return await self._slack_error(row, channel, exc)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            return await self._retry(row, f"network: {type(exc).__name__}: {exc}")
+        return None
+
+    async def _prepare(self, row: OutboxRecord, later_cards: list[int]):
+        """The channel a row goes to and the call that delivers and records it."""
+        if row.kind == "ephemeral":
+            channel, payload = row.channel or "", row.payload
+
+            async def ephemeral():
+                await self.client.chat_postEphemeral(
+                    channel=channel, user=payload["user"], text=payload["text"]
+                )
+                await self.outbox.delivered(row)
+
+            return channel, ephemeral
+        incident = await self.incidents.get(row.incident_id) if row.incident_id else None
+        if incident is None:
+            raise PermanentError(f"no incident {row.incident_id}")
+        channel = incident.channel_id
+        if row.kind == "card":
+            render = blocks.card(incident, self.config)
+            text = blocks.card_text(incident)
+            last = max(later_cards, default=None)
+
+            async def send_card():
+                if incident.thread_ts:
+                    await self.client.chat_update(
+                        channel=channel, ts=incident.thread_ts, text=text, blocks=render
+                    )
+                    await self.outbox.delivered(row, supersede_up_to=last)
+                else:
+                    response = await self.client.chat_postMessage(
+                        channel=channel, text=text, blocks=render, unfurl_links=False
+                    )
+                    await self.outbox.delivered(row, card_ts=response["ts"], supersede_up_to=last)
+
+            return channel, send_card
+        if row.kind == "reply":
+            if not incident.thread_ts:
+                raise PermanentError("the incident's card was never posted")
+            event = await self.incidents.event(row.payload["event_id"])
+            if event is None:
+                raise PermanentError(f"no event {row.payload['event_id']}")
+            text = blocks.reply(event, incident, self.config)
+
+            async def send_reply():
+                await self.client.chat_postMessage(
+                    channel=channel, thread_ts=incident.thread_ts, text=text, unfurl_links=False
+                )
+                await self.outbox.delivered(row)
+
+            return channel, send_reply
+        raise PermanentError(f"unknown outbox kind {row.kind!r}")
+
+    async def _slack_error(self, row: OutboxRecord, channel: str, exc: SlackApiError):
+        response = exc.response
+        error = response.get("error") if isinstance(response.data, dict) else None
+        status = response.status_code
+        if status == 429 or error == "ratelimited":
+            retry_after = _retry_after(response.headers)
+            until = self.clock.now() + timedelta(seconds=retry_after)
+            self.pacer.block(channel, until)
+            log.warning("slack_rate_limited", row=row.id, channel=channel, retry_after=retry_after)
+            await self.outbox.retry_at(row, until, f"429 ratelimited, retry after {retry_after}s")
+            return until
+        if status >= 500 or error in TRANSIENT:
+            return await self._retry(row, f"slack {status} {error or ''}".strip())
+        await self._fail(row, f"slack error: {error or status}")
+        return None
+
+    async def _retry(self, row: OutboxRecord, error: str) -> datetime | None:
+        now = self.clock.now()
+        if now - row.created_at > GIVE_UP_AFTER:
+            await self._fail(row, f"gave up after {GIVE_UP_AFTER}: {error}")
+            return None
+        delay = min(2.0**row.attempts, MAX_BACKOFF)
+        until = now + timedelta(seconds=delay)
+        log.warning(
+            "slack_retry",
+            row=row.id,
+            kind=row.kind,
+            attempt=row.attempts + 1,
+            delay_s=delay,
+            error=error,
+        )
+        await self.outbox.retry_at(row, until, error)
+        return until
+
+    async def _fail(self, row: OutboxRecord, error: str) -> None:
+        log.error(
+            "slack_delivery_failed",
+            row=row.id,
+            kind=row.kind,
+            incident=row.incident_id,
+            error=error,
+        )
+        await self.outbox.failed(row, error)
+
+
+def _retry_after(headers) -> float:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            try:
+                return max(float(value if isinstance(value, str) else value[0]), 1.0)
+            except (TypeError, ValueError, IndexError):
+                break
+    return 1.0
