@@ -1,0 +1,112 @@
+"""Composition root: builds the database, services, Slack app, web server and sender."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+
+import structlog
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.services.container import Services
+from bot.settings import Settings
+from bot.slack.listeners import register
+from bot.slack.sender import OutboxSender, Pacer
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.web import health, slack_events
+
+log = structlog.get_logger("firebell")
+
+
+class Firebell:
+    """One running bot. `run_sender=False` lets tests drive delivery step by step."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        config: Config,
+        clock: Clock | None = None,
+        *,
+        run_sender: bool = True,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.run_sender = run_sender
+        self.db = Database(settings.database_url)
+        self.replica = f"{socket.gethostname()}:{os.getpid()}"
+        token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+        api_url = settings.slack_api_url.rstrip("/") + "/"
+        self.services = Services.build(self.db, config, self.clock, self._wake_sender)
+        self.sender = OutboxSender(
+            self.services.outbox,
+            self.services.incidents,
+            AsyncWebClient(token=token, base_url=api_url, retry_handlers=[], timeout=15),
+            config,
+            self.clock,
+            pacer=pacer,
+        )
+        secret = settings.slack_signing_secret
+        self.bolt = AsyncApp(
+            client=AsyncWebClient(token=token, base_url=api_url, timeout=10),
+            signing_secret=secret.get_secret_value() if secret else "",
+            request_verification_enabled=not settings.socket_mode,
+            process_before_response=True,
+        )
+        register(self.bolt, self.services)
+        self.web = web.Application(client_max_size=1024 * 1024)
+        self.web.add_routes(slack_events.routes(self.bolt) + health.routes(self.services))
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task] = []
+        self._socket: AsyncSocketModeHandler | None = None
+        self.port: int | None = None
+
+    def _wake_sender(self) -> None:
+        self.sender.wake()
+
+    async def start(self, host: str | None = None, port: int | None = None) -> None:
+        await upgrade(self.db)
+        self._runner = web.AppRunner(self.web, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(
+            self._runner,
+            host or self.settings.firebell_host,
+            self.settings.port if port is None else port,
+        )
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        if self.run_sender:
+            self._tasks.append(asyncio.create_task(self.sender.run(), name="outbox-sender"))
+        if self.settings.socket_mode:
+            self._socket = AsyncSocketModeHandler(
+                self.bolt, self.settings.slack_app_token.get_secret_value()
+            )
+            await self._socket.connect_async()
+        log.info(
+            "firebell_started",
+            replica=self.replica,
+            port=self.port,
+            mode="socket" if self.settings.socket_mode else "http",
+            database=self.db.url.get_backend_name(),
+        )
+
+    async def stop(self) -> None:
+        self.sender.stop()
+        if self._socket:
+            await self._socket.close_async()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, timeout=10)
+        if self._runner:
+            await self._runner.cleanup()
+        await self.db.close()
+        log.info("firebell_stopped", replica=self.replica)

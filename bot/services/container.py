@@ -1,0 +1,33 @@
+"""Every use case, built once by the composition root and handed to the Slack and web layers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.services.incidents import IncidentService
+from bot.services.outbox import OutboxService
+from bot.store.db import Database
+
+
+@dataclass
+class Services:
+    db: Database
+    config: Config
+    clock: Clock
+    incidents: IncidentService
+    outbox: OutboxService
+
+    @classmethod
+    def build(
+        cls, db: Database, config: Config, clock: Clock, on_outbox: Callable[[], None]
+    ) -> Services:
+        return cls(
+            db=db,
+            config=config,
+            clock=clock,
+            incidents=IncidentService(db, config, clock, on_outbox),
+            outbox=OutboxService(db, clock, on_outbox),
+        )

@@ -1,0 +1,17 @@
+"""Bolt listeners, grouped by kind and registered explicitly from `register`."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.services.container import Services
+from bot.slack.listeners import actions, commands, events, logging, views
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    app.middleware(logging.log_request)
+    app.error(logging.on_error)
+    commands.register(app, services)
+    actions.register(app, services)
+    views.register(app, services)
+    events.register(app, services)

@@ -1,0 +1,99 @@
+"""The `/incident` slash command: parse, run one use case, answer in the ack (ephemeral)."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.core import commands as cmd
+from bot.core.incident import ref
+from bot.services.container import Services
+from bot.slack import blocks
+from bot.slack import mrkdwn as md
+from bot.slack.listeners.answers import OOPS, confirm, log
+
+COMMAND = "/incident"
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def handle(ack, command, context):
+        try:
+            answer = await run(services, command, context)
+        except Exception:
+            log.exception("command_failed", text_length=len(command.get("text") or ""))
+            answer = {"text": OOPS}
+        await ack(response_type="ephemeral", **answer)
+
+    async def open_declare_modal(command, client):
+        parsed = cmd.parse(command.get("text") or "", services.config.severity_names)
+        if isinstance(parsed, cmd.OpenDeclareModal):
+            view = blocks.declare_modal(services.config)
+            view["private_metadata"] = command.get("channel_id", "")
+            await client.views_open(trigger_id=command["trigger_id"], view=view)
+
+    app.command(COMMAND)(ack=handle, lazy=[open_declare_modal])
+
+
+async def run(services: Services, command: dict, context) -> dict:
+    """The ack's body for one command: `text` always, `blocks` where a list reads better."""
+    config, incidents = services.config, services.incidents
+    user = command["user_id"]
+    parsed = cmd.parse(command.get("text") or "", config.severity_names)
+    match parsed:
+        case cmd.ParseError(message, usage):
+            context["outcome"] = "usage"
+            return {"text": blocks.usage_answer(message, usage)}
+        case cmd.OpenDeclareModal():
+            return {"text": "Opening the declare form…"}
+        case cmd.Help():
+            return {"text": blocks.help_text()}
+        case cmd.Declare(title, severity, service, tenants):
+            outcome = await incidents.declare(
+                user, title, severity, service=service, tenants=tenants
+            )
+            done = ""
+            if outcome.incident:
+                done = (
+                    f"Declared {outcome.incident.ref} ({outcome.incident.severity}); "
+                    f"its card is going up in <#{outcome.incident.channel_id}>."
+                )
+            return {"text": confirm(outcome, done, context)}
+        case cmd.Ack(number):
+            outcome = await incidents.acknowledge(user, number)
+            return {"text": confirm(outcome, f"Acknowledged {ref(number)}.", context)}
+        case cmd.Update(number, text, eta):
+            outcome = await incidents.post_update(user, number, text, eta)
+            return {"text": confirm(outcome, f"Update posted to {ref(number)}.", context)}
+        case cmd.Sev(number, severity):
+            outcome = await incidents.change_severity(user, number, severity)
+            return {"text": confirm(outcome, f"{ref(number)} is now {severity}.", context)}
+        case cmd.Escalate(number, reason):
+            outcome = await incidents.escalate(user, number, reason)
+            level = outcome.incident.escalation_level + 1 if outcome.incident else 0
+            return {"text": confirm(outcome, f"Escalated {ref(number)} to level {level}.", context)}
+        case cmd.Resolve(number, summary):
+            outcome = await incidents.resolve(user, number, summary)
+            return {"text": confirm(outcome, f"Resolved {ref(number)}.", context)}
+        case cmd.Reopen(number, reason):
+            outcome = await incidents.reopen(user, number, reason)
+            return {"text": confirm(outcome, f"Reopened {ref(number)}.", context)}
+        case cmd.Assign(number, role, who):
+            outcome = await incidents.assign(user, number, role, who)
+            done = f"{md.user(who)} is now {role.value} of {ref(number)}."
+            return {"text": confirm(outcome, done, context)}
+        case cmd.ListOpen():
+            found, total = await incidents.list_open()
+            return {
+                "text": f"{total} open incidents",
+                "blocks": blocks.open_list(found, total, config),
+            }
+        case cmd.Show(number):
+            incident = await incidents.get(number)
+            if incident is None:
+                return {"text": incidents.unknown(number).message}
+            context["incident_ref"] = incident.ref
+            events = await incidents.timeline(number)
+            return {
+                "text": blocks.card_text(incident),
+                "blocks": blocks.show(incident, events, config),
+            }
+    raise AssertionError(f"unhandled command {parsed!r}")

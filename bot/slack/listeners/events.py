@@ -1,0 +1,23 @@
+"""Events API subscriptions: App Home."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.services.container import Services
+from bot.slack import blocks
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def ack_only(ack):
+        await ack()
+
+    async def publish_home(event, client):
+        if event.get("tab") not in (None, "home"):
+            return
+        found, total = await services.incidents.list_open(limit=20)
+        await client.views_publish(
+            user_id=event["user"], view=blocks.home(found, total, services.config)
+        )
+
+    app.event("app_home_opened")(ack=ack_only, lazy=[publish_home])

@@ -1,0 +1,1 @@
+"""aiohttp routes: Slack's endpoint, health and readiness (alerts, metrics, calendar later)."""
