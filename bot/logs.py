@@ -1,4 +1,7 @@
-"""structlog as JSON lines on stdout; secrets never reach it (settings keep them in SecretStr)."""
+"""JSON lines on stdout, for our own events and for library logs alike.
+
+Secrets never reach a log: settings keep them in SecretStr, and nothing logs request bodies.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,18 @@ import sys
 
 import structlog
 
+_SHARED = [
+    structlog.contextvars.merge_contextvars,
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
 
 def setup(level: str = "info") -> None:
     numeric = getattr(logging, level.upper(), logging.INFO)
-    logging.basicConfig(
-        stream=sys.stdout, level=max(numeric, logging.WARNING), format="%(message)s"
-    )
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *_SHARED,
             structlog.processors.format_exc_info,
             structlog.processors.JSONRenderer(),
         ],
@@ -25,3 +29,17 @@ def setup(level: str = "info") -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stdout),
         cache_logger_on_first_use=True,
     )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[*_SHARED, structlog.stdlib.add_logger_name],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(max(numeric, logging.WARNING))  # libraries speak up only when it matters

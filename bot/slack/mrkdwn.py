@@ -50,9 +50,9 @@ def duration(seconds: float) -> str:
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
     if days:
-        return f"{days}d {hours}h"
+        return f"{days}d {hours}h" if hours else f"{days}d"
     if hours:
-        return f"{hours}h {minutes}m"
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
     if minutes:
         return f"{minutes}m"
     return f"{secs}s"

@@ -9,7 +9,6 @@ from bot.slack.listeners import actions, commands, events, logging, views
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    app.middleware(logging.log_request)
     app.error(logging.on_error)
     commands.register(app, services)
     actions.register(app, services)

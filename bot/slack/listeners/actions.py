@@ -7,6 +7,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.services.container import Services
 from bot.slack import blocks
 from bot.slack.listeners.answers import OOPS, confirm, log, user_of
+from bot.slack.listeners.logging import logged
 
 
 def _number(value: str | None) -> int | None:
@@ -24,9 +25,11 @@ def register(app: AsyncApp, services: Services) -> None:
             await services.outbox.ephemeral(channel, user_of(body), outcome_text)
 
     def button(run):
+        @logged
         async def handler(ack, body, action, context):
             await ack()
-            number = _number(action.get("value"))
+            selected = (action.get("selected_option") or {}).get("value")
+            number = _number(action.get("value") or selected)
             try:
                 if number is None:
                     text = "That button does not name an incident; it may be from an old card."
@@ -51,7 +54,8 @@ def register(app: AsyncApp, services: Services) -> None:
 
     app.action(blocks.SEVERITY)(button(severity))
 
-    async def ack_only(ack):
+    @logged
+    async def ack_only(ack, body, context):
         await ack()
 
     async def open_update_modal(body, action, client):

@@ -10,12 +10,14 @@ from bot.services.container import Services
 from bot.slack import blocks
 from bot.slack import mrkdwn as md
 from bot.slack.listeners.answers import OOPS, confirm, log
+from bot.slack.listeners.logging import logged
 
-COMMAND = "/incident"
+COMMAND = "/incident"  # declared in manifest.yml (a test checks)
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def handle(ack, command, context):
+    @logged
+    async def handle(ack, body, command, context):
         try:
             answer = await run(services, command, context)
         except Exception:

@@ -6,10 +6,14 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.services.container import Services
 from bot.slack import blocks
+from bot.slack.listeners.logging import logged
+
+EVENTS = ("app_home_opened",)  # each must be subscribed in manifest.yml (a test checks)
 
 
 def register(app: AsyncApp, services: Services) -> None:
-    async def ack_only(ack):
+    @logged
+    async def ack_only(ack, body, context):
         await ack()
 
     async def publish_home(event, client):

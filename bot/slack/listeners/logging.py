@@ -1,7 +1,12 @@
-"""One JSON log line per handled Slack request: what, who, which incident, how long."""
+"""One JSON log line per handled Slack request: what, who, which incident, how long.
+
+A decorator on each acking listener rather than a Bolt middleware, because Bolt runs global
+middleware before, not around, the listener; it works the same in Socket Mode.
+"""
 
 from __future__ import annotations
 
+import functools
 import time
 
 import structlog
@@ -29,19 +34,26 @@ def _user(body: dict) -> str | None:
     return user.get("id") if isinstance(user, dict) else user
 
 
-async def log_request(body, context, next):
-    started = time.perf_counter()
-    try:
-        return await next()
-    finally:
-        log.info(
-            "slack_request",
-            action=_action(body),
-            user=_user(body),
-            incident=context.get("incident_ref"),
-            outcome=context.get("outcome"),
-            ms=round((time.perf_counter() - started) * 1000, 2),
-        )
+def logged(handler):
+    """Wrap an acking listener; it must take `body` and `context` (Bolt injects by name)."""
+
+    @functools.wraps(handler)
+    async def wrapper(**kwargs):
+        started = time.perf_counter()
+        try:
+            return await handler(**kwargs)
+        finally:
+            body, context = kwargs["body"], kwargs["context"]
+            log.info(
+                "slack_request",
+                action=_action(body),
+                user=_user(body),
+                incident=context.get("incident_ref"),
+                outcome=context.get("outcome"),
+                ms=round((time.perf_counter() - started) * 1000, 2),
+            )
+
+    return wrapper
 
 
 async def on_error(error, body):

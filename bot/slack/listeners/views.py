@@ -9,6 +9,7 @@ from bot.core.incident import check_title
 from bot.services.container import Services
 from bot.slack import blocks
 from bot.slack.listeners.answers import OOPS, confirm, log, user_of
+from bot.slack.listeners.logging import logged
 
 
 def _value(view: dict, block_id: str) -> str:
@@ -22,6 +23,7 @@ def register(app: AsyncApp, services: Services) -> None:
     config, incidents = services.config, services.incidents
 
     @app.view(blocks.DECLARE_VIEW)
+    @logged
     async def declare(ack, body, view, context):
         title = " ".join(_value(view, "title").split())
         severity = _value(view, "severity") or config.severities[-1].name
@@ -60,6 +62,7 @@ def register(app: AsyncApp, services: Services) -> None:
             )
 
     @app.view(blocks.UPDATE_VIEW)
+    @logged
     async def update(ack, body, view, context):
         number = int(view.get("private_metadata") or 0)
         text, eta_text = _value(view, "text"), _value(view, "eta")

@@ -1,0 +1,744 @@
+"""A Slack Web API test double served over real HTTP on loopback.
+
+The bot talks to it through its ordinary slack_sdk client (SLACK_API_URL = `double.url`), so
+tests exercise the real wire format: JSON and form bodies, bearer tokens, HTTP status codes,
+`Retry-After` headers and timeouts. The double answers with the response shapes Slack documents,
+keeps the channel messages the bot posted and edited, records every call, and lets a test queue
+faults (rate limits, 5xx, `ok: false` errors, slow answers) for the next calls to a method.
+
+All state changes happen synchronously inside one request handler on the event loop, so
+concurrent requests never interleave half-way through an update.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Self
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+JSON_FIELDS = frozenset({"blocks", "view", "attachments", "metadata", "files"})
+"""Fields Slack accepts as JSON-encoded strings inside form bodies; decoded before recording."""
+
+TOKEN_PREFIXES = ("xoxb-", "xapp-")
+ANY_METHOD = "*"
+FIRST_TS_MICROS = 1_700_000_000_000_000
+STATUS_TEXT = {
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
+
+Params = dict[str, Any]
+Answer = dict[str, Any]
+
+
+@dataclass
+class Call:
+    """One request the double received, recorded whether or not it succeeded."""
+
+    method: str
+    params: Params
+    token: str | None
+    seq: int
+    fault: str | None = None
+    http_verb: str = "POST"
+    encoding: str = "form"  # "json", "form", "multipart" or "query"
+
+
+@dataclass
+class Fault:
+    """A queued failure for the next `remaining` calls to one method (or to any, "*")."""
+
+    status: int | None
+    error: str | None
+    retry_after: int | None
+    delay: float | None
+    remaining: int
+
+    @property
+    def fails(self) -> bool:
+        """A delay alone is a slow success; anything else answers with a failure."""
+        return self.status is not None or self.error is not None
+
+    def describe(self) -> str:
+        parts = []
+        if self.status is not None:
+            parts.append(f"http {self.status}")
+        if self.error is not None:
+            parts.append(f"error {self.error}")
+        if self.delay:
+            parts.append(f"delay {self.delay}s")
+        return ", ".join(parts)
+
+    def response(self) -> web.Response:
+        if self.status == 429:
+            return web.json_response(
+                {"ok": False, "error": self.error or "ratelimited"},
+                status=429,
+                headers={
+                    "Retry-After": str(self.retry_after if self.retry_after is not None else 1)
+                },
+            )
+        if self.status is not None and self.status != 200:
+            reason = STATUS_TEXT.get(self.status, "Error")
+            return web.Response(status=self.status, text=reason, content_type="text/plain")
+        return web.json_response({"ok": False, "error": self.error})
+
+
+class SlackDouble:
+    """Fake https://slack.com/api/ for one test: start it, point the bot at `url`, inspect it."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0TEAM",
+        team_domain: str = "firebell-test",
+        bot_user_id: str = "U0FIREBELL",
+        bot_id: str = "B0FIREBELL",
+        app_id: str = "A0FIREBELL",
+    ) -> None:
+        self.team_id = team_id
+        self.team_domain = team_domain
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+
+        self.calls: list[Call] = []
+        self.missing_channels: set[str] = set()
+        self.channel_names: dict[str, str] = {}
+        self.joined: set[str] = set()
+        self.usergroups: dict[str, list[str]] = {}
+        self.uploads: dict[str, bytes] = {}
+        self.home_views: dict[str, Answer] = {}
+
+        self._users_by_email: dict[str, Answer] = {}
+        self._users_by_id: dict[str, Answer] = {}
+        self._messages: dict[str, list[Answer]] = {}
+        self._faults: dict[str, list[Fault]] = {}
+        self._files: dict[str, Answer] = {}
+        self._seq = itertools.count(1)
+        self._ts = itertools.count(1)
+        self._view_ids = itertools.count(1)
+        self._file_ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+
+        self._handlers: dict[str, Callable[[Params], Answer]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
+            "views.open": self._views_open,
+            "views.push": self._views_open,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "users.lookupByEmail": self._users_lookup_by_email,
+            "users.info": self._users_info,
+            "conversations.info": self._conversations_info,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
+            "conversations.join": self._conversations_join,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
+            "usergroups.users.list": self._usergroups_users_list,
+        }
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> Self:
+        """Serve on 127.0.0.1 with a port the OS picks, so parallel tests never collide."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._handle)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
+        # A short shutdown timeout: a test may stop the double while a delayed answer sleeps.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        self._port = sock.getsockname()[1]
+        await web.SockSite(self._runner, sock).start()
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("SlackDouble is not started")
+        return self._port
+
+    @property
+    def url(self) -> str:
+        """The base URL for slack_sdk (`base_url`), ending in "/api/" like the real one."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    # -- test set-up -------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        email: str,
+        user_id: str,
+        *,
+        name: str | None = None,
+        real_name: str | None = None,
+        tz: str = "Europe/Berlin",
+        tz_offset: int = 3600,
+    ) -> Answer:
+        """Make a workspace member known to users.lookupByEmail and users.info."""
+        user = self._user_object(
+            user_id, email=email, name=name, real_name=real_name, tz=tz, tz_offset=tz_offset
+        )
+        self._users_by_email[email.lower()] = user
+        self._users_by_id[user_id] = user
+        return copy.deepcopy(user)
+
+    def add_channel(self, channel_id: str, name: str) -> None:
+        self.channel_names[channel_id] = name
+
+    def add_usergroup(self, usergroup_id: str, user_ids: list[str]) -> None:
+        self.usergroups[usergroup_id] = list(user_ids)
+
+    def inject(
+        self,
+        method: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+        delay: float | None = None,
+    ) -> None:
+        """Queue a fault for the next `times` calls to `method` ("*" = any method).
+
+        status=429 (or retry_after alone) answers HTTP 429 with `Retry-After`; other statuses
+        answer with a plain-text body; error answers HTTP 200 `{"ok": false, "error": ...}`.
+        Failures have no side effect. A delay alone is a slow success: the call takes effect
+        at once but the answer comes `delay` seconds later, like Slack when a client times out.
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        if retry_after is not None and status is None:
+            status = 429
+        if status is None and error is None and not delay:
+            raise ValueError("inject needs status, error, retry_after or delay")
+        fault = Fault(
+            status=status, error=error, retry_after=retry_after, delay=delay, remaining=times
+        )
+        self._faults.setdefault(method, []).append(fault)
+
+    def faults_left(self, method: str | None = None) -> int:
+        """How many injected failures have not fired yet (for one method, or all)."""
+        queues = [self._faults.get(method, [])] if method else list(self._faults.values())
+        return sum(f.remaining for queue in queues for f in queue)
+
+    # -- inspection --------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [call for call in self.calls if call.method == method]
+
+    def reset_calls(self) -> None:
+        self.calls.clear()
+
+    async def wait_for(self, method: str, count: int = 1, *, within: float = 5.0) -> list[Call]:
+        """Wait until `count` calls to `method` arrived: for work the bot does after its ack."""
+        try:
+            async with asyncio.timeout(within), self._changed:
+                await self._changed.wait_for(lambda: len(self.calls_to(method)) >= count)
+        except TimeoutError:
+            seen = [call.method for call in self.calls]
+            raise AssertionError(
+                f"expected {count} call(s) to {method} within {within}s; got {seen}"
+            ) from None
+        return self.calls_to(method)
+
+    def messages(self, channel: str, *, top_level_only: bool = False) -> list[Answer]:
+        """Current messages in `channel` (replies included unless asked), oldest first."""
+        found = self._messages.get(channel, [])
+        if top_level_only:
+            found = [m for m in found if _is_top_level(m)]
+        return copy.deepcopy(found)
+
+    def message(self, channel: str, ts: str) -> Answer | None:
+        found = self._find(channel, ts)
+        return copy.deepcopy(found) if found else None
+
+    def thread(self, channel: str, thread_ts: str) -> list[Answer]:
+        """Replies under `thread_ts`, oldest first, without the parent message."""
+        return copy.deepcopy(
+            [
+                m
+                for m in self._messages.get(channel, [])
+                if m.get("thread_ts") == thread_ts and m["ts"] != thread_ts
+            ]
+        )
+
+    def home_view(self, user_id: str) -> Answer | None:
+        """The App Home view last published for `user_id`."""
+        view = self.home_views.get(user_id)
+        return copy.deepcopy(view) if view else None
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        params, encoding = await _read_params(request)
+        token = _bearer_token(request) or _as_str((params or {}).get("token"))
+        fault = self._take_fault(method)
+        self.calls.append(
+            Call(
+                method=method,
+                params=params if params is not None else {},
+                token=token,
+                seq=next(self._seq),
+                fault=fault.describe() if fault else None,
+                http_verb=request.method,
+                encoding=encoding,
+            )
+        )
+        async with self._changed:
+            self._changed.notify_all()
+
+        if fault is not None and fault.fails:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            return fault.response()
+
+        answer = self._answer(method, params, token)
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)
+        return web.json_response(answer)
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal hands out (files.slack.com in reality)."""
+        file_id = request.match_info["file_id"]
+        if file_id not in self._files:
+            return web.Response(status=404, text="Not Found", content_type="text/plain")
+        data = await request.read()
+        self.uploads[file_id] = data
+        return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+
+    def _take_fault(self, method: str) -> Fault | None:
+        for key in (method, ANY_METHOD):
+            queue = self._faults.get(key)
+            if queue:
+                fault = queue[0]
+                fault.remaining -= 1
+                if fault.remaining == 0:
+                    queue.pop(0)
+                return fault
+        return None
+
+    def _answer(self, method: str, params: Params | None, token: str | None) -> Answer:
+        handler = self._handlers.get(method)
+        if handler is None:
+            return _error("unknown_method")
+        if params is None:
+            return _error("invalid_json")
+        if token is None or not token.startswith(TOKEN_PREFIXES):
+            return _error("invalid_auth")
+        return handler(params)
+
+    # -- store helpers -----------------------------------------------------------------------
+
+    def _next_ts(self) -> str:
+        micros = FIRST_TS_MICROS + next(self._ts) * 100
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _find(self, channel: str, ts: str) -> Answer | None:
+        return next((m for m in self._messages.get(channel, []) if m["ts"] == ts), None)
+
+    def _channel_error(self, channel: str) -> Answer | None:
+        if not channel or channel in self.missing_channels:
+            return _error("channel_not_found")
+        return None
+
+    def _channel_object(self, channel: str) -> Answer:
+        return {
+            "id": channel,
+            "name": self.channel_names.get(channel, channel.lower()),
+            "is_channel": True,
+            "is_private": False,
+            "is_archived": False,
+            "is_member": channel in self.joined,
+            "created": 1_600_000_000,
+            "context_team_id": self.team_id,
+        }
+
+    def _user_object(
+        self,
+        user_id: str,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        real_name: str | None = None,
+        tz: str = "Europe/Berlin",
+        tz_offset: int = 3600,
+    ) -> Answer:
+        name = name or user_id.lower()
+        real_name = real_name or name
+        profile: Answer = {"real_name": real_name, "display_name": name}
+        if email:
+            profile["email"] = email
+        return {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "deleted": False,
+            "real_name": real_name,
+            "tz": tz,
+            "tz_label": tz,
+            "tz_offset": tz_offset,
+            "is_bot": False,
+            "is_admin": False,
+            "profile": profile,
+        }
+
+    # -- methods -----------------------------------------------------------------------------
+
+    def _auth_test(self, params: Params) -> Answer:
+        return {
+            "ok": True,
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": "Firebell Test",
+            "user": "firebell",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, params: Params) -> Answer:
+        channel = _as_str(params.get("channel")) or ""
+        if failed := self._channel_error(channel):
+            return failed
+        if not any(params.get(k) for k in ("text", "blocks", "attachments")):
+            return _error("no_text")
+        ts = self._next_ts()
+        message: Answer = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+            "ts": ts,
+            "thread_ts": _as_str(params.get("thread_ts")) or None,
+            "text": _as_str(params.get("text")) or "",
+            "blocks": params.get("blocks"),
+        }
+        for key in ("attachments", "metadata"):
+            if params.get(key) is not None:
+                message[key] = params[key]
+        if message["thread_ts"]:
+            parent = self._find(channel, message["thread_ts"])
+            if parent is not None:  # Slack marks the parent as a thread root
+                parent["thread_ts"] = parent["ts"]
+                parent["reply_count"] = parent.get("reply_count", 0) + 1
+                parent["latest_reply"] = ts
+        self._messages.setdefault(channel, []).append(message)
+        return {"ok": True, "channel": channel, "ts": ts, "message": _wire_message(message)}
+
+    def _chat_update(self, params: Params) -> Answer:
+        channel = _as_str(params.get("channel")) or ""
+        if failed := self._channel_error(channel):
+            return failed
+        message = self._find(channel, _as_str(params.get("ts")) or "")
+        if message is None:
+            return _error("message_not_found")
+        if not any(k in params for k in ("text", "blocks", "attachments")):
+            return _error("no_text")
+        # As documented: fields left out keep their previous value.
+        if "text" in params:
+            message["text"] = _as_str(params["text"]) or ""
+        for key in ("blocks", "attachments", "metadata"):
+            if key in params:
+                message[key] = params[key]
+        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": message["ts"],
+            "text": message["text"],
+            "message": _wire_message(message),
+        }
+
+    def _chat_delete(self, params: Params) -> Answer:
+        channel = _as_str(params.get("channel")) or ""
+        if failed := self._channel_error(channel):
+            return failed
+        message = self._find(channel, _as_str(params.get("ts")) or "")
+        if message is None:
+            return _error("message_not_found")
+        self._messages[channel].remove(message)
+        return {"ok": True, "channel": channel, "ts": message["ts"]}
+
+    def _chat_post_ephemeral(self, params: Params) -> Answer:
+        if failed := self._channel_error(_as_str(params.get("channel")) or ""):
+            return failed
+        if not params.get("user"):
+            return _error("user_not_found")
+        if not any(params.get(k) for k in ("text", "blocks", "attachments")):
+            return _error("no_text")
+        return {"ok": True, "message_ts": self._next_ts()}
+
+    def _chat_get_permalink(self, params: Params) -> Answer:
+        channel = _as_str(params.get("channel")) or ""
+        if failed := self._channel_error(channel):
+            return failed
+        ts = _as_str(params.get("message_ts")) or ""
+        if not ts:
+            return _error("message_not_found")
+        link = f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        message = self._find(channel, ts)
+        if message is not None and not _is_top_level(message):
+            link += f"?thread_ts={message['thread_ts']}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
+    def _view_object(self, view: Any, view_id: str, *, external_id: str = "") -> Answer:
+        given = view if isinstance(view, dict) else {}
+        return {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": given.get("type", "modal"),
+            "title": given.get("title"),
+            "submit": given.get("submit"),
+            "close": given.get("close"),
+            "blocks": given.get("blocks", []),
+            "private_metadata": given.get("private_metadata", ""),
+            "callback_id": given.get("callback_id", ""),
+            "state": {"values": {}},
+            "hash": f"1700000000.{view_id}",
+            "clear_on_close": given.get("clear_on_close", False),
+            "notify_on_close": given.get("notify_on_close", False),
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "app_id": self.app_id,
+            "external_id": given.get("external_id", external_id),
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+
+    def _new_view_id(self) -> str:
+        return f"V0VIEW{next(self._view_ids):04d}"
+
+    def _views_open(self, params: Params) -> Answer:
+        if not params.get("trigger_id") and not params.get("interactivity_pointer"):
+            return _error("invalid_arguments")
+        if not isinstance(params.get("view"), dict):
+            return _error("invalid_arguments")
+        return {"ok": True, "view": self._view_object(params["view"], self._new_view_id())}
+
+    def _views_update(self, params: Params) -> Answer:
+        view_id = _as_str(params.get("view_id"))
+        external_id = _as_str(params.get("external_id")) or ""
+        if not view_id and not external_id:
+            return _error("invalid_arguments")
+        if not isinstance(params.get("view"), dict):
+            return _error("invalid_arguments")
+        view = self._view_object(
+            params["view"], view_id or self._new_view_id(), external_id=external_id
+        )
+        return {"ok": True, "view": view}
+
+    def _views_publish(self, params: Params) -> Answer:
+        user_id = _as_str(params.get("user_id"))
+        if not user_id:
+            return _error("invalid_arguments")
+        if not isinstance(params.get("view"), dict):
+            return _error("invalid_arguments")
+        previous = self.home_views.get(user_id)
+        view = self._view_object(
+            params["view"], previous["id"] if previous else self._new_view_id()
+        )
+        view["type"] = "home"
+        self.home_views[user_id] = view
+        return {"ok": True, "view": copy.deepcopy(view)}
+
+    def _users_lookup_by_email(self, params: Params) -> Answer:
+        user = self._users_by_email.get((_as_str(params.get("email")) or "").lower())
+        if user is None:
+            return _error("users_not_found")
+        return {"ok": True, "user": copy.deepcopy(user)}
+
+    def _users_info(self, params: Params) -> Answer:
+        """Known users as added; any other U/W id gets a plain generated profile."""
+        user_id = _as_str(params.get("user")) or ""
+        user = self._users_by_id.get(user_id)
+        if user is None:
+            if not user_id.startswith(("U", "W")):
+                return _error("user_not_found")
+            user = self._user_object(user_id)
+        return {"ok": True, "user": copy.deepcopy(user)}
+
+    def _conversations_info(self, params: Params) -> Answer:
+        channel = _as_str(params.get("channel")) or ""
+        if failed := self._channel_error(channel):
+            return failed
+        return {"ok": True, "channel": self._channel_object(channel)}
+
+    def _conversations_history(self, params: Params) -> Answer:
+        channel = _as_str(params.get("channel")) or ""
+        if failed := self._channel_error(channel):
+            return failed
+        limit = int(params.get("limit") or 100)
+        newest_first = [m for m in reversed(self._messages.get(channel, [])) if _is_top_level(m)]
+        return {
+            "ok": True,
+            "messages": [_wire_message(m) for m in newest_first[:limit]],
+            "has_more": len(newest_first) > limit,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_replies(self, params: Params) -> Answer:
+        channel = _as_str(params.get("channel")) or ""
+        if failed := self._channel_error(channel):
+            return failed
+        ts = _as_str(params.get("ts")) or ""
+        parent = self._find(channel, ts)
+        if parent is None:
+            return _error("thread_not_found")
+        messages = [
+            parent,
+            *(m for m in self._messages[channel] if m.get("thread_ts") == ts and m is not parent),
+        ]
+        return {
+            "ok": True,
+            "messages": [_wire_message(m) for m in messages],
+            "has_more": False,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_join(self, params: Params) -> Answer:
+        channel = _as_str(params.get("channel")) or ""
+        if failed := self._channel_error(channel):
+            return failed
+        answer: Answer = {"ok": True}
+        if channel in self.joined:
+            answer["warning"] = "already_in_channel"
+            answer["response_metadata"] = {"warnings": ["already_in_channel"]}
+        self.joined.add(channel)
+        answer["channel"] = self._channel_object(channel)
+        return answer
+
+    def _files_get_upload_url(self, params: Params) -> Answer:
+        if not params.get("filename") or not params.get("length"):
+            return _error("invalid_arguments")
+        file_id = f"F0FILE{next(self._file_ids):04d}"
+        self._files[file_id] = {
+            "id": file_id,
+            "name": params["filename"],
+            "title": params["filename"],
+        }
+        return {
+            "ok": True,
+            "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _files_complete_upload(self, params: Params) -> Answer:
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            return _error("invalid_arguments")
+        completed = []
+        for item in files:
+            known = self._files.get(item.get("id", "")) if isinstance(item, dict) else None
+            if known is None:
+                return _error("file_not_found")
+            if item.get("title"):
+                known["title"] = item["title"]
+            completed.append({"id": known["id"], "title": known["title"]})
+        return {"ok": True, "files": completed}
+
+    def _usergroups_users_list(self, params: Params) -> Answer:
+        """Unknown groups list no members rather than failing, so page targets stay harmless."""
+        group = _as_str(params.get("usergroup")) or ""
+        if not group:
+            return _error("invalid_arguments")
+        return {"ok": True, "users": list(self.usergroups.get(group, []))}
+
+
+# -- module helpers ------------------------------------------------------------------------
+
+
+def _error(code: str) -> Answer:
+    return {"ok": False, "error": code}
+
+
+def _as_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _is_top_level(message: Answer) -> bool:
+    return message.get("thread_ts") in (None, message["ts"])
+
+
+def _wire_message(message: Answer) -> Answer:
+    """A stored message as Slack returns it: absent fields are left out, not null."""
+    return {k: copy.deepcopy(v) for k, v in message.items() if v is not None}
+
+
+def _bearer_token(request: web.Request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
+
+
+def _decode_json_fields(params: Params) -> Params:
+    for key in JSON_FIELDS & params.keys():
+        value = params[key]
+        if isinstance(value, str):
+            try:
+                decoded = json.loads(value)
+            except ValueError:
+                continue
+            if isinstance(decoded, dict | list):
+                params[key] = decoded
+    return params
+
+
+async def _read_params(request: web.Request) -> tuple[Params | None, str]:
+    """Merge query string and body into one dict; None means a body that is not valid JSON."""
+    params: Params = dict(request.query)
+    encoding = "query"
+    content_type = request.content_type
+    if request.can_read_body:
+        if content_type.startswith("multipart/"):
+            form = await request.post()
+            params.update({k: v for k, v in form.items() if isinstance(v, str)})
+            encoding = "multipart"
+        else:
+            raw = (await request.read()).decode("utf-8")
+            if content_type == "application/json":
+                encoding = "json"
+                try:
+                    body = json.loads(raw) if raw.strip() else {}
+                except ValueError:
+                    return None, encoding
+                if not isinstance(body, dict):
+                    return None, encoding
+                params.update(body)
+            else:
+                encoding = "form"
+                params.update(parse_qsl(raw, keep_blank_values=True))
+    return _decode_json_fields(params), encoding

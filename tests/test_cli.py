@@ -1,0 +1,127 @@
+"""The `firebell` command as users run it: a real subprocess, real files."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import sys
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "config" / "firebell.example.yml"
+
+
+def env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBELL_"))}
+    return {
+        **clean,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fb.db'}",
+        "FIREBELL_CONFIG": str(EXAMPLE),
+        **extra,
+    }
+
+
+async def run(tmp_path: Path, *args: str, **extra: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env(tmp_path, **extra),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_serve_without_credentials_names_what_is_missing(tmp_path):
+    code, _, err = await run(tmp_path, "serve")
+    assert code == 2
+    assert "SLACK_BOT_TOKEN" in err and "SLACK_SIGNING_SECRET" in err
+    assert "OAuth & Permissions" in err and "Signing Secret" in err
+    assert not (tmp_path / "fb.db").exists()  # never starts half-configured
+
+
+async def test_socket_mode_needs_no_signing_secret(tmp_path):
+    code, _, err = await run(tmp_path, SLACK_APP_TOKEN="xapp-1-test")
+    assert code == 2
+    assert "SLACK_BOT_TOKEN" in err and "SLACK_SIGNING_SECRET" not in err
+
+
+async def test_bad_config_stops_start_up_naming_file_line_and_key(tmp_path):
+    bad = tmp_path / "firebell.yml"
+    bad.write_text(EXAMPLE.read_text().replace("ack_within: 4h", "ack_within: 4 hours"))
+    code, _, err = await run(
+        tmp_path,
+        "serve",
+        FIREBELL_CONFIG=str(bad),
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET="s",
+    )
+    assert code == 2
+    assert f"{bad}:17: severities[2].ack_within: '4 hours' is not a duration" in err
+
+
+async def test_check_validates_without_starting(tmp_path):
+    code, out, _ = await run(tmp_path, "check")
+    assert code == 0
+    assert "OK" in out and "SEV1: ack within 15m" in out
+    missing = await run(tmp_path, "check", FIREBELL_CONFIG=str(tmp_path / "nope.yml"))
+    assert missing[0] == 2 and "no such file" in missing[2]
+
+
+async def test_migrate_creates_the_schema(tmp_path):
+    code, out, _ = await run(tmp_path, "migrate")
+    assert code == 0 and "revision 0001" in out
+    with sqlite3.connect(tmp_path / "fb.db") as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"incidents", "events", "outbox", "timers", "alembic_version"} <= tables
+
+
+async def test_serve_starts_answers_health_and_stops_on_sigterm(tmp_path, double):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "serve",
+        env=env(
+            tmp_path,
+            SLACK_BOT_TOKEN="xoxb-1",
+            SLACK_SIGNING_SECRET="secret",
+            SLACK_API_URL=double.url,
+            PORT="0",
+            FIREBELL_HOST="127.0.0.1",
+        ),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        started = None
+        while started is None:
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+            assert line, (await process.stderr.read()).decode()
+            record = json.loads(line)
+            if record.get("event") == "firebell_started":
+                started = record
+        assert "xoxb" not in line.decode()
+        async with aiohttp.ClientSession() as http:
+            base = f"http://127.0.0.1:{started['port']}"
+            async with http.get(f"{base}/healthz") as response:
+                assert response.status == 200
+            async with http.get(f"{base}/readyz") as response:
+                body = await response.json()
+                assert response.status == 200 and body["migrations"]["current"] == "0001"
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()

@@ -1,0 +1,91 @@
+"""manifest.yml and the code agree, in both directions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot.slack import blocks
+from bot.slack.listeners import commands, events
+from tests.support import signing
+
+MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
+
+# The scopes each Web API method the bot calls needs (api.slack.com/methods).
+METHOD_SCOPES = {
+    "auth.test": set(),
+    "chat.postMessage": {"chat:write", "chat:write.public"},
+    "chat.update": {"chat:write"},
+    "chat.postEphemeral": {"chat:write"},
+    "views.open": set(),
+    "views.publish": set(),
+}
+
+
+def manifest_commands() -> set[str]:
+    return {c["command"] for c in MANIFEST["features"]["slash_commands"]}
+
+
+def test_commands_in_manifest_are_exactly_those_the_code_registers():
+    assert manifest_commands() == {commands.COMMAND}
+    for command in MANIFEST["features"]["slash_commands"]:
+        assert command["should_escape"] is True  # mentions arrive as <@U…> ids
+
+
+def test_events_in_manifest_are_exactly_those_the_code_handles():
+    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == set(events.EVENTS)
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+
+
+async def test_every_manifest_command_and_event_is_handled(bot, double):
+    for command in manifest_commands():
+        body = signing.slash_command_body("help", command=command)
+        response = await bot.post_signed(body)
+        assert response.status == 200, command
+    unknown = await bot.post_signed(signing.slash_command_body("help", command="/not-ours"))
+    assert unknown.status == 404
+    for event in MANIFEST["settings"]["event_subscriptions"]["bot_events"]:
+        body = signing.event_body({"type": event, "user": "U0ALICE", "tab": "home"})
+        response = await bot.post_signed(body)
+        assert response.status == 200, event
+    await double.wait_for("views.publish")
+    home = double.calls_to("views.publish")[0].params
+    assert home["user_id"] == "U0ALICE" and home["view"]["type"] == "home"
+
+
+async def test_interactivity_is_enabled_and_every_rendered_action_is_handled(bot, double):
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+    await bot.command("declare sev2 Manifest check")
+    await bot.deliver()
+    card = double.messages("C0INCIDENTS", top_level_only=True)[0]
+    rendered = {
+        e["action_id"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }
+    assert rendered | {blocks.REOPEN} == set(blocks.BUTTON_ACTIONS) | {blocks.SEVERITY}
+    for action_id in sorted(blocks.BUTTON_ACTIONS):
+        response = await bot.click(action_id, "999")
+        assert response.status == 200, action_id
+    for view in (blocks.DECLARE_VIEW, blocks.UPDATE_VIEW):
+        body = signing.view_submission_body(view, {}, private_metadata="999")
+        response = await bot.post_signed(body)
+        assert response.status == 200, view
+
+
+async def test_scopes_cover_every_method_the_bot_calls_and_nothing_more(bot, double):
+    await bot.command("declare sev1 Scopes")
+    await bot.command("update INC-1 looking")
+    await bot.command("ack INC-1")
+    await bot.command("ack INC-1")
+    await bot.click(blocks.ACK, "1")
+    await bot.command("")
+    await bot.post_signed(signing.event_body({"type": "app_home_opened", "user": "U0A"}))
+    await double.wait_for("views.open")
+    await double.wait_for("views.publish")
+    await bot.deliver()
+    used = {c.method for c in double.calls}
+    assert used <= set(METHOD_SCOPES), used - set(METHOD_SCOPES)
+    granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    needed = {"commands"} | set().union(*(METHOD_SCOPES[m] for m in used))
+    assert needed <= granted
+    assert granted <= needed, f"unused scopes: {granted - needed}"
