@@ -21,7 +21,6 @@ from pydantic import (
     PlainValidator,
     ValidationError,
     field_validator,
-    model_validator,
 )
 
 from bot.core.durations import format_duration, parse_duration
@@ -85,7 +84,7 @@ class Severity(_Model):
 class CoverageWindow(_Model):
     days: str = Field(pattern=r"^[a-z]{3}(-[a-z]{3})?(,[a-z]{3}(-[a-z]{3})?)*$")
     start: str = Field(alias="from", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
-    end: str = Field(alias="to", pattern=r"^([01]\d|2[0-4]):[0-5]\d$")
+    end: str = Field(alias="to", pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 
 
 class Rotation(_Model):
@@ -126,21 +125,6 @@ class Config(_Model):
     escalation: list[EscalationLevel] = []
     repeat: int = Field(default=0, ge=0, le=10)
     runbooks: dict[str, Annotated[str, Field(pattern=r"^https?://\S+$")]] = {}
-
-    @model_validator(mode="after")
-    def _references(self) -> Config:
-        names = [s.name.upper() for s in self.severities]
-        if len(set(names)) != len(names):
-            raise ValueError("severities: two severities share a name")
-        rotations = [r.name for r in self.rotations]
-        if len(set(rotations)) != len(rotations):
-            raise ValueError("rotations: two rotations share a name")
-        targets = [t for s in self.severities for t in s.page]
-        targets += [t for level in self.escalation for t in level.notify]
-        for target in targets:
-            if target.kind == "rotation" and target.value not in rotations:
-                raise ValueError(f"{target} names a rotation that is not in `rotations`")
-        return self
 
     def severity(self, name: str) -> Severity:
         for severity in self.severities:
@@ -201,13 +185,57 @@ def parse_config(text: str, source: str = "<config>") -> Config:
     if duplicates:
         raise ConfigError([f"{source}:{d}" for d in duplicates])
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([_describe(err, source, lines) for err in exc.errors()]) from None
+    problems = [_locate(loc, message, source, lines) for loc, message in _cross_checks(config)]
+    if problems:
+        raise ConfigError(problems)
+    return config
 
 
-def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict, duplicates: list[str]):
+def _cross_checks(config: Config) -> list[tuple[tuple[Any, ...], str]]:
+    """Problems that span keys (names unique, references resolve), each with its key path."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    for kind, items in (("severities", config.severities), ("rotations", config.rotations)):
+        seen: dict[str, int] = {}
+        for i, item in enumerate(items):
+            key = item.name.upper()
+            if key in seen:
+                problems.append(
+                    ((kind, i, "name"), f"{item.name!r} is already the name of {kind}[{seen[key]}]")
+                )
+            seen.setdefault(key, i)
+    rotations = {r.name for r in config.rotations}
+    places = [
+        (("severities", i, "page", j), t)
+        for i, s in enumerate(config.severities)
+        for j, t in enumerate(s.page)
+    ]
+    places += [
+        (("escalation", i, "notify", j), t)
+        for i, level in enumerate(config.escalation)
+        for j, t in enumerate(level.notify)
+    ]
+    for loc, target in places:
+        if target.kind == "rotation" and target.value not in rotations:
+            problems.append((loc, f"{target} names a rotation that is not in `rotations`"))
+    return problems
+
+
+def _index_lines(
+    node: yaml.Node,
+    path: tuple[Any, ...],
+    lines: dict,
+    duplicates: list[str],
+    seen: set[int] | None = None,
+):
+    """Line of every key path; aliases are walked once (a recursive alias cannot loop)."""
+    seen = set() if seen is None else seen
     lines[path] = node.start_mark.line + 1
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -217,16 +245,15 @@ def _index_lines(node: yaml.Node, path: tuple[Any, ...], lines: dict, duplicates
                     f"{key_node.start_mark.line + 1}: {_dotted((*path, key))}: key given twice"
                 )
             seen.add(key)
-            _index_lines(value_node, (*path, key), lines, duplicates)
+            _index_lines(value_node, (*path, key), lines, duplicates, seen)
             lines[(*path, key)] = key_node.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index_lines(item, (*path, i), lines, duplicates)
+            _index_lines(item, (*path, i), lines, duplicates, seen)
 
 
 def _describe(err: dict[str, Any], source: str, lines: dict) -> str:
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
-    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
         message = "is required"
@@ -234,6 +261,12 @@ def _describe(err: dict[str, Any], source: str, lines: dict) -> str:
         message = "is not a known key (check the spelling)"
     elif err["type"] == "string_pattern_mismatch":
         message = f"{err.get('input')!r} does not have the expected form"
+    return _locate(loc, message, source, lines)
+
+
+def _locate(loc: tuple[Any, ...], message: str, source: str, lines: dict) -> str:
+    """`file:line: key.path: message`, the line of the deepest key that exists."""
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
     where = f"{source}:{line}" if line else source
     key = _dotted(loc) or "(top level)"
     return f"{where}: {key}: {message}"

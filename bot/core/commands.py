@@ -152,9 +152,8 @@ def parse(text: str, severities: Sequence[str]) -> Command | ParseError:
     text = (text or "").strip()
     if not text:
         return OpenDeclareModal()
-    word, _, rest = text.partition(" ")
+    word, rest = _split(text)
     verb = ALIASES.get(word.lower(), word.lower())
-    rest = rest.strip()
     if verb not in USAGE:
         return _unknown(word)
     handler = _PARSERS[verb]
@@ -188,12 +187,20 @@ def _missing_ref(verb: str, rest: str) -> ParseError:
     return ParseError("Which incident? Name it, e.g. INC-42 (see `/incident list`).", USAGE[verb])
 
 
+def _split(text: str) -> tuple[str, str]:
+    """First word and the rest, split on any whitespace; the rest keeps its line breaks."""
+    parts = text.split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], (parts[1].strip() if len(parts) > 1 else "")
+
+
 def _leading_ref(verb: str, rest: str) -> tuple[int, str] | ParseError:
-    first, _, remainder = rest.partition(" ")
+    first, remainder = _split(rest)
     number = parse_ref(first) if first else None
     if number is None:
         return _missing_ref(verb, rest)
-    return number, remainder.strip()
+    return number, remainder
 
 
 def _ref_anywhere(verb: str, rest: str) -> tuple[int, list[str]] | ParseError:
@@ -211,7 +218,8 @@ def _ref_anywhere(verb: str, rest: str) -> tuple[int, list[str]] | ParseError:
 def _declare(rest: str, severities: Sequence[str]) -> Command | ParseError:
     words = rest.split()
     severity = None
-    if words and (name := severity_name(words[0], severities)):
+    # a bare number starts many titles ("2 pods crashing"): only a spelled name sets severity
+    if words and not words[0].isdigit() and (name := severity_name(words[0], severities)):
         severity, words = name, words[1:]
     service, tenants, title_words = None, [], []
     for word in words:
@@ -292,23 +300,23 @@ def _assign(rest: str, severities: Sequence[str]) -> Command | ParseError:
     if isinstance(found, ParseError):
         return found
     number, others = found
-    role = user = None
+    roles, users = [], []
     for word in others:
         lowered = word.lower()
         if lowered in ("commander", "ic", "lead"):
-            role = Role.COMMANDER
+            roles.append(Role.COMMANDER)
         elif lowered in ("comms", "communications"):
-            role = Role.COMMS
+            roles.append(Role.COMMS)
         elif (match := MENTION.match(word) or BARE_USER.match(word)) is not None:
-            user = match.group(1)
+            users.append(match.group(1))
         else:
             return ParseError(
                 f"`{_clip(word)}` is neither a role nor a user: mention someone, like @alice.",
                 USAGE["assign"],
             )
-    if role is None or user is None:
-        return ParseError("Say which role and whom.", USAGE["assign"])
-    return Assign(number, role, user)
+    if len(roles) != 1 or len(users) != 1:
+        return ParseError("Name one role and one person.", USAGE["assign"])
+    return Assign(number, roles[0], users[0])
 
 
 def _no_args(cls, verb: str):

@@ -36,8 +36,12 @@ def parse_target(text: str) -> Target:
         if not GROUP_ID.match(group):
             raise ValueError(f"{raw!r}: a group is a Slack user-group id like S0PRODUCT")
         return Target("group", group)
-    if raw.startswith(("user:", "email:")):
-        return parse_target(raw.split(":", 1)[1])
+    prefix, _, rest = raw.partition(":")
+    if prefix in ("user", "email") and rest:
+        target = parse_target(rest.strip())
+        if target.kind not in ("user", "email"):
+            raise ValueError(f"{raw!r}: after {prefix}: give a user id or an e-mail address")
+        return target
     bare = raw.removeprefix("@")
     if USER_ID.match(bare):
         return Target("user", bare)
