@@ -1,0 +1,1 @@
+"""Benchmarks for Firebell; run from the repository root (see bench/README.md)."""

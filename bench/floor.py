@@ -1,0 +1,75 @@
+"""The floor: a bare Bolt app whose `/incident` listener only acks, served like Firebell.
+
+Run as `python -m bench.floor --port N` with SLACK_SIGNING_SECRET and SLACK_API_URL (and
+optionally SLACK_BOT_TOKEN) in the environment. It serves `POST /slack/events` the way
+Firebell does (aiohttp, `process_before_response=True`) plus `GET /readyz`, and stops
+cleanly on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+
+def build_app(signing_secret: str, api_url: str, token: str = "xoxb-bench") -> web.Application:
+    """The aiohttp application around a Bolt app that acks `/incident` and does nothing else."""
+    bolt = AsyncApp(
+        process_before_response=True,
+        signing_secret=signing_secret,
+        client=AsyncWebClient(token=token, base_url=api_url.rstrip("/") + "/"),
+    )
+
+    @bolt.command("/incident")
+    async def incident(ack) -> None:
+        await ack()
+
+    async def events(request: web.Request) -> web.Response:
+        response = await bolt.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    async def readyz(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.add_routes([web.post("/slack/events", events), web.get("/readyz", readyz)])
+    return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> None:
+    """Serve until SIGTERM or SIGINT, then clean up."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args()
+    app = build_app(
+        os.environ["SLACK_SIGNING_SECRET"],
+        os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
+        os.environ.get("SLACK_BOT_TOKEN", "xoxb-bench"),
+    )
+    asyncio.run(serve(app, args.host, args.port))
+
+
+if __name__ == "__main__":
+    main()
