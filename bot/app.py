@@ -22,12 +22,13 @@ from bot.slack.sender import OutboxSender, Pacer
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.web import health, slack_events
+from bot.worker.timers import TimerWorker
 
 log = structlog.get_logger("firebell")
 
 
 class Firebell:
-    """One running bot. `run_sender=False` lets tests drive delivery step by step."""
+    """One running bot. `run_workers=False` lets tests drive delivery and timers step by step."""
 
     def __init__(
         self,
@@ -35,13 +36,13 @@ class Firebell:
         config: Config,
         clock: Clock | None = None,
         *,
-        run_sender: bool = True,
+        run_workers: bool = True,
         pacer: Pacer | None = None,
     ) -> None:
         self.settings = settings
         self.config = config
         self.clock = clock or SystemClock()
-        self.run_sender = run_sender
+        self.run_workers = run_workers
         self.db = Database(settings.database_url)
         self.replica = f"{socket.gethostname()}:{os.getpid()}"
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -55,6 +56,7 @@ class Firebell:
             self.clock,
             pacer=pacer,
         )
+        self.timers = TimerWorker(self.services.timers, self.clock)
         secret = settings.slack_signing_secret
         self.bolt = AsyncApp(
             client=AsyncWebClient(token=token, base_url=api_url, timeout=10),
@@ -64,7 +66,10 @@ class Firebell:
         )
         register(self.bolt, self.services)
         self.web = web.Application(client_max_size=1024 * 1024)
-        self.web.add_routes(slack_events.routes(self.bolt) + health.routes(self.services))
+        routes = health.routes(self.services)
+        if not settings.socket_mode:  # in Socket Mode nothing may arrive unsigned over HTTP
+            routes += slack_events.routes(self.bolt)
+        self.web.add_routes(routes)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task] = []
         self._socket: AsyncSocketModeHandler | None = None
@@ -84,8 +89,9 @@ class Firebell:
         )
         await site.start()
         self.port = self._runner.addresses[0][1]
-        if self.run_sender:
+        if self.run_workers:
             self._tasks.append(asyncio.create_task(self.sender.run(), name="outbox-sender"))
+            self._tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
         if self.settings.socket_mode:
             self._socket = AsyncSocketModeHandler(
                 self.bolt, self.settings.slack_app_token.get_secret_value()
@@ -101,6 +107,7 @@ class Firebell:
 
     async def stop(self) -> None:
         self.sender.stop()
+        self.timers.stop()
         if self._socket:
             await self._socket.close_async()
         for task in self._tasks:

@@ -14,7 +14,12 @@ def db(bot):
 
 
 def posts(double, thread_ts=None):
-    calls = [c for c in double.calls_to("chat.postMessage") if not c.fault]
+    """Successful posts to the incident channel (DMs to people paged are counted apart)."""
+    calls = [
+        c
+        for c in double.calls_to("chat.postMessage")
+        if not c.fault and c.params["channel"] == CHANNEL
+    ]
     if thread_ts is None:
         return calls
     return [c for c in calls if c.params.get("thread_ts") == thread_ts]
@@ -39,7 +44,7 @@ async def test_500s_back_off_then_deliver_once(bot, double):
     assert len([c for c in double.calls_to("chat.postMessage") if c.fault]) == 3
     assert len(posts(double)) == 2
     assert bot.clock.now() - start >= timedelta(seconds=1 + 2 + 4)
-    assert count(db(bot), "outbox", "status = 'sent'") == 2
+    assert count(db(bot), "outbox", "status = 'sent'") == 3  # card, reply, DM to U0AAA
 
 
 async def test_transient_ok_false_is_retried(bot, double):
@@ -54,7 +59,8 @@ async def test_permanent_error_gives_up_and_shows_in_readyz(bot, double):
     await bot.command("declare sev1 Nowhere to post")
     await bot.deliver()
     assert double.messages(CHANNEL) == []
-    assert len(double.calls_to("chat.postMessage")) == 1  # not retried
+    to_channel = [c for c in double.calls_to("chat.postMessage") if c.params["channel"] == CHANNEL]
+    assert len(to_channel) == 1  # not retried
     failed = rows(db(bot), "SELECT kind, last_error FROM outbox WHERE status = 'failed'")
     assert ("card", "slack error: channel_not_found") in failed
     assert ("reply", "the incident's card was never posted") in failed
@@ -115,7 +121,7 @@ async def test_restart_with_rows_pending_delivers_everything_once(bot, double):
         await bot.command(f"declare sev2 Before restart {n}")
     await bot.click(blocks.ACK, "2")
     await bot.stop()  # the process goes away with every row still pending
-    assert count(db(bot), "outbox", "status = 'pending'") == 8
+    assert count(db(bot), "outbox", "status = 'pending'") == 3 * 3 + 2  # card, reply, DM each
 
     await bot.start()
     await bot.deliver()

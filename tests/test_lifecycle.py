@@ -57,7 +57,7 @@ async def test_declare_by_command_posts_card_then_pages_level_one(bot, double):
     assert all(b.get("value", "1").startswith("1") for b in buttons(card).values())
     [declared] = replies(double, card)
     assert "<@U0ALICE> declared INC-1 (SEV2)" in declared
-    assert "rotation *primary*" in declared
+    assert "Paging level 1: <@U0AAA> (rotation *primary*)" in declared
 
 
 async def test_sev1_pulls_in_its_page_targets(bot, double):
@@ -175,7 +175,9 @@ async def test_resolve_then_reopen(bot, double):
     await bot.deliver()
     card = card_of(double)
     assert "Declared, not yet acknowledged" in card_fields(card)
-    assert "reopened INC-1. Paging level 1: rotation *primary*" in replies(double, card)[-1]
+    assert (
+        "reopened INC-1. Paging level 1: <@U0AAA> (rotation *primary*)" in replies(double, card)[-1]
+    )
 
 
 async def test_assign_roles(bot, double):

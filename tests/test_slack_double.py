@@ -13,6 +13,9 @@ import pytest
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.support import signing
@@ -253,6 +256,34 @@ def test_inject_rejects_faults_that_do_nothing():
         double.inject("chat.postMessage", error="x", times=0)
     double.inject("chat.postMessage", retry_after=3, times=2)
     assert double.faults_left("chat.postMessage") == 2 and double.faults_left("auth.test") == 0
+
+
+@pytest.mark.asyncio
+async def test_clear_faults_drops_every_queued_fault(slack, client):
+    slack.inject("chat.postMessage", status=503, times=1000)
+    slack.inject("chat.postMessage", error="fatal_error")
+    slack.inject("*", status=500, times=3)
+    first = await error_of(client.chat_postMessage(channel=CHANNEL, text="fails"))
+    assert first.response.status_code == 503
+    slack.clear_faults()
+    assert slack.faults_left() == 0
+    posted = await client.chat_postMessage(channel=CHANNEL, text="lands")
+    assert posted["ok"] and await client.auth_test()
+    assert [c.fault for c in slack.calls] == ["http 503", None, None]
+    assert [m["text"] for m in slack.messages(CHANNEL)] == ["lands"]
+
+
+@pytest.mark.asyncio
+async def test_wait_until_sees_state_after_the_call_took_effect(slack, client):
+    waiting = asyncio.create_task(
+        slack.wait_until(lambda: len(slack.messages(CHANNEL)) == 2, within=5)
+    )
+    await client.chat_postMessage(channel=CHANNEL, text="one")
+    assert not waiting.done()
+    await client.chat_postMessage(channel=CHANNEL, text="two")
+    await waiting
+    with pytest.raises(AssertionError, match="three messages did not hold within 0.05s"):
+        await slack.wait_until(lambda: False, within=0.05, what="three messages")
 
 
 # -- auth and unknown methods --------------------------------------------------------------
@@ -517,3 +548,249 @@ def test_event_body_wraps_the_event_in_an_event_callback():
     assert second["team_id"] == "T0OTHER" and second["event_time"] == 42
     request = bolt_request(signing.event_body(event))
     assert request.context.user_id == "U0ALICE" and request.context.team_id == "T0TEAM"
+
+
+# -- Socket Mode ---------------------------------------------------------------------------
+
+APP_TOKEN = "xapp-1-A0FIREBELL-1-abcdef"
+
+
+async def socket_url(slack: SlackDouble) -> str:
+    app_client = AsyncWebClient(base_url=slack.url, timeout=5)
+    try:
+        opened = await app_client.apps_connections_open(app_token=APP_TOKEN)
+    finally:
+        if app_client.session is not None:
+            await app_client.session.close()
+    return opened["url"]
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.mark.asyncio
+async def test_apps_connections_open_needs_an_app_level_token(slack, client):
+    url = await socket_url(slack)
+    assert url.startswith(f"ws://127.0.0.1:{slack.port}/link/?ticket=")
+    assert url.endswith("&app_id=A0FIREBELL")
+    [call] = slack.calls_to("apps.connections.open")
+    assert call.token == APP_TOKEN
+
+    bot_token = await error_of(client.apps_connections_open(app_token="xoxb-test"))
+    assert bot_token.response["error"] == "invalid_auth"
+    no_token = await error_of(client.api_call("apps.connections.open"))
+    assert no_token.response["error"] == "invalid_auth"
+
+
+@pytest.mark.asyncio
+async def test_socket_says_hello_and_tracks_connections(slack, http):
+    assert slack.socket_connections == 0
+    first = await http.ws_connect(await socket_url(slack))
+    hello = await first.receive_json(timeout=5)
+    assert hello["type"] == "hello" and hello["num_connections"] == 1
+    assert hello["connection_info"] == {"app_id": "A0FIREBELL"}
+    assert set(hello["debug_info"]) >= {"host", "build_number", "approximate_connection_time"}
+    assert await slack.wait_for_socket(within=5) == 1
+
+    second = await http.ws_connect(await socket_url(slack))
+    assert (await second.receive_json(timeout=5))["num_connections"] == 2
+    await first.close()
+    await second.close()
+    await slack.wait_until(lambda: slack.socket_connections == 0, within=5)
+    assert slack.socket_connections_total == 2
+
+
+@pytest.mark.asyncio
+async def test_socket_refuses_a_ticket_it_did_not_issue(slack, http):
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await http.ws_connect(f"ws://127.0.0.1:{slack.port}/link/?ticket=forged")
+    assert refused.value.status == 401
+    assert slack.socket_connections == 0
+
+
+@pytest.mark.asyncio
+async def test_socket_send_pushes_slacks_envelope_and_returns_the_ack(slack, http):
+    ws = await http.ws_connect(await socket_url(slack))
+    await ws.receive_json(timeout=5)  # hello
+    command = {"command": "/incident", "text": "list", "user_id": "U0ALICE"}
+    envelopes = []
+
+    async def app() -> None:
+        envelope = await ws.receive_json(timeout=5)
+        envelopes.append(envelope)
+        await ws.send_json(
+            {"envelope_id": envelope["envelope_id"], "payload": {"text": "0 open incidents"}}
+        )
+
+    answering = asyncio.create_task(app())
+    ack = await slack.socket_send("slash_commands", command, within=5)
+    await answering
+    [envelope] = envelopes
+    assert envelope == {
+        "envelope_id": envelope["envelope_id"],
+        "type": "slash_commands",
+        "payload": command,
+        "accepts_response_payload": True,
+        "retry_attempt": 0,
+        "retry_reason": "",
+    }
+    assert ack == {"envelope_id": envelope["envelope_id"], "payload": {"text": "0 open incidents"}}
+    assert slack.socket_sent == envelopes and slack.socket_received == [ack]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("type_", "payload", "expected"),
+    [
+        ("slash_commands", {"command": "/incident"}, True),
+        ("interactive", {"type": "block_actions"}, False),
+        ("interactive", {"type": "view_submission"}, True),
+        ("events_api", {"type": "event_callback"}, False),
+    ],
+)
+async def test_accepts_response_payload_defaults_as_slack_sets_it(
+    slack, http, type_, payload, expected
+):
+    ws = await http.ws_connect(await socket_url(slack))
+    await ws.receive_json(timeout=5)
+
+    async def app() -> list[bool]:
+        seen = []
+        for _ in range(2):
+            envelope = await ws.receive_json(timeout=5)
+            seen.append(envelope["accepts_response_payload"])
+            await ws.send_json({"envelope_id": envelope["envelope_id"]})
+        return seen
+
+    answering = asyncio.create_task(app())
+    assert await slack.socket_send(type_, payload, within=5) == {
+        "envelope_id": slack.socket_sent[0]["envelope_id"]
+    }
+    await slack.socket_send(type_, payload, accepts_response_payload=not expected, within=5)
+    assert await answering == [expected, not expected]
+
+
+@pytest.mark.asyncio
+async def test_socket_send_rejects_unknown_envelope_types(slack):
+    with pytest.raises(ValueError):
+        await slack.socket_send("hello", {})
+
+
+@pytest.mark.asyncio
+async def test_an_unacknowledged_envelope_fails_within_its_bound(slack, http):
+    ws = await http.ws_connect(await socket_url(slack))
+    await ws.receive_json(timeout=5)
+    with pytest.raises(AssertionError, match="did not acknowledge events_api envelope"):
+        await slack.socket_send("events_api", {"type": "event_callback"}, within=0.2)
+    assert (await ws.receive_json(timeout=5))["type"] == "events_api"  # it was sent
+
+
+@pytest.mark.asyncio
+async def test_an_envelope_fails_at_once_when_the_socket_closes_before_the_ack(slack, http):
+    ws = await http.ws_connect(await socket_url(slack))
+    await ws.receive_json(timeout=5)
+
+    async def app() -> None:
+        await ws.receive_json(timeout=5)
+        await ws.close()
+
+    closing = asyncio.create_task(app())
+    with pytest.raises(AssertionError, match="socket closed before envelope"):
+        await slack.socket_send("interactive", {"type": "block_actions"}, within=30)
+    await closing
+
+
+@pytest.mark.asyncio
+async def test_waiting_for_a_socket_nobody_opens_fails_within_its_bound(slack):
+    with pytest.raises(AssertionError, match="no app connected over Socket Mode within 0.05s"):
+        await slack.wait_for_socket(within=0.05)
+    with pytest.raises(AssertionError, match="no app connected"):
+        await slack.socket_send("events_api", {}, within=0.05)
+
+
+@pytest.mark.asyncio
+async def test_the_double_answers_an_apps_ping_with_a_pong(slack, http):
+    ws = await http.ws_connect(await socket_url(slack), autoping=False)
+    await ws.receive_json(timeout=5)
+    await ws.ping(b"sdk-ping-pong:1700000000.5")
+    pong = await ws.receive(timeout=5)
+    assert pong.type is aiohttp.WSMsgType.PONG and pong.data == b"sdk-ping-pong:1700000000.5"
+    assert slack.socket_pings == 1
+
+
+@pytest.mark.asyncio
+async def test_socket_ping_waits_for_the_apps_pong(slack, http):
+    ws = await http.ws_connect(await socket_url(slack), autoping=False)
+    await ws.receive_json(timeout=5)
+
+    async def app() -> bytes:
+        ping = await ws.receive(timeout=5)
+        assert ping.type is aiohttp.WSMsgType.PING
+        await ws.pong(ping.data)
+        return ping.data
+
+    answering = asyncio.create_task(app())
+    await slack.socket_ping(within=5)
+    assert (await answering).startswith(b"firebell-double-ping:")
+
+    silent = asyncio.create_task(slack.socket_ping(within=0.2))  # nobody reads: no pong
+    with pytest.raises(AssertionError, match="did not answer a ping"):
+        await silent
+
+
+@pytest.mark.asyncio
+async def test_stop_closes_connected_sockets_as_going_away(http):
+    slack = await SlackDouble().start()
+    try:
+        ws = await http.ws_connect(await socket_url(slack))
+        await ws.receive_json(timeout=5)
+        await slack.stop()
+        closed = await ws.receive(timeout=5)
+        assert closed.type is aiohttp.WSMsgType.CLOSE
+        assert closed.data == aiohttp.WSCloseCode.GOING_AWAY
+        assert slack.socket_connections == 0
+    finally:
+        await slack.stop()
+
+
+@pytest.mark.asyncio
+async def test_slack_sdks_socket_mode_client_round_trip(slack):
+    web = AsyncWebClient(base_url=slack.url, timeout=5)
+    sdk = SocketModeClient(app_token=APP_TOKEN, web_client=web, ping_interval=30)
+
+    async def on_request(client: SocketModeClient, request: SocketModeRequest) -> None:
+        answer = (
+            {"text": f"got {request.payload['text']}"} if request.type == "slash_commands" else None
+        )
+        await client.send_socket_mode_response(
+            SocketModeResponse(envelope_id=request.envelope_id, payload=answer)
+        )
+
+    sdk.socket_mode_request_listeners.append(on_request)
+    try:
+        await sdk.connect()
+        assert await slack.wait_for_socket(within=5) == 1
+        ack = await slack.socket_send("slash_commands", {"text": "help"}, within=5)
+        assert ack["payload"] == {"text": "got help"}
+        event = await slack.socket_send("events_api", {"type": "event_callback"}, within=5)
+        assert "payload" not in event
+        await slack.socket_ping(within=5)  # the SDK pongs
+        await slack.wait_until(lambda: slack.socket_pings >= 1, within=5)  # and pings
+
+        await slack.socket_disconnect("refresh_requested")  # the SDK reconnects
+        await slack.wait_until(
+            lambda: slack.socket_connections_total == 2 and slack.socket_connections == 1,
+            within=10,
+            what="a reconnect",
+        )
+        assert len(slack.calls_to("apps.connections.open")) == 2
+        again = await slack.socket_send("slash_commands", {"text": "list"}, within=5)
+        assert again["payload"] == {"text": "got list"}
+    finally:
+        await sdk.close()
+        if web.session is not None:
+            await web.session.close()
+    await slack.wait_until(lambda: slack.socket_connections == 0, within=5)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -18,79 +20,89 @@ async def test_migrations_build_exactly_the_declared_schema(tmp_path):
     try:
         await upgrade(db)
         await upgrade(db)  # idempotent
-        async with db.read() as conn:
-            diff = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
-            )
+        diff = await db.read(
+            lambda conn: compare_metadata(MigrationContext.configure(conn), metadata)
+        )
         assert diff == []
-        assert await current_revision(db) == ("0001", "0001")
+        assert await current_revision(db) == ("0002", "0002")
     finally:
         await db.close()
 
 
 async def test_sqlite_runs_in_wal_with_busy_timeout_foreign_keys_and_full_sync(tmp_path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'nested' / 'dir' / 'p.db'}")
+
+    def pragmas(conn):
+        names = ("journal_mode", "foreign_keys", "busy_timeout", "synchronous")
+        return [conn.exec_driver_sql(f"PRAGMA {n}").scalar_one() for n in names]
+
     try:
-        async with db.read() as conn:
-
-            async def pragma(name):
-                return (await conn.exec_driver_sql(f"PRAGMA {name}")).scalar_one()
-
-            assert await pragma("journal_mode") == "wal"
-            assert await pragma("foreign_keys") == 1
-            assert await pragma("busy_timeout") == 10000
-            assert await pragma("synchronous") == 2
+        assert await db.read(pragmas) == ["wal", 1, 10000, 2]
+        assert await db.write(pragmas) == ["wal", 1, 10000, 2]
     finally:
         await db.close()
+
+
+def timer_values(when: datetime, **extra) -> dict:
+    return dict(
+        kind="probe", due_at=when, fence=1, status="pending", payload={}, created_at=when, **extra
+    )
 
 
 async def test_times_come_back_aware_utc_and_foreign_keys_hold(tmp_path):
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 't.db'}")
     try:
         await upgrade(db)
-        berlin = timezone(timedelta(hours=1))
-        local = datetime(2026, 3, 29, 1, 30, tzinfo=berlin)
-        async with db.write() as conn:
-            await conn.execute(
-                sa.insert(timers).values(
-                    kind="probe",
-                    due_at=local,
-                    fence=1,
-                    status="pending",
-                    payload={},
-                    created_at=local,
-                )
-            )
-        async with db.read() as conn:
-            due = (await conn.execute(sa.select(timers.c.due_at))).scalar_one()
+        local = datetime(2026, 3, 29, 1, 30, tzinfo=timezone(timedelta(hours=1)))
+        await db.write(lambda conn: conn.execute(sa.insert(timers).values(**timer_values(local))))
+        due = await db.read(lambda conn: conn.execute(sa.select(timers.c.due_at)).scalar_one())
         assert due == local and due.tzinfo == UTC
-        failed = False
-        try:
-            async with db.write() as conn:
-                await conn.execute(
-                    sa.insert(timers).values(
-                        incident_id=999,
-                        kind="x",
-                        due_at=local,
-                        fence=1,
-                        status="pending",
-                        payload={},
-                        created_at=local,
-                    )
-                )
-        except sa.exc.IntegrityError:
-            failed = True
-        assert failed, "a timer for a missing incident must be refused"
+        orphan = timer_values(local, incident_id=999)
+        with pytest.raises(sa.exc.IntegrityError):
+            await db.write(lambda conn: conn.execute(sa.insert(timers).values(**orphan)))
+        total = await db.read(
+            lambda conn: conn.execute(sa.select(sa.func.count()).select_from(timers)).scalar_one()
+        )
+        assert total == 1
+    finally:
+        await db.close()
+
+
+async def test_group_commit_isolates_a_failing_write(tmp_path):
+    """Writes committed together: one that fails rolls back alone, the others are stored."""
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'g.db'}")
+    try:
+        await upgrade(db)
+        base = datetime(2026, 1, 1, tzinfo=UTC)
+
+        def insert(n):
+            def work(conn):
+                conn.execute(sa.insert(timers).values(**timer_values(base, key=f"k{n}")))
+                if n % 3 == 0:
+                    raise ValueError(f"job {n} fails after writing")
+                return n
+
+            return work
+
+        results = await asyncio.gather(
+            *(db.write(insert(n)) for n in range(1, 31)), return_exceptions=True
+        )
+        failed = [r for r in results if isinstance(r, ValueError)]
+        assert len(failed) == 10
+        assert [r for r in results if isinstance(r, int)] == [n for n in range(1, 31) if n % 3]
+        keys = await db.read(
+            lambda conn: sorted(r[0] for r in conn.execute(sa.select(timers.c.key)))
+        )
+        assert keys == sorted(f"k{n}" for n in range(1, 31) if n % 3)
     finally:
         await db.close()
 
 
 async def test_readyz_reports_an_unmigrated_database(bot, double):
-    async with bot.app.db.write() as conn:
-        await conn.exec_driver_sql("DELETE FROM alembic_version")
+    await bot.app.db.write(lambda conn: conn.exec_driver_sql("DELETE FROM alembic_version"))
     response = await bot.http.get(f"{bot.base}/readyz")
     body = await response.json()
     assert response.status == 503
-    assert body["migrations"] == {"current": None, "head": "0001"}
+    assert body["migrations"] == {"current": None, "head": "0002"}
     health = await bot.http.get(f"{bot.base}/healthz")
     assert health.status == 200

@@ -17,7 +17,7 @@ from bot.core.targets import Target, parse_target
 @dataclass(frozen=True)
 class Level:
     targets: tuple[Target, ...]
-    after: timedelta | None = None  # wait before the next level; None: the severity's ack_within
+    after: timedelta | None = None  # wait before this level is called; None: ack_within
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,13 @@ class Policy:
         return index + 1 < self.steps
 
     def wait(self, index: int, ack_within: timedelta) -> timedelta:
-        """How long level `index` has to acknowledge before the next one is called."""
-        return self.level(index).after or ack_within
+        """How long level `index` has to acknowledge before the next one is called.
+
+        A level's `after` is the wait before that level is called; without one, the
+        severity's ack_within. After the last level, ack_within until "nobody answered"."""
+        if self.has_next(index):
+            return self.level(index + 1).after or ack_within
+        return ack_within
 
     def to_json(self) -> dict[str, Any]:
         return {

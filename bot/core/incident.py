@@ -30,6 +30,8 @@ class Role(StrEnum):
     COMMS = "comms"
 
 
+SYSTEM_ACTOR = "firebell"  # the actor of what Firebell does by itself (timers, alerts)
+
 REF = re.compile(r"^(?:inc-?)(\d{1,9})$", re.IGNORECASE)
 
 
@@ -62,6 +64,7 @@ class Incident:
     resolved_at: datetime | None = None
     commander: str | None = None
     comms_lead: str | None = None
+    waiting_until: datetime | None = None
     version: int = 1
 
     @property
@@ -115,6 +118,7 @@ def acknowledge(incident: Incident, actor: str, now: datetime, zone: ZoneInfo) -
             "acknowledged_by": actor,
             "acknowledged_at": now,
             "ack_due_at": None,
+            "waiting_until": None,
         },
         Event("acknowledged", actor),
     )
@@ -135,6 +139,7 @@ def resolve(
             "resolved_at": now,
             "summary": summary or None,
             "ack_due_at": None,
+            "waiting_until": None,
         },
         Event("resolved", actor, summary),
     )
@@ -156,8 +161,14 @@ def reopen(
             "escalation_level": 0,
             "escalated_at": now,
             "ack_due_at": now + incident.policy.wait(0, ack_within),
+            "waiting_until": None,
         },
-        Event("reopened", actor, reason, {"level": 0}),
+        Event(
+            "reopened",
+            actor,
+            reason,
+            {"level": 0, "targets": [str(t) for t in incident.policy.level(0).targets]},
+        ),
     )
 
 
@@ -177,7 +188,7 @@ def escalate(
     if incident.status is Status.DECLARED:
         due = now + incident.policy.wait(level, ack_within)
     return Change(
-        {"escalation_level": level, "escalated_at": now, "ack_due_at": due},
+        {"escalation_level": level, "escalated_at": now, "ack_due_at": due, "waiting_until": None},
         Event(
             "escalated",
             actor,
@@ -254,18 +265,40 @@ def declare(
     ack_within: timedelta,
     policy: Policy,
     page: Sequence[Target] = (),
+    waiting_until: datetime | None = None,
 ) -> tuple[dict[str, Any], Event]:
-    """Initial fields of a new incident: level 1 of the chain is called at once."""
+    """Initial fields of a new incident: level 1 of the chain is called at once.
+
+    With `waiting_until` (nobody covers this severity now and it waits), level 1 is paged
+    and the response clock starts when coverage resumes.
+    """
+    starts = waiting_until or now
     fields = {
         "status": Status.DECLARED,
         "severity": severity,
         "declared_by": actor,
         "declared_at": now,
         "escalation_level": 0,
-        "escalated_at": now,
-        "ack_due_at": now + policy.wait(0, ack_within),
+        "escalated_at": starts,
+        "ack_due_at": starts + policy.wait(0, ack_within),
+        "waiting_until": waiting_until,
         "escalation_policy": policy.to_json(),
     }
     targets = [str(t) for t in policy.level(0).targets]
-    data = {"level": 0, "targets": targets, "page": [str(t) for t in page]}
+    data: dict[str, Any] = {"level": 0, "targets": targets, "page": [str(t) for t in page]}
+    if waiting_until:
+        data["waiting_until"] = waiting_until.isoformat()
     return fields, Event("declared", actor, data=data)
+
+
+def format_wait(delta: timedelta) -> str:
+    """A wait as people say it: `15m`, `1h`, `1h 30m`, `2d 3h`."""
+    minutes = max(int(delta.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 1440)
+    hours, minutes = divmod(minutes, 60)
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+    ]
+    return " ".join(p for p in parts if p) or "under a minute"

@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.services.incidents import IncidentService
 from bot.services.outbox import OutboxService
+from bot.services.timers import TimerService
 from bot.store.db import Database
 
 
@@ -19,15 +20,18 @@ class Services:
     clock: Clock
     incidents: IncidentService
     outbox: OutboxService
+    timers: TimerService
 
     @classmethod
     def build(
         cls, db: Database, config: Config, clock: Clock, on_outbox: Callable[[], None]
     ) -> Services:
+        incidents = IncidentService(db, config, clock, on_outbox)
         return cls(
             db=db,
             config=config,
             clock=clock,
-            incidents=IncidentService(db, config, clock, on_outbox),
+            incidents=incidents,
             outbox=OutboxService(db, clock, on_outbox),
+            timers=TimerService(db, incidents.ctx, clock, on_outbox),
         )

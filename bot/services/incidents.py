@@ -14,9 +14,11 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.core import incident as core
 from bot.core.incident import Change, Denied, Role
+from bot.services import changes
+from bot.services.changes import Context
+from bot.services.oncall import Rotations
 from bot.services.records import EventRecord, IncidentRecord, Outcome
 from bot.store import incidents as store
-from bot.store import outbox
 from bot.store.db import Database
 
 Decide = Callable[[core.Incident, datetime], Change | Denied]
@@ -33,6 +35,7 @@ class IncidentService:
         self.db = db
         self.config = config
         self.clock = clock
+        self.ctx = Context(config, Rotations(config))
         self._on_outbox = on_outbox  # wakes the sender when rows were written
 
     @property
@@ -56,11 +59,14 @@ class IncidentService:
             return Outcome(False, problem)
         level = self.config.severity(severity or self.config.severities[-1].name)
         now = self.clock.now()
+        resumes = self.ctx.rotations.response_resumes(level.name, now)
+        waits = resumes if resumes and level.outside_coverage == "wait" else None
         fields, event = core.declare(
-            actor, now, level.name, level.ack_within, self.config.policy(), level.page
+            actor, now, level.name, level.ack_within, self.config.policy(), level.page, waits
         )
-        async with self.db.write() as conn:
-            number = await store.insert(
+
+        def work(conn) -> IncidentRecord:
+            number = store.insert(
                 conn,
                 {
                     **fields,
@@ -70,12 +76,16 @@ class IncidentService:
                     "tenants": list(dict.fromkeys(t.strip() for t in tenants if t.strip())),
                     "source": source,
                     "channel_id": self.config.incident_channel,
+                    "escalation_fence": 1,
                 },
             )
-            await self._record(conn, number, now, event)
-            row = await store.load(conn, number)
+            changes.arm(conn, number, 1, fields, now)
+            changes.record(conn, self.ctx, number, self.config.incident_channel, event, now)
+            return IncidentRecord.from_row(store.load(conn, number))
+
+        incident = await self.db.write(work)
         self._on_outbox()
-        return Outcome(True, None, IncidentRecord.from_row(row))
+        return Outcome(True, None, incident)
 
     async def acknowledge(self, actor: str, number: int) -> Outcome:
         return await self._transition(
@@ -137,25 +147,24 @@ class IncidentService:
         )
 
     async def get(self, number: int) -> IncidentRecord | None:
-        async with self.db.read() as conn:
-            row = await store.load(conn, number)
+        row = await self.db.read(lambda conn: store.load(conn, number))
         return IncidentRecord.from_row(row) if row else None
 
     async def list_open(self, limit: int = 50) -> tuple[list[IncidentRecord], int]:
         """The newest open incidents and how many are open in all."""
-        async with self.db.read() as conn:
-            rows = await store.list_open(conn, limit)
-            total = await store.count_open(conn)
-        return [IncidentRecord.from_row(r) for r in rows], total
+
+        def work(conn):
+            rows = store.list_open(conn, limit)
+            return [IncidentRecord.from_row(r) for r in rows], store.count_open(conn)
+
+        return await self.db.read(work)
 
     async def timeline(self, number: int, limit: int = 10) -> list[EventRecord]:
-        async with self.db.read() as conn:
-            rows = await store.recent_events(conn, number, limit)
+        rows = await self.db.read(lambda conn: store.recent_events(conn, number, limit))
         return [EventRecord.from_row(r) for r in rows]
 
     async def event(self, event_id: int) -> EventRecord | None:
-        async with self.db.read() as conn:
-            row = await store.get_event(conn, event_id)
+        row = await self.db.read(lambda conn: store.get_event(conn, event_id))
         return EventRecord.from_row(row) if row else None
 
     def unknown(self, number: int) -> Outcome:
@@ -169,24 +178,19 @@ class IncidentService:
 
     async def _transition(self, actor: str, number: int, decide: Decide) -> Outcome:
         now = self.clock.now()
-        async with self.db.write() as conn:
-            row = await store.load(conn, number, lock=True)
+
+        def work(conn) -> Outcome:
+            row = store.load(conn, number, lock=True)
             if row is None:
                 return self.unknown(number)
             before = IncidentRecord.from_row(row)
             result = decide(before.core(), now)
             if isinstance(result, Denied):
                 return Outcome(False, result.message, before)
-            await store.update(conn, number, result.fields)
-            await self._record(conn, number, now, result.event)
-            after = IncidentRecord.from_row(await store.load(conn, number))
-        self._on_outbox()
-        return Outcome(True, None, after)
+            changes.apply(conn, self.ctx, before, result.fields, result.event, now)
+            return Outcome(True, None, IncidentRecord.from_row(store.load(conn, number)))
 
-    async def _record(self, conn, number: int, now: datetime, event: core.Event) -> None:
-        """Timeline event plus what Slack must show: the card re-rendered and a thread reply."""
-        event_id = await store.add_event(
-            conn, number, now, event.actor, event.kind, event.text, event.data
-        )
-        await outbox.enqueue(conn, now, "card", incident_id=number)
-        await outbox.enqueue(conn, now, "reply", incident_id=number, payload={"event_id": event_id})
+        outcome = await self.db.write(work)
+        if outcome.ok:
+            self._on_outbox()
+        return outcome

@@ -19,20 +19,17 @@ class OutboxService:
         self._on_outbox = on_outbox
 
     async def pending(self, limit: int = 500) -> list[OutboxRecord]:
-        async with self.db.read() as conn:
-            rows = await store.pending(conn, limit)
+        rows = await self.db.read(lambda conn: store.pending(conn, limit))
         return [OutboxRecord.from_row(r) for r in rows]
 
     async def ephemeral(self, channel: str, user: str, text: str) -> None:
         """A private answer to one person; durable like every other Slack post."""
-        async with self.db.write() as conn:
-            await store.enqueue(
-                conn,
-                self.clock.now(),
-                "ephemeral",
-                channel=channel,
-                payload={"user": user, "text": text},
+        now = self.clock.now()
+        await self.db.write(
+            lambda conn: store.enqueue(
+                conn, now, "ephemeral", channel=channel, payload={"user": user, "text": text}
             )
+        )
         self._on_outbox()
 
     async def delivered(
@@ -44,25 +41,28 @@ class OutboxService:
     ) -> None:
         """Mark a row sent; a first card post also records the thread's root ts."""
         now = self.clock.now()
-        async with self.db.write() as conn:
-            await store.finish(conn, row.id, "sent", now)
+
+        def work(conn) -> None:
+            store.finish(conn, row.id, "sent", now)
             if card_ts and row.incident_id is not None:
-                await incident_store.update_card(conn, row.incident_id, card_ts)
+                incident_store.update_card(conn, row.incident_id, card_ts)
             if supersede_up_to is not None and row.incident_id is not None:
-                await store.supersede_cards(conn, row.incident_id, supersede_up_to, now)
+                store.supersede_cards(conn, row.incident_id, supersede_up_to, now)
+
+        await self.db.write(work)
 
     async def retry_at(self, row: OutboxRecord, when: datetime, error: str) -> None:
-        async with self.db.write() as conn:
-            await store.postpone(conn, row.id, when, error)
+        await self.db.write(lambda conn: store.postpone(conn, row.id, when, error))
 
     async def failed(self, row: OutboxRecord, error: str) -> None:
-        async with self.db.write() as conn:
-            await store.finish(conn, row.id, "failed", self.clock.now(), error)
+        now = self.clock.now()
+        await self.db.write(lambda conn: store.finish(conn, row.id, "failed", now, error))
 
     async def health(self) -> dict:
-        async with self.db.read() as conn:
-            backlog = await store.backlog(conn)
-            failures = await store.recent_failures(conn)
+        def work(conn):
+            return store.backlog(conn), store.recent_failures(conn)
+
+        backlog, failures = await self.db.read(work)
         return {
             "backlog": backlog,
             "recent_failures": [

@@ -38,6 +38,8 @@ class IncidentRecord:
     escalation_level: int
     escalation_policy: dict[str, Any]
     version: int
+    escalation_fence: int
+    waiting_until: datetime | None
 
     @classmethod
     def from_row(cls, row) -> IncidentRecord:
@@ -73,6 +75,7 @@ class IncidentRecord:
             resolved_at=self.resolved_at,
             commander=self.commander,
             comms_lead=self.comms_lead,
+            waiting_until=self.waiting_until,
             version=self.version,
         )
 

@@ -80,6 +80,8 @@ def response_line(incident: IncidentRecord, config: Config) -> str:
         return f"Acknowledged in {md.duration(took)} (target {target})"
     if incident.status == "resolved":
         return f"Resolved without acknowledgement (target {target})"
+    if incident.waiting_until:
+        return f"No guaranteed response until {md.local(incident.waiting_until, zone)}"
     if incident.ack_due_at:
         return f"Ack due by {md.when(incident.ack_due_at, zone)} (target {target})"
     return f"Target {target}"
@@ -174,21 +176,38 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
     data = event.data
     text = md.escape(event.text)
     kind = event.kind
+    on_call = data.get("on_call")
     if kind == "declared":
-        line = (
-            f":rotating_light: {who} declared {incident.ref} ({md.escape(incident.severity)})."
-            f" Paging level 1: {md.targets(data.get('targets', []))}."
-        )
+        line = f":rotating_light: {who} declared {incident.ref} ({md.escape(incident.severity)})."
+        if data.get("waiting_until"):
+            resumes = datetime.fromisoformat(data["waiting_until"])
+            return line + (
+                f" No guaranteed response until {md.local(resumes, config.zone)}: nobody covers "
+                f"{md.escape(incident.severity)} now. Level 1 "
+                f"({md.targets(data.get('targets', []))}) will be paged then."
+            )
+        line += f" Paging level 1: {md.targets(data.get('targets', []), on_call)}."
         if data.get("page"):
-            line += f" Pulled in for {md.escape(incident.severity)}: {md.targets(data['page'])}."
+            pulled = md.targets(data["page"], on_call)
+            line += f" Pulled in for {md.escape(incident.severity)}: {pulled}."
         return line
+    if kind == "paged":
+        return (
+            f":bell: Coverage has resumed: paging level 1 for {incident.ref}: "
+            f"{md.targets(data.get('targets', []), on_call)}."
+        )
+    if kind == "exhausted":
+        return (
+            f":rotating_light: Nobody acknowledged {incident.ref} after all "
+            f"{data['steps']} escalation levels. It stays open; escalate or acknowledge."
+        )
     if kind == "acknowledged":
         took = (event.at - incident.declared_at).total_seconds()
         return f":eyes: {who} acknowledged {incident.ref} after {md.duration(took)}."
     if kind == "escalated":
         line = (
             f":arrow_double_up: {who} escalated {incident.ref} to level {data['level'] + 1}: "
-            f"{md.targets(data.get('targets', []))}."
+            f"{md.targets(data.get('targets', []), on_call)}."
         )
         return line + (f" Reason: {text}" if text else "")
     if kind == "severity":
@@ -208,11 +227,33 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
         return line + (f" Summary: {text}" if text else "")
     if kind == "reopened":
         line = f":leftwards_arrow_with_hook: {who} reopened {incident.ref}."
-        line += f" Paging level 1: {md.targets(incident.policy.level(0).targets)}."
+        line += f" Paging level 1: {md.targets(data.get('targets', []), on_call)}."
         return line + (f" Reason: {text}" if text else "")
     if kind == "assigned":
         return f":bust_in_silhouette: {who} made {md.user(data['user'])} {data['role']} of {incident.ref}."
     return f"{who}: {kind} {text}".strip()
+
+
+def page_dm(
+    event: EventRecord, incident: IncidentRecord, config: Config
+) -> tuple[str, list[dict[str, Any]]]:
+    """The direct message to one person paged: what, how urgent, and a button to take it."""
+    text = (
+        f":rotating_light: You are being paged for *{incident.ref}* "
+        f"({md.escape(incident.severity)}): {md.escape(incident.title)}"
+    )
+    lines = [text, f"Thread: <#{incident.channel_id}>"]
+    if incident.status == "declared" and incident.ack_due_at:
+        lines.append(f"Acknowledge by {md.when(incident.ack_due_at, config.zone)}.")
+    elements = []
+    if incident.status == "declared":
+        elements.append(_button("Acknowledge", ACK, str(incident.id), "primary"))
+    dm_blocks: list[dict[str, Any]] = [{"type": "section", "text": _text("\n".join(lines))}]
+    if elements:
+        dm_blocks.append(
+            {"type": "actions", "block_id": f"page:{incident.id}", "elements": elements}
+        )
+    return text, dm_blocks
 
 
 def incident_line(incident: IncidentRecord, config: Config) -> str:

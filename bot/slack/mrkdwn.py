@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.incident import SYSTEM_ACTOR
 from bot.core.targets import Target, parse_target
 
 
@@ -18,23 +19,37 @@ def escape(text: str | None) -> str:
 
 
 def user(user_id: str | None) -> str:
+    if user_id == SYSTEM_ACTOR:
+        return "Firebell"
+    if user_id and "@" in user_id:  # an e-mail Slack could not resolve to a user
+        return escape(user_id)
     return f"<@{user_id}>" if user_id else "_nobody_"
 
 
-def target(value: Target | str) -> str:
-    """How a page target reads in a thread: a real mention wherever Slack can notify."""
+def target(value: Target | str, on_call: dict[str, str] | None = None) -> str:
+    """How a page target reads in a thread: a real mention wherever Slack can notify.
+
+    `on_call` maps rotations to whoever was on call when the page went out."""
     item = value if isinstance(value, Target) else parse_target(value)
     if item.kind == "user":
         return f"<@{item.value}>"
     if item.kind == "group":
         return f"<!subteam^{item.value}>"
     if item.kind == "rotation":
-        return f"rotation *{escape(item.value)}*"
+        person = (on_call or {}).get(item.value)
+        named = f"rotation *{escape(item.value)}*"
+        return f"{user(person)} ({named})" if person else named
     return escape(item.value)
 
 
-def targets(values) -> str:
-    return ", ".join(target(v) for v in values) or "_nobody configured_"
+def targets(values, on_call: dict[str, str] | None = None) -> str:
+    return ", ".join(target(v, on_call) for v in values) or "_nobody configured_"
+
+
+def local(at: datetime, zone) -> str:
+    """A time spelled in a named zone, for promises like "no response until Mon 09:00"."""
+    shown = at.astimezone(zone)
+    return f"{shown.strftime('%a %d %b %H:%M')} ({zone.key})"
 
 
 def when(at: datetime, fallback_zone, fmt: str = "{time}") -> str:

@@ -92,6 +92,7 @@ class OutboxSender:
         concurrency: int = 8,
         batch: int = 500,
         poll_seconds: float = 1.0,
+        settle_seconds: float = 0.1,
     ) -> None:
         self.outbox = outbox
         self.incidents = incidents
@@ -101,6 +102,7 @@ class OutboxSender:
         self.pacer = pacer or Pacer()
         self.batch = batch
         self.poll_seconds = poll_seconds
+        self.settle_seconds = settle_seconds
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._stopping = False
@@ -123,6 +125,9 @@ class OutboxSender:
             if wait > 0 and not self._stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                # rounds at most every `settle_seconds`: a burst of changes shares one round
+                # (and one card render), and a paced backlog is not rescanned on every write
+                await asyncio.sleep(self.settle_seconds)
 
     def stop(self) -> None:
         self._stopping = True
@@ -136,38 +141,41 @@ class OutboxSender:
             key = ("incident", row.incident_id) if row.incident_id else ("channel", row.channel)
             lanes[key].append(row)
         results = await asyncio.gather(*(self._lane(lane) for lane in lanes.values()))
-        waits = [r for r in results if r is not None]
-        if len(rows) == self.batch:
-            return self.clock.now()
+        waits = [wait for wait, _ in results if wait is not None]
+        if len(rows) == self.batch and any(sent for _, sent in results):
+            return self.clock.now()  # a full batch made progress: more may be behind it
         return min(waits) if waits else None
 
-    async def _lane(self, rows: list[OutboxRecord]) -> datetime | None:
+    async def _lane(self, rows: list[OutboxRecord]) -> tuple[datetime | None, int]:
+        """Deliver one lane in order; (when it can go on, how many rows were settled)."""
         async with self._slots:
             done: set[int] = set()
+            settled = 0
             for row in rows:
                 if row.id in done:
                     continue
                 now = self.clock.now()
                 if row.not_before > now:
-                    return row.not_before
+                    return row.not_before, settled
+                ready = self.pacer.ready_at(row.channel or "", now)
+                if ready > now:  # paced: decided before any database or Slack work
+                    return ready, settled
+                self.pacer.take(row.channel or "", now)  # no await between check and take
                 later_cards = [r.id for r in rows if r.kind == "card" and r.id > row.id]
                 retry = await self._attempt(row, now, later_cards)
                 if retry is not None:
-                    return retry
+                    return retry, settled
+                settled += 1
                 if row.kind == "card":
                     done.update(later_cards)  # superseded by the render just sent
-            return None
+            return None, settled
 
     async def _attempt(
         self, row: OutboxRecord, now: datetime, later_cards: list[int]
     ) -> datetime | None:
         channel = row.channel or ""
         try:
-            channel, call = await self._prepare(row, later_cards)
-            ready = self.pacer.ready_at(channel, now)
-            if ready > now:
-                return ready
-            self.pacer.take(channel, now)
+            call = await self._prepare(row, later_cards)
             started = time.perf_counter()
             await call()
             log.info(
@@ -187,17 +195,17 @@ class OutboxSender:
         return None
 
     async def _prepare(self, row: OutboxRecord, later_cards: list[int]):
-        """The channel a row goes to and the call that delivers and records it."""
+        """The call that delivers a row and records it, rendered from current state."""
+        payload = row.payload
         if row.kind == "ephemeral":
-            channel, payload = row.channel or "", row.payload
 
             async def ephemeral():
                 await self.client.chat_postEphemeral(
-                    channel=channel, user=payload["user"], text=payload["text"]
+                    channel=row.channel, user=payload["user"], text=payload["text"]
                 )
                 await self.outbox.delivered(row)
 
-            return channel, ephemeral
+            return ephemeral
         incident = await self.incidents.get(row.incident_id) if row.incident_id else None
         if incident is None:
             raise PermanentError(f"no incident {row.incident_id}")
@@ -219,13 +227,13 @@ class OutboxSender:
                     )
                     await self.outbox.delivered(row, card_ts=response["ts"], supersede_up_to=last)
 
-            return channel, send_card
+            return send_card
+        event = await self.incidents.event(payload["event_id"])
+        if event is None:
+            raise PermanentError(f"no event {payload['event_id']}")
         if row.kind == "reply":
             if not incident.thread_ts:
                 raise PermanentError("the incident's card was never posted")
-            event = await self.incidents.event(row.payload["event_id"])
-            if event is None:
-                raise PermanentError(f"no event {row.payload['event_id']}")
             text = blocks.reply(event, incident, self.config)
 
             async def send_reply():
@@ -234,7 +242,17 @@ class OutboxSender:
                 )
                 await self.outbox.delivered(row)
 
-            return channel, send_reply
+            return send_reply
+        if row.kind == "dm":
+            text, dm_blocks = blocks.page_dm(event, incident, self.config)
+
+            async def send_dm():
+                await self.client.chat_postMessage(
+                    channel=payload["user"], text=text, blocks=dm_blocks, unfurl_links=False
+                )
+                await self.outbox.delivered(row)
+
+            return send_dm
         raise PermanentError(f"unknown outbox kind {row.kind!r}")
 
     async def _slack_error(self, row: OutboxRecord, channel: str, exc: SlackApiError):

@@ -1,24 +1,36 @@
-"""The engine and transactions.
+"""The database and its transactions: `await db.write(fn)` and `await db.read(fn)`.
 
-SQLite is tuned for one writer and many readers: WAL, a busy timeout, foreign keys, full
-fsync on commit (an acknowledged request is on disk). Write transactions start with
-`BEGIN IMMEDIATE` so two writers never both read-then-upgrade and fail, and in-process
-writers queue on an asyncio lock instead of spinning in SQLite's busy handler.
-On PostgreSQL, rows are locked with SELECT ... FOR UPDATE instead.
+Work is a plain function of a SQLAlchemy `Connection`, so the same code runs on both backends:
+
+- SQLite: one writer thread runs write functions with the stdlib driver, one hand-off per
+  transaction, and commits concurrent ones together (group commit): each function runs in its
+  own SAVEPOINT, so one failing rolls back alone, and every caller returns only after the
+  shared COMMIT is on disk. Readers use a small thread pool and WAL snapshots. Settings: WAL,
+  busy timeout, foreign keys, full fsync on commit, BEGIN IMMEDIATE for writes.
+- PostgreSQL: each call is one transaction on the async engine (asyncpg), the function run
+  through `run_sync`; rows are locked with SELECT ... FOR UPDATE where it matters.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
+
+T = TypeVar("T")
+Work = Callable[[Connection], T]
 
 _WRITE = "firebell_write"
+_STOP = object()
+GROUP_LIMIT = 64  # most write functions committed together
 
 
 class Database:
@@ -27,38 +39,131 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             _ensure_parent(self.url.database)
-            self.engine: AsyncEngine = create_async_engine(url, pool_size=8, max_overflow=8)
-            _tune_sqlite(self.engine)
+            self.sync_engine = create_engine(self.url.set(drivername="sqlite"), pool_size=4)
+            _tune_sqlite(self.sync_engine)
+            self._writer = _Writer(self.sync_engine)
+            self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-read")
         else:
             self.engine = create_async_engine(
                 url, pool_size=10, max_overflow=10, pool_pre_ping=True
             )
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """One read-write transaction: committed on exit, rolled back on error."""
-        if self._write_lock is None:
-            async with self.engine.begin() as conn:
-                yield conn
-            return
-        async with self._write_lock, self.engine.connect() as conn:
-            await conn.execution_options(**{_WRITE: True})
-            async with conn.begin():
-                yield conn
+    async def write(self, work: Work[T], *, alone: bool = False) -> T:
+        """Run `work` in a read-write transaction; returns once it is committed.
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        """A read-only snapshot; never blocks writers on SQLite's WAL."""
-        async with self.engine.connect() as conn, conn.begin():
-            yield conn
+        `alone` keeps it out of group commit (schema migrations)."""
+        if self.is_sqlite:
+            return await self._writer.submit(work, alone)
+        async with self.engine.begin() as conn:
+            return await conn.run_sync(work)
+
+    async def read(self, work: Work[T]) -> T:
+        """Run `work` on a consistent snapshot; never blocks writers."""
+        if self.is_sqlite:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._readers, self._read_sync, work)
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(work)
+
+    def _read_sync(self, work: Work[T]) -> T:
+        with self.sync_engine.connect() as conn, conn.begin():
+            return work(conn)
 
     async def ping(self) -> None:
-        async with self.read() as conn:
-            await conn.exec_driver_sql("SELECT 1")
+        await self.read(lambda conn: conn.exec_driver_sql("SELECT 1").scalar_one())
 
     async def close(self) -> None:
-        await self.engine.dispose()
+        if self.is_sqlite:
+            await asyncio.get_running_loop().run_in_executor(None, self._writer.stop)
+            self._readers.shutdown(wait=True)
+            self.sync_engine.dispose()
+        else:
+            await self.engine.dispose()
+
+
+class _Writer:
+    """The one SQLite writer: a thread draining a queue of write functions in groups."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="db-writer", daemon=True)
+        self.thread.start()
+
+    def submit(self, work: Work[T], alone: bool) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self.jobs.put((work, alone, future, loop))
+        return future
+
+    def stop(self) -> None:
+        self.jobs.put(_STOP)
+        self.thread.join()
+
+    def _run(self) -> None:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{_WRITE: True})
+            carried = None
+            while True:
+                job = carried if carried is not None else self.jobs.get()
+                carried = None
+                if job is _STOP:
+                    return
+                group = [job]
+                while not job[1] and len(group) < GROUP_LIMIT:
+                    try:
+                        more = self.jobs.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is _STOP or more[1]:
+                        carried = more
+                        break
+                    group.append(more)
+                self._commit(conn, group)
+
+    def _commit(self, conn: Connection, group: list) -> None:
+        results: list[tuple[Any, BaseException | None]] = []
+        try:
+            with conn.begin():
+                if len(group) == 1:
+                    results.append(_attempt(group[0][0], conn))
+                    if results[0][1] is not None:
+                        raise _RollBack()
+                else:
+                    for work, *_ in group:
+                        savepoint = conn.begin_nested()
+                        result = _attempt(work, conn)
+                        if result[1] is None:
+                            savepoint.commit()
+                        else:
+                            savepoint.rollback()
+                        results.append(result)
+        except _RollBack:
+            pass
+        except BaseException as exc:  # the COMMIT itself failed: nobody's work is stored
+            results = [(None, exc)] * len(group)
+        for (_, _, future, loop), (value, error) in zip(group, results, strict=True):
+            loop.call_soon_threadsafe(_settle, future, value, error)
+
+
+class _RollBack(Exception):
+    """Leaves a single-function transaction with a rollback."""
+
+
+def _attempt(work: Work, conn: Connection) -> tuple[Any, BaseException | None]:
+    try:
+        return work(conn), None
+    except BaseException as exc:
+        return None, exc
+
+
+def _settle(future: asyncio.Future, value: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(value)
 
 
 def _ensure_parent(database: str | None) -> None:
@@ -66,10 +171,8 @@ def _ensure_parent(database: str | None) -> None:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _tune_sqlite(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
-
-    @event.listens_for(sync_engine, "connect")
+def _tune_sqlite(engine) -> None:
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
@@ -82,7 +185,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
-    @event.listens_for(sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(conn):
         write = conn.get_execution_options().get(_WRITE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")

@@ -7,51 +7,51 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from bot.store.tables import events, incidents
 
 OPEN = ("declared", "acknowledged")
 
 
-async def insert(conn: AsyncConnection, fields: Mapping[str, Any]) -> int:
-    result = await conn.execute(sa.insert(incidents).values(**fields, version=1))
+def insert(conn: Connection, fields: Mapping[str, Any]) -> int:
+    result = conn.execute(sa.insert(incidents).values(**fields, version=1))
     return int(result.inserted_primary_key[0])
 
 
-async def load(conn: AsyncConnection, number: int, *, lock: bool = False):
+def load(conn: Connection, number: int, *, lock: bool = False):
     """One incident row; with `lock`, held until the transaction ends (PostgreSQL)."""
     query = sa.select(incidents).where(incidents.c.id == number)
     if lock:
         query = query.with_for_update()
-    return (await conn.execute(query)).mappings().first()
+    return (conn.execute(query)).mappings().first()
 
 
-async def update(conn: AsyncConnection, number: int, fields: Mapping[str, Any]) -> None:
-    await conn.execute(
+def update(conn: Connection, number: int, fields: Mapping[str, Any]) -> None:
+    conn.execute(
         sa.update(incidents)
         .where(incidents.c.id == number)
         .values(**fields, version=incidents.c.version + 1)
     )
 
 
-async def list_open(conn: AsyncConnection, limit: int):
+def list_open(conn: Connection, limit: int):
     query = (
         sa.select(incidents)
         .where(incidents.c.status.in_(OPEN))
         .order_by(incidents.c.id.desc())
         .limit(limit)
     )
-    return (await conn.execute(query)).mappings().all()
+    return (conn.execute(query)).mappings().all()
 
 
-async def count_open(conn: AsyncConnection) -> int:
+def count_open(conn: Connection) -> int:
     query = sa.select(sa.func.count()).select_from(incidents).where(incidents.c.status.in_(OPEN))
-    return int((await conn.execute(query)).scalar_one())
+    return int((conn.execute(query)).scalar_one())
 
 
-async def add_event(
-    conn: AsyncConnection,
+def add_event(
+    conn: Connection,
     number: int,
     at: datetime,
     actor: str,
@@ -59,7 +59,7 @@ async def add_event(
     text: str,
     data: Mapping[str, Any],
 ) -> int:
-    result = await conn.execute(
+    result = conn.execute(
         sa.insert(events).values(
             incident_id=number, at=at, actor=actor, kind=kind, text=text, data=dict(data)
         )
@@ -67,22 +67,22 @@ async def add_event(
     return int(result.inserted_primary_key[0])
 
 
-async def get_event(conn: AsyncConnection, event_id: int):
+def get_event(conn: Connection, event_id: int):
     query = sa.select(events).where(events.c.id == event_id)
-    return (await conn.execute(query)).mappings().first()
+    return (conn.execute(query)).mappings().first()
 
 
-async def recent_events(conn: AsyncConnection, number: int, limit: int):
+def recent_events(conn: Connection, number: int, limit: int):
     query = (
         sa.select(events)
         .where(events.c.incident_id == number)
         .order_by(events.c.id.desc())
         .limit(limit)
     )
-    rows = (await conn.execute(query)).mappings().all()
+    rows = (conn.execute(query)).mappings().all()
     return list(reversed(rows))
 
 
-async def update_card(conn: AsyncConnection, number: int, ts: str) -> None:
+def update_card(conn: Connection, number: int, ts: str) -> None:
     """Record where the card lives; not a state change, so the version stays."""
-    await conn.execute(sa.update(incidents).where(incidents.c.id == number).values(thread_ts=ts))
+    conn.execute(sa.update(incidents).where(incidents.c.id == number).values(thread_ts=ts))

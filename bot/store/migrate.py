@@ -22,15 +22,14 @@ def alembic_config(connection=None) -> Config:
 
 
 async def upgrade(db: Database) -> None:
-    async with db.write() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+    await db.write(lambda conn: command.upgrade(alembic_config(conn), "head"), alone=True)
+
+
+def head() -> str:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 async def current_revision(db: Database) -> tuple[str | None, str]:
     """(revision the database is at, newest revision the code knows)."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    async with db.read() as conn:
-        current = await conn.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
-    return current, head
+    current = await db.read(lambda conn: MigrationContext.configure(conn).get_current_revision())
+    return current, head()

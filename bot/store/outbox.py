@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Connection
 
 from bot.store.tables import outbox
 
 
-async def enqueue(
-    conn: AsyncConnection,
+def enqueue(
+    conn: Connection,
     now: datetime,
     kind: str,
     *,
@@ -21,7 +21,7 @@ async def enqueue(
     channel: str | None = None,
     payload: Mapping[str, Any] | None = None,
 ) -> int:
-    result = await conn.execute(
+    result = conn.execute(
         sa.insert(outbox).values(
             incident_id=incident_id,
             kind=kind,
@@ -36,17 +36,17 @@ async def enqueue(
     return int(result.inserted_primary_key[0])
 
 
-async def pending(conn: AsyncConnection, limit: int):
+def pending(conn: Connection, limit: int):
     """The oldest pending rows, due or not: a lane is blocked by its first row's wait."""
     query = sa.select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.id).limit(limit)
-    return (await conn.execute(query)).mappings().all()
+    return (conn.execute(query)).mappings().all()
 
 
-async def finish(
-    conn: AsyncConnection, row_id: int, status: str, now: datetime, error: str | None = None
+def finish(
+    conn: Connection, row_id: int, status: str, now: datetime, error: str | None = None
 ) -> bool:
     """Close a pending row; False when someone else already closed it."""
-    result = await conn.execute(
+    result = conn.execute(
         sa.update(outbox)
         .where(outbox.c.id == row_id, outbox.c.status == "pending")
         .values(
@@ -59,11 +59,9 @@ async def finish(
     return result.rowcount == 1
 
 
-async def supersede_cards(
-    conn: AsyncConnection, incident_id: int, up_to_id: int, now: datetime
-) -> int:
+def supersede_cards(conn: Connection, incident_id: int, up_to_id: int, now: datetime) -> int:
     """Earlier card renders are covered by the one about to be made from current state."""
-    result = await conn.execute(
+    result = conn.execute(
         sa.update(outbox)
         .where(
             outbox.c.incident_id == incident_id,
@@ -76,24 +74,24 @@ async def supersede_cards(
     return result.rowcount
 
 
-async def postpone(conn: AsyncConnection, row_id: int, not_before: datetime, error: str) -> None:
-    await conn.execute(
+def postpone(conn: Connection, row_id: int, not_before: datetime, error: str) -> None:
+    conn.execute(
         sa.update(outbox)
         .where(outbox.c.id == row_id)
         .values(not_before=not_before, last_error=error, attempts=outbox.c.attempts + 1)
     )
 
 
-async def backlog(conn: AsyncConnection) -> int:
+def backlog(conn: Connection) -> int:
     query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "pending")
-    return int((await conn.execute(query)).scalar_one())
+    return int((conn.execute(query)).scalar_one())
 
 
-async def recent_failures(conn: AsyncConnection, limit: int = 10):
+def recent_failures(conn: Connection, limit: int = 10):
     query = (
         sa.select(outbox)
         .where(outbox.c.status == "failed")
         .order_by(outbox.c.id.desc())
         .limit(limit)
     )
-    return (await conn.execute(query)).mappings().all()
+    return (conn.execute(query)).mappings().all()

@@ -69,7 +69,10 @@ incidents = sa.Table(
     sa.Column("eta_at", UTCDateTime),
     sa.Column("escalation_level", sa.Integer, nullable=False),
     sa.Column("escalation_policy", sa.JSON, nullable=False),  # snapshot at declaration
-    sa.Column("version", sa.Integer, nullable=False),  # bumped on every change; fences timers
+    sa.Column("version", sa.Integer, nullable=False),  # bumped on every change
+    # bumped whenever the escalation schedule changes: a timer set for an older value is stale
+    sa.Column("escalation_fence", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("waiting_until", UTCDateTime),  # outside coverage: no guaranteed response until
     sa.Index("ix_incidents_status_id", "status", "id"),
     sa.Index("ix_incidents_declared_at", "declared_at"),
 )
@@ -112,10 +115,35 @@ timers = sa.Table(
     sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id")),
     sa.Column("kind", sa.String(24), nullable=False),
     sa.Column("due_at", UTCDateTime, nullable=False),
-    sa.Column("fence", sa.Integer, nullable=False),  # the incident version it was set for
-    sa.Column("status", sa.String(12), nullable=False),  # pending | fired | stale
+    sa.Column("fence", sa.Integer, nullable=False),  # the incident's escalation_fence when set
+    sa.Column("status", sa.String(12), nullable=False),  # pending | fired | stale | cancelled
+    sa.Column("key", sa.String(160), unique=True),  # makes scheduling idempotent (handovers)
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("fired_at", UTCDateTime),
     sa.Index("ix_timers_status_due_at", "status", "due_at"),
+    sa.Index("ix_timers_incident_id_status", "incident_id", "status"),
+)
+
+overrides = sa.Table(
+    "overrides",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("rotation", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.String(64), nullable=False),
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("ends_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("removed_by", sa.String(64)),
+    sa.Column("removed_at", UTCDateTime),
+    sa.Index("ix_overrides_rotation_ends_at", "rotation", "ends_at"),
+)
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("email", sa.String(254), primary_key=True),  # as written in config, lower-case
+    sa.Column("user_id", sa.String(64)),  # None: Slack knows no such user
+    sa.Column("looked_up_at", UTCDateTime, nullable=False),
 )

@@ -66,21 +66,26 @@ def test_repeat_gives_a_single_level_a_next():
     assert [policy.has_next(i) for i in range(4)] == [True, True, False, False]
 
 
-def test_wait_uses_ack_within_when_level_sets_no_after():
+def test_wait_uses_ack_within_when_the_next_level_sets_no_after():
     ack = timedelta(minutes=15)
-    assert EXAMPLE.wait(0, ack) == ack
-    assert EXAMPLE.wait(1, ack) == ack
+    assert EXAMPLE.wait(0, ack) == ack  # level 2 sets no `after`
+    assert EXAMPLE.wait(2, ack) == ack  # level 1 of the second pass sets none
     assert EXAMPLE.wait(3, ack) == ack
 
 
-def test_wait_uses_level_after_over_ack_within():
+def test_a_levels_after_is_the_wait_before_it_is_called():
     ack = timedelta(hours=4)
-    assert EXAMPLE.wait(2, ack) == timedelta(minutes=30)
-    assert EXAMPLE.wait(5, ack) == timedelta(minutes=30)  # same level, second pass
+    assert EXAMPLE.wait(1, ack) == timedelta(minutes=30)  # level 3 is called 30m after level 2
+    assert EXAMPLE.wait(4, ack) == timedelta(minutes=30)  # same, second pass
+
+
+def test_after_the_last_level_the_wait_is_ack_within():
+    ack = timedelta(hours=4)
+    assert EXAMPLE.wait(EXAMPLE.steps - 1, ack) == ack
 
 
 def test_wait_can_be_longer_than_ack_within():
-    policy = Policy(levels=(Level((LEAD,), after=timedelta(hours=2)),))
+    policy = Policy(levels=(Level((LEAD,)), Level((LEAD,), after=timedelta(hours=2))))
     assert policy.wait(0, timedelta(minutes=15)) == timedelta(hours=2)
 
 
@@ -177,6 +182,6 @@ def test_level_has_next_and_wait_agree(policy, index, ack_seconds):
     ack = timedelta(seconds=ack_seconds)
     assert policy.level(index) == policy.levels[index % len(policy.levels)]
     assert policy.has_next(index) == (index < policy.steps - 1)
-    level = policy.level(index)
-    assert policy.wait(index, ack) == (level.after if level.after is not None else ack)
+    after = policy.level(index + 1).after if policy.has_next(index) else None
+    assert policy.wait(index, ack) == (after if after is not None else ack)
     assert policy.wait(index, ack) > timedelta(0)

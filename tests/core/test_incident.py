@@ -162,6 +162,7 @@ def test_declare_fields_and_event():
         "escalation_level": 0,
         "escalated_at": T0,
         "ack_due_at": T0 + SEV1_ACK,
+        "waiting_until": None,
         "escalation_policy": POLICY.to_json(),
     }
     assert event == Event(
@@ -186,8 +187,8 @@ def test_declare_without_page_has_empty_page_list():
     assert event.text == ""
 
 
-def test_declare_first_level_own_wait_beats_ack_within():
-    policy = Policy(levels=(Level((LEAD,), after=timedelta(minutes=5)),))
+def test_declare_second_levels_own_wait_beats_ack_within():
+    policy = Policy(levels=(Level((PRIMARY,)), Level((LEAD,), after=timedelta(minutes=5))))
     fields, _ = declare("U0DECL", T0, "SEV4", timedelta(hours=24), policy)
     assert fields["ack_due_at"] == T0 + timedelta(minutes=5)
 
@@ -209,6 +210,7 @@ def test_acknowledge_declared():
             "acknowledged_by": "U1",
             "acknowledged_at": now,
             "ack_due_at": None,
+            "waiting_until": None,
         },
         Event("acknowledged", "U1"),
     )
@@ -263,6 +265,7 @@ def test_resolve_open_incident(status):
             "resolved_at": now,
             "summary": "rolled back deploy 1234",
             "ack_due_at": None,
+            "waiting_until": None,
         },
         Event("resolved", "U3", "rolled back deploy 1234"),
     )
@@ -303,13 +306,19 @@ def test_reopen_resolved_starts_the_chain_afresh():
             "escalation_level": 0,
             "escalated_at": now,
             "ack_due_at": now + SEV1_ACK,
+            "waiting_until": None,
         },
-        Event("reopened", "U4", "errors are back", {"level": 0}),
+        Event(
+            "reopened",
+            "U4",
+            "errors are back",
+            {"level": 0, "targets": [str(t) for t in POLICY.level(0).targets]},
+        ),
     )
 
 
-def test_reopen_uses_first_level_own_wait():
-    policy = Policy(levels=(Level((LEAD,), after=timedelta(minutes=7)), Level((PRIMARY,))))
+def test_reopen_waits_for_the_second_levels_own_wait():
+    policy = Policy(levels=(Level((LEAD,)), Level((PRIMARY,), after=timedelta(minutes=7))))
     change = reopen(resolved(policy=policy), "U4", T0, SEV1_ACK)
     assert change.fields["ack_due_at"] == T0 + timedelta(minutes=7)
 
@@ -321,7 +330,12 @@ def test_escalate_declared_calls_next_level_with_new_deadline():
     now = T0 + 20 * MIN
     change = escalate(declared(), "U5", now, SEV2_ACK, "nobody answers")
     assert change == Change(
-        {"escalation_level": 1, "escalated_at": now, "ack_due_at": now + SEV2_ACK},
+        {
+            "escalation_level": 1,
+            "escalated_at": now,
+            "ack_due_at": now + 30 * MIN,  # level 3 sets `after: 30m`
+            "waiting_until": None,
+        },
         Event(
             "escalated",
             "U5",
@@ -331,10 +345,10 @@ def test_escalate_declared_calls_next_level_with_new_deadline():
     )
 
 
-def test_escalate_into_level_with_own_wait():
+def test_escalate_into_level_with_own_wait_then_ack_within():
     now = T0 + 20 * MIN
     change = escalate(declared(escalation_level=1), "U5", now, timedelta(hours=4))
-    assert change.fields["ack_due_at"] == now + timedelta(minutes=30)
+    assert change.fields["ack_due_at"] == now + timedelta(hours=4)  # level 1 again: no `after`
     assert change.event.data == {"level": 2, "targets": ["group:S0PRODUCT"]}
     assert change.event.text == ""
 
@@ -349,7 +363,7 @@ def test_manual_escalation_of_acknowledged_sets_no_deadline():
     now = T0 + 30 * MIN
     change = escalate(acknowledged(), "U1", now, SEV2_ACK, "need a DBA")
     assert change == Change(
-        {"escalation_level": 1, "escalated_at": now, "ack_due_at": None},
+        {"escalation_level": 1, "escalated_at": now, "ack_due_at": None, "waiting_until": None},
         Event(
             "escalated",
             "U1",
@@ -419,8 +433,8 @@ def test_change_severity_downgrade_lengthens_deadline():
     assert change.fields["ack_due_at"] == T0 + timedelta(hours=24)
 
 
-def test_change_severity_keeps_level_own_wait():
-    incident = declared(escalation_level=2, escalated_at=T0, ack_due_at=T0 + 30 * MIN)
+def test_change_severity_keeps_next_levels_own_wait():
+    incident = declared(escalation_level=1, escalated_at=T0, ack_due_at=T0 + 30 * MIN)
     change = change_severity(incident, "U6", "SEV1", SEV1_ACK)
     assert change.fields["ack_due_at"] == T0 + timedelta(minutes=30)
 

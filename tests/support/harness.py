@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +81,13 @@ class Bot:
         }
         return Settings(**values)
 
-    async def start(self) -> Bot:
-        self.app = Firebell(self.settings(), self.config, self.clock, run_sender=False)
+    async def start(self, socket_mode: bool = False) -> Bot:
+        """Start the bot; `socket_mode` connects it to the double's Socket Mode endpoint
+        with an app-level token and no signing secret (none is needed there)."""
+        overrides = (
+            {"slack_app_token": "xapp-1-test", "slack_signing_secret": None} if socket_mode else {}
+        )
+        self.app = Firebell(self.settings(**overrides), self.config, self.clock, run_workers=False)
         await self.app.start()
         self.http = self.http or aiohttp.ClientSession()
         return self
@@ -133,6 +139,21 @@ class Bot:
         response = await self.post_signed(body)
         text = await response.text()
         return response.status, (json.loads(text) if text else {})
+
+    async def tick(self) -> None:
+        """Fire every timer due at the current (manual) time."""
+        await self.app.timers.run_once()
+
+    async def advance(self, delta: timedelta) -> None:
+        """Let `delta` pass: timers fire at their exact due times, in order, on the way."""
+        end = self.clock.now() + delta
+        while True:
+            next_due = await self.app.timers.run_once()
+            if next_due is None or next_due > end:
+                break
+            self.clock.set(max(next_due, self.clock.now()))
+        self.clock.set(end)
+        await self.app.timers.run_once()
 
     async def deliver(self, max_rounds: int = 10_000) -> None:
         """Run the sender until the outbox is empty, jumping the clock over waits."""

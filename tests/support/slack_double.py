@@ -8,6 +8,10 @@ faults (rate limits, 5xx, `ok: false` errors, slow answers) for the next calls t
 
 All state changes happen synchronously inside one request handler on the event loop, so
 concurrent requests never interleave half-way through an update.
+
+Socket Mode is served too: `apps.connections.open` (app-level `xapp-` token) hands out a
+`ws://` URL on the same port; an app that connects gets Slack's `hello`, and a test pushes
+envelopes with `socket_send` and gets back the acknowledgement the app answered with.
 """
 
 from __future__ import annotations
@@ -17,17 +21,23 @@ import copy
 import itertools
 import json
 import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import parse_qsl
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 JSON_FIELDS = frozenset({"blocks", "view", "attachments", "metadata", "files"})
 """Fields Slack accepts as JSON-encoded strings inside form bodies; decoded before recording."""
 
 TOKEN_PREFIXES = ("xoxb-", "xapp-")
+APP_TOKEN_PREFIX = "xapp-"
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+"""Methods that take only an app-level token; any other token is `invalid_auth`."""
+ENVELOPE_TYPES = frozenset({"slash_commands", "interactive", "events_api"})
+SOCKET_PATH = "/link/"
 ANY_METHOD = "*"
 FIRST_TS_MICROS = 1_700_000_000_000_000
 STATUS_TEXT = {
@@ -133,6 +143,20 @@ class SlackDouble:
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
+        # Socket Mode
+        self.socket_sent: list[Answer] = []
+        """Every envelope pushed to an app, in order."""
+        self.socket_received: list[Any] = []
+        """Every text frame apps sent back (decoded JSON, or the raw text if not JSON)."""
+        self.socket_pings = 0
+        """Pings apps sent to the double (each answered with a pong)."""
+        self.socket_connections_total = 0
+        self._tickets: set[str] = set()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._acks: dict[str, tuple[web.WebSocketResponse, asyncio.Future[Answer]]] = {}
+        self._pongs: dict[bytes, asyncio.Future[None]] = {}
+        self._ping_ids = itertools.count(1)
+
         self._handlers: dict[str, Callable[[Params], Answer]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -153,6 +177,7 @@ class SlackDouble:
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "usergroups.users.list": self._usergroups_users_list,
+            "apps.connections.open": self._apps_connections_open,
         }
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -162,6 +187,7 @@ class SlackDouble:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
+        app.router.add_get(SOCKET_PATH, self._handle_socket)
         # A short shutdown timeout: a test may stop the double while a delayed answer sleeps.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
@@ -172,6 +198,15 @@ class SlackDouble:
         return self
 
     async def stop(self) -> None:
+        """Close every Socket Mode connection (1001 going away), then stop serving."""
+        if self._sockets:
+            await asyncio.gather(
+                *(
+                    ws.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
+                    for ws in list(self._sockets)
+                ),
+                return_exceptions=True,
+            )
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -247,6 +282,10 @@ class SlackDouble:
         )
         self._faults.setdefault(method, []).append(fault)
 
+    def clear_faults(self) -> None:
+        """Drop every queued fault, fired or not: the next calls succeed."""
+        self._faults.clear()
+
     def faults_left(self, method: str | None = None) -> int:
         """How many injected failures have not fired yet (for one method, or all)."""
         queues = [self._faults.get(method, [])] if method else list(self._faults.values())
@@ -271,6 +310,17 @@ class SlackDouble:
                 f"expected {count} call(s) to {method} within {within}s; got {seen}"
             ) from None
         return self.calls_to(method)
+
+    async def wait_until(
+        self, predicate: Callable[[], bool], *, within: float = 5.0, what: str = "condition"
+    ) -> None:
+        """Wait until `predicate()` holds; it is checked after every call and socket change."""
+        try:
+            async with asyncio.timeout(within), self._changed:
+                await self._changed.wait_for(predicate)
+        except TimeoutError:
+            seen = [call.method for call in self.calls]
+            raise AssertionError(f"{what} did not hold within {within}s; calls: {seen}") from None
 
     def messages(self, channel: str, *, top_level_only: bool = False) -> list[Answer]:
         """Current messages in `channel` (replies included unless asked), oldest first."""
@@ -298,6 +348,156 @@ class SlackDouble:
         view = self.home_views.get(user_id)
         return copy.deepcopy(view) if view else None
 
+    # -- Socket Mode -------------------------------------------------------------------------
+
+    @property
+    def socket_connections(self) -> int:
+        """How many apps are connected over Socket Mode right now."""
+        return len(self._live_sockets())
+
+    async def wait_for_socket(self, *, within: float = 10.0) -> int:
+        """Wait until at least one app is connected; return how many are."""
+        try:
+            async with asyncio.timeout(within), self._changed:
+                await self._changed.wait_for(lambda: bool(self._live_sockets()))
+        except TimeoutError:
+            raise AssertionError(
+                f"no app connected over Socket Mode within {within}s "
+                f"({len(self.calls_to('apps.connections.open'))} apps.connections.open call(s))"
+            ) from None
+        return self.socket_connections
+
+    async def socket_send(
+        self,
+        type: str,
+        payload: Answer,
+        *,
+        accepts_response_payload: bool | None = None,
+        within: float = 10.0,
+    ) -> Answer:
+        """Push one envelope to the newest connected app; return the acknowledgement it sends.
+
+        `type` is "slash_commands" (payload: the command's fields as a dict), "interactive"
+        (the block_actions / view_submission payload) or "events_api" (the event_callback
+        envelope). `accepts_response_payload` defaults as Slack sets it: true for slash
+        commands and for view submissions and block suggestions, false otherwise. The answer
+        is the app's frame, `{"envelope_id": ..., "payload": {...}}` (payload absent for a bare
+        ack); no answer within `within` seconds raises AssertionError.
+        """
+        if type not in ENVELOPE_TYPES:
+            raise ValueError(f"envelope type must be one of {sorted(ENVELOPE_TYPES)}")
+        ws = await self._newest_socket(within)
+        if accepts_response_payload is None:
+            accepts_response_payload = _accepts_response_payload(type, payload)
+        envelope_id = str(uuid.uuid4())
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        acked: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = (ws, acked)
+        self.socket_sent.append(copy.deepcopy(envelope))
+        try:
+            await ws.send_json(envelope)
+            async with asyncio.timeout(within):
+                return await acked
+        except TimeoutError:
+            raise AssertionError(
+                f"the app did not acknowledge {type} envelope {envelope_id} within {within}s"
+            ) from None
+        finally:
+            self._acks.pop(envelope_id, None)
+
+    async def socket_ping(self, *, within: float = 10.0) -> None:
+        """Ping the newest connected app as Slack does; wait for its pong with the same data."""
+        ws = await self._newest_socket(within)
+        data = f"firebell-double-ping:{next(self._ping_ids)}".encode()
+        ponged: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._pongs[data] = ponged
+        try:
+            await ws.ping(data)
+            async with asyncio.timeout(within):
+                await ponged
+        except TimeoutError:
+            raise AssertionError(f"the app did not answer a ping within {within}s") from None
+        finally:
+            self._pongs.pop(data, None)
+
+    async def socket_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Send Slack's `disconnect` message to every connected app (it should reconnect)."""
+        message = {
+            "type": "disconnect",
+            "reason": reason,
+            "debug_info": {"host": f"applink-{self.team_domain}"},
+        }
+        for ws in self._live_sockets():
+            await ws.send_json(message)
+
+    def _live_sockets(self) -> list[web.WebSocketResponse]:
+        return [ws for ws in self._sockets if not ws.closed]
+
+    async def _newest_socket(self, within: float) -> web.WebSocketResponse:
+        await self.wait_for_socket(within=within)
+        return self._live_sockets()[-1]
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        """The URL apps.connections.open hands out (wss://wss-primary.slack.com/link/)."""
+        if request.query.get("ticket", "") not in self._tickets:
+            return web.Response(status=401, text="Unauthorized", content_type="text/plain")
+        # Pings are answered here, not by aiohttp, so tests can count them and see pongs.
+        ws = web.WebSocketResponse(autoping=False, timeout=2.0)
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        self.socket_connections_total += 1
+        try:
+            await ws.send_json(
+                {
+                    "type": "hello",
+                    "num_connections": len(self._live_sockets()),
+                    "debug_info": {
+                        "host": f"applink-{self.team_domain}",
+                        "build_number": 1,
+                        "approximate_connection_time": 18060,
+                    },
+                    "connection_info": {"app_id": self.app_id},
+                }
+            )
+            await self._notify()
+            async for frame in ws:
+                if frame.type is WSMsgType.TEXT:
+                    self._socket_text(frame.data)
+                elif frame.type is WSMsgType.PING:
+                    self.socket_pings += 1
+                    await ws.pong(frame.data)
+                elif frame.type is WSMsgType.PONG:
+                    ponged = self._pongs.get(bytes(frame.data))
+                    if ponged is not None and not ponged.done():
+                        ponged.set_result(None)
+        finally:
+            self._sockets.remove(ws)
+            for envelope_id, (owner, acked) in list(self._acks.items()):
+                if owner is ws and not acked.done():
+                    acked.set_exception(
+                        AssertionError(f"the socket closed before envelope {envelope_id} was acked")
+                    )
+            await self._notify()
+        return ws
+
+    def _socket_text(self, data: str) -> None:
+        try:
+            message: Any = json.loads(data)
+        except ValueError:
+            message = data
+        self.socket_received.append(message)
+        if isinstance(message, dict):
+            pending = self._acks.get(str(message.get("envelope_id")))
+            if pending is not None and not pending[1].done():
+                pending[1].set_result(message)
+
     # -- HTTP --------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
@@ -316,8 +516,7 @@ class SlackDouble:
                 encoding=encoding,
             )
         )
-        async with self._changed:
-            self._changed.notify_all()
+        await self._notify()
 
         if fault is not None and fault.fails:
             if fault.delay:
@@ -325,6 +524,7 @@ class SlackDouble:
             return fault.response()
 
         answer = self._answer(method, params, token)
+        await self._notify()  # state changed: wake wait_until predicates on messages too
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
         return web.json_response(answer)
@@ -357,7 +557,13 @@ class SlackDouble:
             return _error("invalid_json")
         if token is None or not token.startswith(TOKEN_PREFIXES):
             return _error("invalid_auth")
+        if method in APP_TOKEN_METHODS and not token.startswith(APP_TOKEN_PREFIX):
+            return _error("invalid_auth")
         return handler(params)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
 
     # -- store helpers -----------------------------------------------------------------------
 
@@ -670,6 +876,12 @@ class SlackDouble:
             completed.append({"id": known["id"], "title": known["title"]})
         return {"ok": True, "files": completed}
 
+    def _apps_connections_open(self, params: Params) -> Answer:
+        ticket = str(uuid.uuid4())
+        self._tickets.add(ticket)
+        url = f"ws://127.0.0.1:{self.port}{SOCKET_PATH}?ticket={ticket}&app_id={self.app_id}"
+        return {"ok": True, "url": url}
+
     def _usergroups_users_list(self, params: Params) -> Answer:
         """Unknown groups list no members rather than failing, so page targets stay harmless."""
         group = _as_str(params.get("usergroup")) or ""
@@ -687,6 +899,13 @@ def _error(code: str) -> Answer:
 
 def _as_str(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _accepts_response_payload(type: str, payload: Answer) -> bool:
+    """As Slack sets it: an answer in the ack is possible for commands, submissions, options."""
+    if type == "slash_commands":
+        return True
+    return type == "interactive" and payload.get("type") in ("view_submission", "block_suggestion")
 
 
 def _is_top_level(message: Answer) -> bool:

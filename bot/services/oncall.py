@@ -1,0 +1,130 @@
+"""Who is on call: config rotations, stored overrides and e-mail lookups, asked of core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from bot.config import Config
+from bot.core.coverage import Coverage, is_covered, next_covered, parse_window
+from bot.core.rotation import Override, RotationSpec, Shift, on_call
+from bot.core.targets import Target, parse_target
+from bot.store.tables import overrides, people
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Targets turned into people at one instant: `users` to DM, `on_call` per rotation."""
+
+    users: tuple[str, ...]
+    on_call: dict[str, str]
+
+
+class Rotations:
+    """The rotations of one config, converted once into core's plain data."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.specs: dict[str, RotationSpec] = {}
+        self.coverage: dict[str, Coverage] = {}
+        for rotation in config.rotations:
+            tz = ZoneInfo(rotation.timezone or config.timezone)
+            self.specs[rotation.name] = RotationSpec(
+                name=rotation.name,
+                members=tuple(m.value for m in rotation.members),
+                shift=rotation.shift,
+                start=rotation.start,
+                zone=tz,
+            )
+            windows = tuple(parse_window(w.days, w.start, w.end) for w in rotation.coverage)
+            self.coverage[rotation.name] = Coverage(windows=windows, zone=tz)
+
+    def first_line(self, severity: str) -> list[str]:
+        """Rotations that answer a severity first: level 1 of the chain and its page list."""
+        targets = list(self.config.policy().level(0).targets)
+        targets += self.config.severity(severity).page
+        return [t.value for t in targets if t.kind == "rotation" and t.value in self.specs]
+
+    def response_resumes(self, severity: str, at: datetime) -> datetime | None:
+        """None when someone covers `severity` now; else when the first rotation covers it.
+
+        Only rotations promise coverage: a severity with no rotation in its first line is
+        treated as always covered (the people named directly are paged as written).
+        """
+        names = self.first_line(severity)
+        if not names or any(is_covered(self.coverage[n], at) for n in names):
+            return None
+        starts = [next_covered(self.coverage[n], at) for n in names]
+        starts = [s for s in starts if s is not None]
+        if not starts or min(starts) <= at:
+            return None
+        return min(starts)
+
+
+def load_overrides(
+    conn: Connection, start: datetime, end: datetime, rotation: str | None = None
+) -> list[Override]:
+    """Live overrides overlapping [start, end)."""
+    query = sa.select(overrides).where(
+        overrides.c.removed_at.is_(None),
+        overrides.c.ends_at > start,
+        overrides.c.starts_at < end,
+    )
+    if rotation is not None:
+        query = query.where(overrides.c.rotation == rotation)
+    rows = (conn.execute(query.order_by(overrides.c.id))).mappings().all()
+    return [
+        Override(
+            id=r["id"],
+            rotation=r["rotation"],
+            user=r["user_id"],
+            starts_at=r["starts_at"],
+            ends_at=r["ends_at"],
+            created_at=r["created_at"],
+        )
+        for r in rows
+    ]
+
+
+def known_people(conn: Connection) -> dict[str, str]:
+    rows = (conn.execute(sa.select(people).where(people.c.user_id.is_not(None)))).all()
+    return {r.email: r.user_id for r in rows}
+
+
+def who(conn: Connection, rotations: Rotations, name: str, at: datetime) -> Shift:
+    """The shift covering `at`, override included, members' e-mails turned into user ids."""
+    found = on_call(rotations.specs[name], overrides_at(conn, at, name), at)
+    emails = known_people(conn)
+    return replace(found, user=emails.get(found.user.lower(), found.user))
+
+
+def overrides_at(conn: Connection, at: datetime, rotation: str) -> list[Override]:
+    return load_overrides(conn, at, at + timedelta(microseconds=1), rotation)
+
+
+def resolve(
+    conn: Connection, rotations: Rotations, targets: Iterable[str | Target], at: datetime
+) -> Resolution:
+    """People to notify for these targets at `at`; groups are mentioned, not resolved."""
+    emails = known_people(conn)
+    users: list[str] = []
+    on_duty: dict[str, str] = {}
+    for raw in targets:
+        target = raw if isinstance(raw, Target) else parse_target(raw)
+        if target.kind == "user":
+            users.append(target.value)
+        elif target.kind == "email" and target.value in emails:
+            users.append(emails[target.value])
+        elif target.kind == "rotation" and target.value in rotations.specs:
+            overrides_now = overrides_at(conn, at, target.value)
+            shift = on_call(rotations.specs[target.value], overrides_now, at)
+            person = emails.get(shift.user.lower(), shift.user)
+            on_duty[target.value] = person
+            if "@" not in person:  # an e-mail Slack could not resolve is named, not DMed
+                users.append(person)
+    return Resolution(users=tuple(dict.fromkeys(users)), on_call=on_duty)

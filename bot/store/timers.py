@@ -1,0 +1,97 @@
+"""Timers: every deadline is a row with `due_at`; the database is the timer.
+
+Due rows are claimed inside the transaction that acts on them, with FOR UPDATE SKIP LOCKED on
+PostgreSQL (each replica gets different rows) and under SQLite's single writer elsewhere, so a
+timer fires once. A fence value set with the timer lets the handler recognise a stale one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.tables import timers
+
+
+def schedule(
+    conn: Connection,
+    now: datetime,
+    kind: str,
+    due_at: datetime,
+    *,
+    incident_id: int | None = None,
+    fence: int = 0,
+    payload: Mapping[str, Any] | None = None,
+    key: str | None = None,
+) -> int | None:
+    """Add a timer; with a `key`, a second identical schedule is a no-op (returns None)."""
+    values = dict(
+        incident_id=incident_id,
+        kind=kind,
+        due_at=due_at,
+        fence=fence,
+        status="pending",
+        payload=dict(payload or {}),
+        created_at=now,
+        key=key,
+    )
+    if key is None:
+        result = conn.execute(sa.insert(timers).values(**values))
+        return int(result.inserted_primary_key[0])
+    if (conn.execute(sa.select(timers.c.id).where(timers.c.key == key))).first():
+        return None
+    try:
+        with conn.begin_nested():
+            result = conn.execute(sa.insert(timers).values(**values))
+    except IntegrityError:  # another replica scheduled it first
+        return None
+    return int(result.inserted_primary_key[0])
+
+
+def cancel(conn: Connection, incident_id: int, kinds: Sequence[str]) -> int:
+    result = conn.execute(
+        sa.update(timers)
+        .where(
+            timers.c.incident_id == incident_id,
+            timers.c.status == "pending",
+            timers.c.kind.in_(kinds),
+        )
+        .values(status="cancelled")
+    )
+    return result.rowcount
+
+
+def claim_due(conn: Connection, now: datetime, limit: int):
+    query = (
+        sa.select(timers)
+        .where(timers.c.status == "pending", timers.c.due_at <= now)
+        .order_by(timers.c.due_at, timers.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (conn.execute(query)).mappings().all()
+
+
+def finish(conn: Connection, timer_id: int, status: str, now: datetime) -> None:
+    conn.execute(
+        sa.update(timers).where(timers.c.id == timer_id).values(status=status, fired_at=now)
+    )
+
+
+def next_due(conn: Connection) -> datetime | None:
+    query = sa.select(sa.func.min(timers.c.due_at)).where(timers.c.status == "pending")
+    return (conn.execute(query)).scalar_one_or_none()
+
+
+def pending_for(conn: Connection, incident_id: int):
+    query = (
+        sa.select(timers)
+        .where(timers.c.incident_id == incident_id, timers.c.status == "pending")
+        .order_by(timers.c.due_at)
+    )
+    return (conn.execute(query)).mappings().all()

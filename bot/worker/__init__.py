@@ -1,0 +1,1 @@
+"""Background loops: the timer loop (escalations, pages, handovers)."""
