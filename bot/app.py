@@ -51,6 +51,7 @@ class Firebell:
         self.sender = OutboxSender(
             self.services.outbox,
             self.services.incidents,
+            self.services.handover,
             AsyncWebClient(token=token, base_url=api_url, retry_handlers=[], timeout=15),
             config,
             self.clock,

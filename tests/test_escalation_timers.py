@@ -17,16 +17,24 @@ def db(bot):
     return bot.directory / "firebell.db"
 
 
+def cards(double) -> list[dict]:
+    return [
+        m
+        for m in double.messages(CHANNEL, top_level_only=True)
+        if m["blocks"][0].get("text", {}).get("text", "").startswith("INC-")
+    ]
+
+
 def thread(double) -> list[str]:
-    [card] = double.messages(CHANNEL, top_level_only=True)
+    [card] = cards(double)
     return [m["text"] for m in double.thread(CHANNEL, card["ts"])]
 
 
-def dms(double) -> list[tuple[str, str]]:
+def dms(double, kind: str = "being paged") -> list[tuple[str, str]]:
     return [
         (c.params["channel"], c.params["text"])
         for c in double.calls_to("chat.postMessage")
-        if not c.fault and c.params["channel"].startswith("U")
+        if not c.fault and c.params["channel"].startswith("U") and kind in c.params["text"]
     ]
 
 
@@ -50,7 +58,7 @@ async def test_unacknowledged_sev2_escalates_exactly_at_the_deadline_and_stops_o
     await bot.advance(timedelta(days=3))
     await bot.deliver()
     assert count(db(bot), "events", "kind = 'escalated'") == 1
-    assert count(db(bot), "timers", "status = 'pending'") == 0
+    assert count(db(bot), "timers", "status = 'pending' AND kind != 'handover'") == 0
     assert "acknowledged INC-1" in thread(double)[-1]
     assert [user for user, _ in dms(double)] == ["U0AAA", "U0LEAD"]
 
@@ -68,7 +76,7 @@ async def test_a_levels_after_sets_the_wait_before_it_and_the_chain_ends_once(bo
     assert count(db(bot), "events", "kind = 'exhausted'") == 1
     await bot.deliver()
     assert "Nobody acknowledged INC-1 after all 3 escalation levels" in thread(double)[-1]
-    assert count(db(bot), "timers", "status = 'pending'") == 0
+    assert count(db(bot), "timers", "status = 'pending' AND kind != 'handover'") == 0
 
 
 async def test_escalate_button_jumps_a_level_and_restarts_the_clock(bot, double):
@@ -105,7 +113,7 @@ def eval_level(data: str) -> int:
 async def test_resolve_stops_escalation_and_stale_timers_do_nothing(bot, double):
     await bot.command("declare sev2 Resolved quickly")
     await bot.command("resolve INC-1")
-    assert rows(db(bot), "SELECT status FROM timers") == [("cancelled",)]
+    assert rows(db(bot), "SELECT status FROM timers WHERE kind != 'handover'") == [("cancelled",)]
 
     # a timer armed for an older schedule, as if claimed late by another replica
     async def stale(conn_factory=bot.app.db):
@@ -130,7 +138,7 @@ async def test_resolve_stops_escalation_and_stale_timers_do_nothing(bot, double)
 
     await stale()
     await bot.tick()
-    assert count(db(bot), "timers", "status = 'stale'") == 1
+    assert count(db(bot), "timers", "status = 'stale' AND kind != 'handover'") == 1
     assert count(db(bot), "events", "kind = 'escalated'") == 0
 
 
@@ -149,7 +157,10 @@ async def test_restart_with_timers_pending_fires_each_overdue_timer_once(tmp_pat
         )
         assert sorted(n for n, _ in escalations) == [1, 2]  # once each, at restart
         assert all(at == "2026-03-02 12:00:00.000000" for _, at in escalations)
-        due = rows(db(bot), "SELECT incident_id, due_at FROM timers WHERE status = 'pending'")
+        due = rows(
+            db(bot),
+            "SELECT incident_id, due_at FROM timers WHERE status = 'pending' AND kind != 'handover'",
+        )
         # both now wait for level 3, which is called 30m after level 2
         assert sorted(due) == [(1, "2026-03-02 12:30:00.000000"), (2, "2026-03-02 12:30:00.000000")]
     finally:
@@ -165,7 +176,7 @@ async def test_two_workers_racing_for_the_same_timer_act_once(bot, double):
         first, second = await asyncio.gather(bot.app.services.timers.fire_due(), other.fire_due())
         assert first.fired + second.fired == 1
         assert count(db(bot), "events", "kind = 'escalated'") == 1
-        assert count(db(bot), "timers", "status = 'fired'") == 1
+        assert count(db(bot), "timers", "status = 'fired' AND kind != 'handover'") == 1
     finally:
         await other_db.close()
 
@@ -184,7 +195,7 @@ async def test_outside_coverage_wait_says_when_and_starts_the_clock_then(tmp_pat
     try:
         await bot.command("declare sev3 Reports slow")
         await bot.deliver()
-        [card] = double.messages(CHANNEL, top_level_only=True)
+        [card] = cards(double)
         assert "No guaranteed response until Mon 09 Mar 09:00 (Europe/Berlin)" in str(card)
         assert "No guaranteed response until Mon 09 Mar 09:00" in thread(double)[0]
         assert dms(double) == []  # nobody is paged outside coverage
@@ -198,6 +209,15 @@ async def test_outside_coverage_wait_says_when_and_starts_the_clock_then(tmp_pat
         # the weekly handoff is Monday 09:00: the new week's person is paged, not last week's
         assert "<@U0BBB> (rotation *primary*)" in thread(double)[-1]
         assert [user for user, _ in dms(double)] == ["U0BBB"]
+        # the same instant is the weekly handover: U0BBB is told, and so is the channel
+        assert [user for user, _ in dms(double, "You are on call")] == ["U0BBB"]
+        [handover] = [
+            m for m in double.messages(CHANNEL, top_level_only=True) if m not in cards(double)
+        ]
+        body = handover["blocks"][0]["text"]["text"]
+        assert "Handover for *primary*: <@U0BBB> is on call until" in body
+        assert "Taking over from <@U0AAA>" in body
+        assert "*INC-1* [SEV3] Reports slow · declared · open 1d 20h" in body
         await bot.advance(timedelta(hours=4))  # SEV3: ack within 4h of coverage resuming
         assert rows(db(bot), "SELECT at FROM events WHERE kind = 'escalated'") == [
             ("2026-03-09 12:00:00.000000",)
@@ -230,6 +250,6 @@ async def test_acknowledging_while_waiting_cancels_the_page(tmp_path, double):
         await bot.command("ack INC-1", user="U0BOB")
         await bot.advance(timedelta(days=3))
         assert count(db(bot), "events", "kind IN ('paged', 'escalated')") == 0
-        assert count(db(bot), "timers", "status = 'pending'") == 0
+        assert count(db(bot), "timers", "status = 'pending' AND kind != 'handover'") == 0
     finally:
         await bot.close()

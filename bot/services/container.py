@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.services.handover import HandoverService
 from bot.services.incidents import IncidentService
 from bot.services.outbox import OutboxService
 from bot.services.timers import TimerService
@@ -21,6 +22,7 @@ class Services:
     incidents: IncidentService
     outbox: OutboxService
     timers: TimerService
+    handover: HandoverService
 
     @classmethod
     def build(
@@ -34,4 +36,5 @@ class Services:
             incidents=incidents,
             outbox=OutboxService(db, clock, on_outbox),
             timers=TimerService(db, incidents.ctx, clock, on_outbox),
+            handover=HandoverService(db, incidents.ctx, clock, on_outbox),
         )

@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import Connection
 
 from bot.clock import Clock
-from bot.services import escalation
+from bot.services import escalation, handover
 from bot.services.changes import Context
 from bot.store import timers as store
 from bot.store.db import Database
@@ -49,6 +49,7 @@ class TimerService:
         self.handlers: dict[str, Handler] = {
             "escalate": escalation.fire_escalation,
             "page": escalation.fire_page,
+            "handover": handover.fire,
         }
 
     async def fire_due(self) -> Round:
@@ -57,6 +58,7 @@ class TimerService:
         def work(conn: Connection) -> tuple[Round, list[tuple]]:
             fired = stale = 0
             lateness = []
+            handover.plan(conn, self.ctx, now)
             for timer in store.claim_due(conn, now, self.batch):
                 handler = self.handlers.get(timer["kind"])
                 acted = handler is not None and handler(conn, self.ctx, timer, now)
@@ -71,6 +73,8 @@ class TimerService:
                         (now - timer["due_at"]).total_seconds(),
                     )
                 )
+            if fired:
+                handover.plan(conn, self.ctx, now)  # the next handoff after one just fired
             return Round(fired, stale, store.next_due(conn)), lateness
 
         result, lateness = await self.db.write(work)

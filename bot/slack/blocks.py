@@ -256,6 +256,56 @@ def page_dm(
     return text, dm_blocks
 
 
+def handover(summary, config: Config, personal: bool = False) -> tuple[str, list[dict]]:
+    """A shift handover: who takes over, open incidents, overrides coming up."""
+    zone = config.zone
+    shift = summary.incoming
+    until = md.when(shift.ends_at, zone, "{date_short_pretty} {time}")
+    rotation = f"*{md.escape(summary.rotation)}*"
+    if personal:
+        head = f":wave: You are on call for {rotation} from now until {until}."
+    else:
+        head = f":arrows_counterclockwise: Handover for {rotation}: {md.user(shift.user)} is on call until {until}."
+    if summary.previous and summary.previous != shift.user:
+        head += f" Taking over from {md.user(summary.previous)}."
+    lines = []
+    for item in summary.incidents:
+        incident = item.incident
+        age = md.duration((summary.at - incident.declared_at).total_seconds())
+        line = (
+            f"• *{incident.ref}* [{md.escape(incident.severity)}] {md.escape(incident.title)}"
+            f" · {incident.status} · open {age}"
+        )
+        if item.last_update:
+            at, text = item.last_update
+            short = text if len(text) <= 120 else text[:119] + "…"
+            line += f" · last update {md.when(at, zone, '{date_short_pretty} {time}')}: {md.escape(short)}"
+        if incident.eta_at:
+            line += f" · ETA {md.when(incident.eta_at, zone)}"
+        lines.append(line)
+    incidents = ("*Open incidents*\n" + "\n".join(lines)) if lines else "*No open incidents.*"
+    overrides = [
+        f"• {md.user(o.user)} from {md.when(o.starts_at, zone, '{date_short_pretty} {time}')}"
+        f" to {md.when(o.ends_at, zone, '{date_short_pretty} {time}')}"
+        for o in summary.overrides
+    ]
+    coming = (
+        ("*Overrides in the next 7 days*\n" + "\n".join(overrides))
+        if overrides
+        else ("_No overrides in the next 7 days._")
+    )
+    section_text = _fit("\n\n".join([head, incidents, coming]))
+    return head, [{"type": "section", "text": _text(section_text)}]
+
+
+def _fit(text: str, limit: int = 3000) -> str:
+    """Slack refuses a section over 3,000 characters: cut at a line, say so."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 40].rsplit("\n", 1)[0]
+    return cut + "\n_…more than fits here._"
+
+
 def incident_line(incident: IncidentRecord, config: Config) -> str:
     icon = STATUS_ICON.get(incident.status, "")
     return (

@@ -27,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.services.handover import HandoverService
 from bot.services.incidents import IncidentService
 from bot.services.outbox import OutboxService
 from bot.services.records import OutboxRecord
@@ -84,6 +85,7 @@ class OutboxSender:
         self,
         outbox: OutboxService,
         incidents: IncidentService,
+        handover: HandoverService,
         client: AsyncWebClient,
         config: Config,
         clock: Clock,
@@ -96,6 +98,7 @@ class OutboxSender:
     ) -> None:
         self.outbox = outbox
         self.incidents = incidents
+        self.handover = handover
         self.client = client
         self.config = config
         self.clock = clock
@@ -206,6 +209,23 @@ class OutboxSender:
                 await self.outbox.delivered(row)
 
             return ephemeral
+        if row.kind in ("handover", "handover_dm"):
+            summary = await self.handover.at(
+                payload["rotation"], datetime.fromisoformat(payload["at"])
+            )
+            if summary is None:
+                raise PermanentError(f"no rotation {payload['rotation']!r} any more")
+            text, handover_blocks = blocks.handover(
+                summary, self.config, personal=row.kind == "handover_dm"
+            )
+
+            async def send_handover():
+                await self.client.chat_postMessage(
+                    channel=row.channel, text=text, blocks=handover_blocks, unfurl_links=False
+                )
+                await self.outbox.delivered(row)
+
+            return send_handover
         incident = await self.incidents.get(row.incident_id) if row.incident_id else None
         if incident is None:
             raise PermanentError(f"no incident {row.incident_id}")

@@ -86,3 +86,18 @@ def recent_events(conn: Connection, number: int, limit: int):
 def update_card(conn: Connection, number: int, ts: str) -> None:
     """Record where the card lives; not a state change, so the version stays."""
     conn.execute(sa.update(incidents).where(incidents.c.id == number).values(thread_ts=ts))
+
+
+def last_updates(conn: Connection, numbers: list[int]) -> dict[int, tuple[datetime, str]]:
+    """The newest status update of each incident: (when, text)."""
+    if not numbers:
+        return {}
+    newest = (
+        sa.select(sa.func.max(events.c.id))
+        .where(events.c.kind == "update", events.c.incident_id.in_(numbers))
+        .group_by(events.c.incident_id)
+    )
+    query = sa.select(events.c.incident_id, events.c.at, events.c.text).where(
+        events.c.id.in_(newest)
+    )
+    return {row.incident_id: (row.at, row.text) for row in conn.execute(query)}

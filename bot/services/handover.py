@@ -1,0 +1,116 @@
+"""Shift handover: at every handoff the incoming person and the incident channel get a
+summary of open incidents and coming overrides; `/incident handover` gives it on demand.
+
+Each rotation's next handoff is a timer row keyed by rotation and instant, so planning it
+again (every round, on every replica) changes nothing. A handoff timer found overdue after
+a newer handoff has already passed (the bot was down for a whole shift) is stale: only the
+latest handover is worth posting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from bot.clock import Clock
+from bot.core.rotation import Override, Shift, on_call, shift_at
+from bot.services import oncall
+from bot.services.changes import Context
+from bot.services.records import IncidentRecord
+from bot.store import incidents as incident_store
+from bot.store import outbox, timers
+from bot.store.db import Database
+
+UPCOMING = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class OpenIncident:
+    incident: IncidentRecord
+    last_update: tuple[datetime, str] | None
+
+
+@dataclass(frozen=True)
+class Summary:
+    rotation: str
+    at: datetime
+    incoming: Shift
+    previous: str | None
+    incidents: list[OpenIncident]
+    overrides: list[Override]
+
+
+def _key(rotation: str, at: datetime) -> str:
+    return f"handover:{rotation}:{at.isoformat()}"
+
+
+def plan(conn: Connection, ctx: Context, now: datetime) -> None:
+    """Make sure each rotation's next handoff has its timer."""
+    for name, spec in ctx.rotations.specs.items():
+        due = shift_at(spec, now).ends_at
+        timers.schedule(conn, now, "handover", due, payload={"rotation": name}, key=_key(name, due))
+
+
+def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
+    name = timer["payload"].get("rotation")
+    spec = ctx.rotations.specs.get(name)
+    if spec is None:  # the rotation left the config
+        return False
+    due = timer["due_at"]
+    if shift_at(spec, now).starts_at > due:  # a newer handoff has passed since
+        return False
+    incoming = on_call(spec, oncall.overrides_at(conn, due, name), due)
+    user = oncall.known_people(conn).get(incoming.user.lower(), incoming.user)
+    payload = {"rotation": name, "at": due.isoformat()}
+    outbox.enqueue(conn, now, "handover", channel=ctx.config.incident_channel, payload=payload)
+    if "@" not in user:
+        outbox.enqueue(conn, now, "handover_dm", channel=user, payload={**payload, "user": user})
+    return True
+
+
+def summarize(conn: Connection, ctx: Context, name: str, at: datetime) -> Summary:
+    """The handover of rotation `name` at instant `at`, from current state."""
+    spec = ctx.rotations.specs[name]
+    people = oncall.known_people(conn)
+    incoming = on_call(spec, oncall.overrides_at(conn, at, name), at)
+    before = at - timedelta(microseconds=1)
+    previous = on_call(spec, oncall.overrides_at(conn, before, name), before).user
+    rows = incident_store.list_open(conn, 50)
+    updates = incident_store.last_updates(conn, [r["id"] for r in rows])
+    return Summary(
+        rotation=name,
+        at=at,
+        incoming=replace(incoming, user=people.get(incoming.user.lower(), incoming.user)),
+        previous=people.get(previous.lower(), previous),
+        incidents=[OpenIncident(IncidentRecord.from_row(r), updates.get(r["id"])) for r in rows],
+        overrides=oncall.load_overrides(conn, at, at + UPCOMING, name),
+    )
+
+
+class HandoverService:
+    def __init__(
+        self, db: Database, ctx: Context, clock: Clock, on_outbox: Callable[[], None]
+    ) -> None:
+        self.db = db
+        self.ctx = ctx
+        self.clock = clock
+        self._on_outbox = on_outbox
+
+    @property
+    def rotations(self) -> list[str]:
+        return list(self.ctx.rotations.specs)
+
+    async def now(self, rotation: str | None = None) -> list[Summary]:
+        """On demand: the handover as it stands now, for one rotation or all."""
+        at = self.clock.now()
+        names = [rotation] if rotation else self.rotations
+        return await self.db.read(lambda conn: [summarize(conn, self.ctx, n, at) for n in names])
+
+    async def at(self, rotation: str, at: datetime) -> Summary | None:
+        """The handover posted for a handoff (rendered when it is sent)."""
+        if rotation not in self.ctx.rotations.specs:
+            return None
+        return await self.db.read(lambda conn: summarize(conn, self.ctx, rotation, at))
