@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from itertools import combinations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.core.coverage import overlapping_windows, parse_window
 from bot.core.durations import format_duration, parse_duration
 from bot.core.escalation import EMPTY, Level, Policy
 from bot.core.targets import Target, parse_target
@@ -57,7 +59,7 @@ def _channel(value: Any) -> str:
 def _zone(value: Any) -> str:
     try:
         ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a tzdata directory
         raise ValueError(f"{value!r} is not an IANA time zone like Europe/Berlin") from None
     return str(value)
 
@@ -94,6 +96,8 @@ class Rotation(_Model):
     start: datetime
     timezone: ZoneName | None = None
     coverage: list[CoverageWindow] = []
+    # the secret in this rotation's calendar URL; without it one is derived (see settings)
+    calendar_token: str | None = Field(default=None, min_length=16, pattern=r"^[A-Za-z0-9_-]+$")
 
     @field_validator("members")
     @classmethod
@@ -221,6 +225,39 @@ def _cross_checks(config: Config) -> list[tuple[tuple[Any, ...], str]]:
     for loc, target in places:
         if target.kind == "rotation" and target.value not in rotations:
             problems.append((loc, f"{target} names a rotation that is not in `rotations`"))
+    for i, rotation in enumerate(config.rotations):
+        problems += _rotation_checks(i, rotation)
+    return problems
+
+
+def _rotation_checks(i: int, rotation: Rotation) -> list[tuple[tuple[Any, ...], str]]:
+    """Members listed once; coverage windows that parse and do not overlap each other."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    first: dict[Target, int] = {}
+    for j, member in enumerate(rotation.members):
+        if member in first:
+            problems.append(
+                (
+                    ("rotations", i, "members", j),
+                    f"{member.value} is already rotations[{i}].members[{first[member]}]: "
+                    "list each member once (a longer turn is a longer `shift`)",
+                )
+            )
+        first.setdefault(member, j)
+    windows = []
+    for j, window in enumerate(rotation.coverage):
+        try:
+            windows.append((j, parse_window(window.days, window.start, window.end)))
+        except ValueError as exc:
+            problems.append((("rotations", i, "coverage", j), str(exc)))
+    for (j, a), (k, b) in combinations(windows, 2):
+        for overlap in overlapping_windows([a, b]):
+            problems.append(
+                (
+                    ("rotations", i, "coverage", k),
+                    f"overlaps rotations[{i}].coverage[{j}]: {overlap}",
+                )
+            )
     return problems
 
 

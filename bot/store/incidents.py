@@ -13,26 +13,31 @@ from bot.store.tables import events, incidents
 
 OPEN = ("declared", "acknowledged")
 
+# Statements built once; values travel as parameters, so each call skips building and
+# hashing a new statement (most of the cost of a small write in SQLAlchemy).
+_INSERT = sa.insert(incidents)
+_LOAD = sa.select(incidents).where(incidents.c.id == sa.bindparam("number"))
+_LOAD_LOCKED = _LOAD.with_for_update()
+_UPDATE = (
+    sa.update(incidents)
+    .where(incidents.c.id == sa.bindparam("number_"))
+    .values(version=incidents.c.version + 1)
+)
+_INSERT_EVENT = sa.insert(events)
+
 
 def insert(conn: Connection, fields: Mapping[str, Any]) -> int:
-    result = conn.execute(sa.insert(incidents).values(**fields, version=1))
+    result = conn.execute(_INSERT, {**fields, "version": 1})
     return int(result.inserted_primary_key[0])
 
 
 def load(conn: Connection, number: int, *, lock: bool = False):
     """One incident row; with `lock`, held until the transaction ends (PostgreSQL)."""
-    query = sa.select(incidents).where(incidents.c.id == number)
-    if lock:
-        query = query.with_for_update()
-    return (conn.execute(query)).mappings().first()
+    return conn.execute(_LOAD_LOCKED if lock else _LOAD, {"number": number}).mappings().first()
 
 
 def update(conn: Connection, number: int, fields: Mapping[str, Any]) -> None:
-    conn.execute(
-        sa.update(incidents)
-        .where(incidents.c.id == number)
-        .values(**fields, version=incidents.c.version + 1)
-    )
+    conn.execute(_UPDATE, {**fields, "number_": number})
 
 
 def list_open(conn: Connection, limit: int):
@@ -60,9 +65,15 @@ def add_event(
     data: Mapping[str, Any],
 ) -> int:
     result = conn.execute(
-        sa.insert(events).values(
-            incident_id=number, at=at, actor=actor, kind=kind, text=text, data=dict(data)
-        )
+        _INSERT_EVENT,
+        {
+            "incident_id": number,
+            "at": at,
+            "actor": actor,
+            "kind": kind,
+            "text": text,
+            "data": dict(data),
+        },
     )
     return int(result.inserted_primary_key[0])
 

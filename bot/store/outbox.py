@@ -11,6 +11,8 @@ from sqlalchemy import Connection
 
 from bot.store.tables import outbox
 
+_INSERT = sa.insert(outbox)
+
 
 def enqueue(
     conn: Connection,
@@ -22,16 +24,17 @@ def enqueue(
     payload: Mapping[str, Any] | None = None,
 ) -> int:
     result = conn.execute(
-        sa.insert(outbox).values(
-            incident_id=incident_id,
-            kind=kind,
-            channel=channel,
-            payload=dict(payload or {}),
-            status="pending",
-            attempts=0,
-            not_before=now,
-            created_at=now,
-        )
+        _INSERT,
+        {
+            "incident_id": incident_id,
+            "kind": kind,
+            "channel": channel,
+            "payload": dict(payload or {}),
+            "status": "pending",
+            "attempts": 0,
+            "not_before": now,
+            "created_at": now,
+        },
     )
     return int(result.inserted_primary_key[0])
 

@@ -17,6 +17,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.store.tables import timers
 
+_INSERT = sa.insert(timers)
+_BY_KEY = sa.select(timers.c.id).where(timers.c.key == sa.bindparam("key"))
+
 
 def schedule(
     conn: Connection,
@@ -30,24 +33,23 @@ def schedule(
     key: str | None = None,
 ) -> int | None:
     """Add a timer; with a `key`, a second identical schedule is a no-op (returns None)."""
-    values = dict(
-        incident_id=incident_id,
-        kind=kind,
-        due_at=due_at,
-        fence=fence,
-        status="pending",
-        payload=dict(payload or {}),
-        created_at=now,
-        key=key,
-    )
+    values = {
+        "incident_id": incident_id,
+        "kind": kind,
+        "due_at": due_at,
+        "fence": fence,
+        "status": "pending",
+        "payload": dict(payload or {}),
+        "created_at": now,
+        "key": key,
+    }
     if key is None:
-        result = conn.execute(sa.insert(timers).values(**values))
-        return int(result.inserted_primary_key[0])
-    if (conn.execute(sa.select(timers.c.id).where(timers.c.key == key))).first():
+        return int(conn.execute(_INSERT, values).inserted_primary_key[0])
+    if conn.execute(_BY_KEY, {"key": key}).first():
         return None
     try:
         with conn.begin_nested():
-            result = conn.execute(sa.insert(timers).values(**values))
+            result = conn.execute(_INSERT, values)
     except IntegrityError:  # another replica scheduled it first
         return None
     return int(result.inserted_primary_key[0])
