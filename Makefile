@@ -35,6 +35,7 @@ format: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m bench.ack_latency
+	$(PY) -m bench.oncall_timers
 
 clean:
 	rm -rf $(VENV) *.egg-info

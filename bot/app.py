@@ -17,11 +17,12 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services.container import Services
 from bot.settings import Settings
+from bot.slack.directory import refresh_people
 from bot.slack.listeners import register
 from bot.slack.sender import OutboxSender, Pacer
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.web import health, slack_events
+from bot.web import calendar, health, slack_events
 from bot.worker.timers import TimerWorker
 
 log = structlog.get_logger("firebell")
@@ -67,7 +68,7 @@ class Firebell:
         )
         register(self.bolt, self.services)
         self.web = web.Application(client_max_size=1024 * 1024)
-        routes = health.routes(self.services)
+        routes = health.routes(self.services) + calendar.routes(self.services, settings)
         if not settings.socket_mode:  # in Socket Mode nothing may arrive unsigned over HTTP
             routes += slack_events.routes(self.bolt)
         self.web.add_routes(routes)
@@ -93,6 +94,7 @@ class Firebell:
         if self.run_workers:
             self._tasks.append(asyncio.create_task(self.sender.run(), name="outbox-sender"))
             self._tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
+            self._tasks.append(asyncio.create_task(refresh_people(self), name="people-lookup"))
         if self.settings.socket_mode:
             self._socket = AsyncSocketModeHandler(
                 self.bolt, self.settings.slack_app_token.get_secret_value()
@@ -111,8 +113,8 @@ class Firebell:
         self.timers.stop()
         if self._socket:
             await self._socket.close_async()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+        for task in self._tasks:  # finish the round in hand; past 10 s, cancel it
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(task, timeout=10)
         if self._runner:
             await self._runner.cleanup()

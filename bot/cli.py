@@ -1,4 +1,4 @@
-"""`firebell` / `python -m bot`: serve (default), migrate, check."""
+"""`firebell` / `python -m bot`: serve (default), migrate, check, oncall."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import argparse
 import asyncio
 import signal
 import sys
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from bot import logs
+from bot.clock import SystemClock
 from bot.config import Config, ConfigError, load_config
+from bot.core.coverage import gaps
 from bot.core.durations import format_duration
+from bot.services.oncall import Rotations
 from bot.settings import Settings
 
 EXIT_CONFIG = 2
@@ -22,7 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the bot (default)")
     sub.add_parser("migrate", help="bring the database schema up to date")
-    sub.add_parser("check", help="validate the config file and exit")
+    sub.add_parser("check", help="validate the config file, print coverage gaps, and exit")
+    oncall = sub.add_parser("oncall", help="print who is on call now, until when, and who is next")
+    oncall.add_argument("rotation", nargs="?", help="only this rotation (default: all)")
+    oncall.add_argument(
+        "--calendar-links",
+        action="store_true",
+        help="also print each rotation's calendar feed URL, token included",
+    )
     args = parser.parse_args(argv)
     try:
         settings = Settings()
@@ -42,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if command == "check":
         return _check(settings, config)
+    if command == "oncall":
+        return _oncall(settings, config, args.rotation, args.calendar_links)
     return _serve(settings, config)
 
 
@@ -63,10 +77,172 @@ def _check(settings: Settings, config: Config) -> int:
     for severity in config.severities:
         print(
             f"  {severity.name}: ack within {format_duration(severity.ack_within)}, "
-            f"update every {severity.update_every}"
+            f"update every {format_duration(severity.update_every)}"
         )
     print(f"  escalation: {len(config.escalation)} level(s), repeat {config.repeat}")
+    now = SystemClock().now()
+    print(f"coverage over the next {GAP_WEEKS} weeks ({config.timezone}):")
+    for line in coverage_report(config, now):
+        print(f"  {line}")
     return 0
+
+
+# -- coverage gaps ----------------------------------------------------------------------------
+
+GAP_WEEKS = 4
+MAX_GAP_PATTERNS = 8
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def coverage_report(config: Config, now: datetime) -> list[str]:
+    """One line per severity: who promises a response and when nobody does, in local time."""
+    rotations = Rotations(config)
+    zone = config.zone
+    lines = []
+    for severity in config.severities:
+        names = rotations.first_line(severity.name)
+        if not names:
+            lines.append(f"{severity.name}: no rotation in its first line, so no coverage promise")
+            continue
+        found = weekly_gaps([rotations.coverage[n] for n in names], now, zone)
+        if not found:
+            lines.append(f"{severity.name}: covered around the clock")
+            continue
+        shown = found[:MAX_GAP_PATTERNS]
+        more = f"; and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
+        then = "pages anyway" if severity.outside_coverage == "page" else "waits until covered"
+        lines.append(
+            f"{severity.name}: nobody covers {'; '.join(shown)}{more} ({config.timezone}); "
+            f"outside coverage it {then}"
+        )
+    return lines
+
+
+def weekly_gaps(coverages: list, now: datetime, zone: ZoneInfo) -> list[str]:
+    """The distinct uncovered stretches of the next GAP_WEEKS weeks as local weekly times,
+    repeats merged: `Mon-Thu 17:00 – 09:00 next day`, `Fri 17:00 – Mon 09:00`."""
+    week = timedelta(weeks=1)
+    start, end = now, now + GAP_WEEKS * week
+    # look a week further each way, so the gaps that cross `start` or `end` are seen whole
+    wide = gaps(coverages, start - week, end + week)
+    patterns: dict[tuple[int, int, int], set[int]] = {}
+    order: list[tuple[int, int, int]] = []
+    for s, e in wide:
+        if e <= start or s >= end:
+            continue
+        local_s, local_e = s.astimezone(zone), e.astimezone(zone)
+        begins = local_s.hour * 60 + local_s.minute
+        ends = local_e.hour * 60 + local_e.minute
+        days_later = (local_e.date() - local_s.date()).days
+        if ends == 0 and days_later == 1:  # an end at midnight reads as 24:00 the day before
+            days_later, ends = 0, 1440
+        key = (begins, days_later, ends)
+        if key not in patterns:
+            patterns[key] = set()
+            order.append(key)
+        patterns[key].add(local_s.weekday())
+    found: list[tuple[tuple[int, ...], str]] = []  # sorted by weekday, then time
+    for begins, days_later, ends in order:
+        days = patterns[(begins, days_later, ends)]
+        if days_later == 0:
+            text = f"{_day_list(days)} {_hhmm(begins)}–{_hhmm(ends)}"
+            found.append(((min(days), begins, days_later, ends), text))
+        elif days_later == 1 and len(days) > 1:
+            text = f"{_day_list(days)} {_hhmm(begins)} – {_hhmm(ends)} next day"
+            found.append(((min(days), begins, days_later, ends), text))
+        else:
+            for day in sorted(days):
+                later = _DAYS[(day + days_later) % 7]
+                if days_later >= 7:  # all but an hour or so of the week
+                    later = f"next {later}"
+                text = f"{_DAYS[day]} {_hhmm(begins)} – {later} {_hhmm(ends)}"
+                found.append(((day, begins, days_later, ends), text))
+    return [text for _, text in sorted(found)]
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _day_list(days: set[int]) -> str:
+    """`Mon-Thu`, `Sat,Sun`, `Mon,Wed-Fri`: days as users write them."""
+    if len(days) == 7:
+        return "every day"
+    parts, run = [], []
+    for day in range(7):
+        if day in days:
+            run.append(day)
+            continue
+        parts.append(run)
+        run = []
+    parts.append(run)
+    if len(parts) > 1 and parts[0] and parts[-1] and parts[0][0] == 0 and parts[-1][-1] == 6:
+        parts[0] = parts.pop() + parts[0]  # a run over the weekend: Fri-Mon
+    text = []
+    for run in (r for r in parts if r):
+        if len(run) >= 3:
+            text.append(f"{_DAYS[run[0]]}-{_DAYS[run[-1]]}")
+        else:
+            text.extend(_DAYS[d] for d in run)
+    return ",".join(text)
+
+
+# -- who is on call ---------------------------------------------------------------------------
+
+
+def _oncall(settings: Settings, config: Config, rotation: str | None, links: bool) -> int:
+    names = [r.name for r in config.rotations]
+    if rotation is not None and rotation not in names:
+        known = ", ".join(names) or "none"
+        print(f"no rotation named {rotation!r} in the config (rotations: {known})", file=sys.stderr)
+        return EXIT_CONFIG
+    if not names:
+        print("the config has no rotations")
+        return 0
+    return asyncio.run(_print_oncall(settings, config, [rotation] if rotation else names, links))
+
+
+async def _print_oncall(settings: Settings, config: Config, names: list[str], links: bool) -> int:
+    from bot.services.calendar import CalendarService
+    from bot.store.db import Database
+    from bot.store.migrate import upgrade
+
+    db = Database(settings.database_url)
+    try:
+        await upgrade(db)
+        calendars = CalendarService(db, config, SystemClock(), settings.calendar_secret())
+        for name in names:
+            current, upcoming = await calendars.now_and_next(name)
+            zone = calendars.rotations.specs[name].zone
+            print(
+                f"{name}: {_person(current)} on call until {_when(current.ends_at, zone)}, "
+                f"then {_person(upcoming)} until {_when(upcoming.ends_at, zone)}"
+            )
+            if links:
+                token = calendars.token(name)
+                if token is None:
+                    print(
+                        "  calendar: no token: set FIREBELL_CALENDAR_SECRET (or the rotation's "
+                        "calendar_token)"
+                    )
+                else:
+                    print(f"  calendar: {settings.public_url()}/calendar/{name}.ics?token={token}")
+    finally:
+        await db.close()
+    return 0
+
+
+def _person(entry) -> str:
+    who = entry.user
+    if entry.email and entry.user != entry.email:
+        who = f"{entry.user} ({entry.email})"
+    elif entry.email:
+        who = f"{entry.email} (no Slack user known for it yet)"
+    return f"{who} [override]" if entry.shift.is_override else who
+
+
+def _when(at: datetime, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
 
 
 async def _migrate(settings: Settings) -> int:

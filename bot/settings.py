@@ -20,10 +20,32 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=0, le=65535)
     firebell_host: str = "0.0.0.0"
     firebell_log_level: str = "info"
+    # keys the calendar feed tokens; unset: SLACK_SIGNING_SECRET, else SLACK_BOT_TOKEN
+    firebell_calendar_secret: SecretStr | None = None
+    # the address users reach Firebell at, for links it prints (calendar feeds)
+    firebell_public_url: str | None = None
 
     @property
     def socket_mode(self) -> bool:
         return bool(self.slack_app_token and self.slack_app_token.get_secret_value())
+
+    def calendar_secret(self) -> str | None:
+        """The key calendar tokens are derived from: the first of FIREBELL_CALENDAR_SECRET,
+        SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN that is set (None: no derived tokens)."""
+        for value in (
+            self.firebell_calendar_secret,
+            self.slack_signing_secret,
+            self.slack_bot_token,
+        ):
+            if _present(value):
+                return value.get_secret_value()
+        return None
+
+    def public_url(self) -> str:
+        """Base URL for links Firebell prints: FIREBELL_PUBLIC_URL, else localhost:PORT."""
+        if self.firebell_public_url and self.firebell_public_url.strip():
+            return self.firebell_public_url.strip().rstrip("/")
+        return f"http://localhost:{self.port}"
 
     def missing_for_slack(self) -> list[tuple[str, str]]:
         """Variables still needed to talk to Slack, each with where to find it."""

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import yaml
 
+from bot.services.people import PeopleService
 from bot.slack import blocks
+from bot.slack.directory import Directory
 from bot.slack.listeners import commands, events
 from tests.support import signing
 
@@ -20,6 +22,7 @@ METHOD_SCOPES = {
     "chat.postEphemeral": {"chat:write"},
     "views.open": set(),
     "views.publish": set(),
+    "users.lookupByEmail": {"users:read.email", "users:read"},
 }
 
 
@@ -83,6 +86,8 @@ async def test_scopes_cover_every_method_the_bot_calls_and_nothing_more(bot, dou
     await double.wait_for("views.open")
     await double.wait_for("views.publish")
     await bot.deliver()
+    people = PeopleService(bot.app.db, bot.config, bot.clock)
+    await Directory(bot.app.bolt.client, people).lookup("alice@example.com")  # at start-up
     used = {c.method for c in double.calls}
     assert used <= set(METHOD_SCOPES), used - set(METHOD_SCOPES)
     granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])

@@ -11,7 +11,7 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.core.durations import parse_duration
 from bot.core.incident import Role, parse_ref
@@ -89,6 +89,41 @@ class Help:
 
 
 @dataclass(frozen=True)
+class OnCall:
+    rotation: str | None = None
+
+
+@dataclass(frozen=True)
+class AddOverride:
+    """`user` takes `rotation` for `duration` from now, or from `start` to `end`.
+
+    `start` and `end` are naive local wall times in the rotation's zone; the service resolves
+    them (it knows the zone) and checks the span against the clock.
+    """
+
+    rotation: str
+    user: str
+    duration: timedelta | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ListOverrides:
+    rotation: str | None = None
+
+
+@dataclass(frozen=True)
+class RemoveOverride:
+    id: int
+
+
+@dataclass(frozen=True)
+class Handover:
+    rotation: str | None = None
+
+
+@dataclass(frozen=True)
 class ParseError:
     message: str
     usage: str
@@ -107,6 +142,11 @@ Command = (
     | ListOpen
     | Show
     | Help
+    | OnCall
+    | AddOverride
+    | ListOverrides
+    | RemoveOverride
+    | Handover
 )
 
 USAGE = {
@@ -120,6 +160,14 @@ USAGE = {
     "assign": "/incident assign INC-42 commander|comms @user",
     "list": "/incident list",
     "show": "/incident show INC-42",
+    "oncall": "/incident oncall [rotation]",
+    "override": (
+        "/incident override <rotation> @user <duration>\n"
+        "/incident override <rotation> @user from 2026-03-28 22:00 to 2026-03-29 08:00\n"
+        "/incident override list [rotation]\n"
+        "/incident override remove <id>"
+    ),
+    "handover": "/incident handover [rotation]",
     "help": "/incident help",
 }
 ALIASES = {
@@ -129,10 +177,18 @@ ALIASES = {
     "ls": "list",
     "open": "declare",
     "new": "declare",
+    "on-call": "oncall",
+    "who": "oncall",
+    "overrides": "override",
 }
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 BARE_USER = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
 ETA = re.compile(r"\s+eta\s*:?\s*(\S+)\s*$", re.IGNORECASE)
+ROTATION = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+OVERRIDE_ID = re.compile(r"^#?(\d{1,9})$")
+LOCAL_TIME = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{1,2}):(\d{2})$", re.IGNORECASE)
+DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+OVERRIDE_LIST, OVERRIDE_REMOVE = ("list", "ls"), ("remove", "rm", "delete", "cancel")
 
 
 def severity_name(text: str, severities: Sequence[str]) -> str | None:
@@ -328,6 +384,137 @@ def _no_args(cls, verb: str):
     return parse_one
 
 
+def _rotation_name(verb: str, word: str) -> str | ParseError:
+    name = word.lower()
+    if ROTATION.match(name):
+        return name
+    if MENTION.match(word) or BARE_USER.match(word):
+        return ParseError(
+            f"Name the rotation first, then the person: `{_clip(word)}` is a person.", USAGE[verb]
+        )
+    return ParseError(
+        f"`{_clip(word)}` is not a rotation name (lower-case letters, digits, - and _).",
+        USAGE[verb],
+    )
+
+
+def _optional_rotation(cls, verb: str):
+    def parse_one(rest: str, severities: Sequence[str]) -> Command | ParseError:
+        words = rest.split()
+        if not words:
+            return cls()
+        if len(words) > 1:
+            return ParseError(
+                f"Name one rotation at most; unexpected `{_clip(' '.join(words[1:]))}`.",
+                USAGE[verb],
+            )
+        name = _rotation_name(verb, words[0])
+        return name if isinstance(name, ParseError) else cls(name)
+
+    return parse_one
+
+
+def _local_time(words: list[str], what: str) -> datetime | ParseError:
+    """`2026-03-28 22:00` (two words) or `2026-03-28T22:00` (one word): a naive local time."""
+    usage = USAGE["override"]
+    text = " ".join(words)
+    if not words:
+        return ParseError(f"`{what}` needs a time like 2026-03-28 22:00.", usage)
+    if len(words) == 1 and DATE_ONLY.match(words[0]):
+        return ParseError(
+            f"`{what} {_clip(text)}` needs a time of day too, like {words[0]} 09:00.", usage
+        )
+    match = LOCAL_TIME.match(text) if len(words) <= 2 else None
+    if match is None:
+        return ParseError(
+            f"`{_clip(text)}` is not a time like 2026-03-28 22:00 (local time of the rotation).",
+            usage,
+        )
+    year, month, day, hour, minute = (int(g) for g in match.groups())
+    try:
+        return datetime(year, month, day, hour, minute)
+    except ValueError:
+        return ParseError(f"`{_clip(text)}` is not a real date and time.", usage)
+
+
+def _override_span(words: list[str]) -> tuple[datetime, datetime] | ParseError:
+    """`from <when> to <when>` (the leading `from` already taken off)."""
+    lowered = [w.lower() for w in words]
+    ends = [i for i, w in enumerate(lowered) if w in ("to", "until")]
+    if not ends:
+        return ParseError(
+            "An override from a time needs an end: `from <when> to <when>`.",
+            USAGE["override"],
+        )
+    cut = ends[0]
+    start = _local_time(words[:cut], "from")
+    if isinstance(start, ParseError):
+        return start
+    end = _local_time(words[cut + 1 :], "to")
+    if isinstance(end, ParseError):
+        return end
+    return start, end
+
+
+def _override(rest: str, severities: Sequence[str]) -> Command | ParseError:
+    usage = USAGE["override"]
+    words = rest.split()
+    if not words:
+        return ParseError("Which rotation, who, and for how long?", usage)
+    first = words[0].lower()
+    if first in OVERRIDE_LIST and len(words) <= 2:
+        if len(words) == 1:
+            return ListOverrides()
+        name = _rotation_name("override", words[1])
+        return name if isinstance(name, ParseError) else ListOverrides(name)
+    if first in OVERRIDE_REMOVE and len(words) <= 2:
+        if len(words) == 1:
+            return ParseError(
+                "Which override? Give its number (see `/incident override list`).", usage
+            )
+        match = OVERRIDE_ID.match(words[1])
+        if match is None:
+            return ParseError(
+                f"`{_clip(words[1])}` is not an override number like 12 "
+                "(see `/incident override list`).",
+                usage,
+            )
+        return RemoveOverride(int(match.group(1)))
+    rotation = _rotation_name("override", words[0])
+    if isinstance(rotation, ParseError):
+        return rotation
+    if len(words) == 1:
+        return ParseError(f"Who takes over *{rotation}*? Mention them, like @alice.", usage)
+    match = MENTION.match(words[1]) or BARE_USER.match(words[1])
+    if match is None:
+        return ParseError(
+            f"`{_clip(words[1])}` is not a person: mention someone, like @alice.", usage
+        )
+    user, tail = match.group(1), words[2:]
+    if not tail:
+        return ParseError("For how long? Give a duration like 4h or 2d, or `from … to …`.", usage)
+    if tail[0].lower() == "from":
+        span = _override_span(tail[1:])
+        if isinstance(span, ParseError):
+            return span
+        return AddOverride(rotation, user, start=span[0], end=span[1])
+    if tail[0].lower() == "for":
+        tail = tail[1:]
+    if not tail:
+        return ParseError("For how long? Give a duration like 4h or 2d.", usage)
+    if len(tail) != 1:
+        return ParseError(
+            f"`{_clip(' '.join(tail))}` is not a duration like 4h or 2d; "
+            "for times write `from 2026-03-28 22:00 to 2026-03-29 08:00`.",
+            usage,
+        )
+    try:
+        duration = parse_duration(tail[0])
+    except ValueError as exc:
+        return ParseError(f"Duration: {exc}.", usage)
+    return AddOverride(rotation, user, duration=duration)
+
+
 _PARSERS = {
     "declare": _declare,
     "ack": _simple(Ack),
@@ -339,5 +526,8 @@ _PARSERS = {
     "assign": _assign,
     "list": _no_args(ListOpen, "list"),
     "show": _simple(Show),
+    "oncall": _optional_rotation(OnCall, "oncall"),
+    "override": _override,
+    "handover": _optional_rotation(Handover, "handover"),
     "help": lambda rest, severities: Help(),
 }

@@ -10,6 +10,7 @@ from bot.config import Config
 from bot.services.handover import HandoverService
 from bot.services.incidents import IncidentService
 from bot.services.outbox import OutboxService
+from bot.services.overrides import OverrideService
 from bot.services.timers import TimerService
 from bot.store.db import Database
 
@@ -23,6 +24,7 @@ class Services:
     outbox: OutboxService
     timers: TimerService
     handover: HandoverService
+    overrides: OverrideService
 
     @classmethod
     def build(
@@ -37,4 +39,5 @@ class Services:
             outbox=OutboxService(db, clock, on_outbox),
             timers=TimerService(db, incidents.ctx, clock, on_outbox),
             handover=HandoverService(db, incidents.ctx, clock, on_outbox),
+            overrides=OverrideService(db, incidents.ctx, clock),
         )

@@ -5,11 +5,23 @@ Every piece of user text goes through `escape` (mrkdwn) or into plain_text objec
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.config import Config
 from bot.core.commands import USAGE
+from bot.core.rotation import Shift
+from bot.services.overrides import (
+    Added,
+    Home,
+    OverrideList,
+    OverrideRecord,
+    Refused,
+    Removed,
+    RotationNow,
+)
 from bot.services.records import EventRecord, IncidentRecord
 from bot.slack import mrkdwn as md
 
@@ -319,8 +331,9 @@ def open_list(incidents: list[IncidentRecord], total: int, config: Config) -> li
     if not incidents:
         return [{"type": "section", "text": _text(":sunny: No open incidents.")}]
     lines = [incident_line(i, config) for i in incidents]
-    more = f"\n…and {total - len(incidents)} more." if total > len(incidents) else ""
-    return [{"type": "section", "text": _text(f"*{total} open*\n" + "\n".join(lines) + more)}]
+    if total > len(incidents):
+        lines.append(f"…and {total - len(incidents)} more.")
+    return _sections(lines, f"*{total} open*")  # one section unless over Slack's 3,000 chars
 
 
 def show(incident: IncidentRecord, events: list[EventRecord], config: Config) -> list[dict]:
@@ -340,7 +353,8 @@ def show(incident: IncidentRecord, events: list[EventRecord], config: Config) ->
 
 
 def help_text() -> str:
-    return "*Firebell* commands:\n" + "\n".join(f"`{u}`" for u in USAGE.values())
+    lines = [line for usage in USAGE.values() for line in usage.splitlines()]
+    return "*Firebell* commands:\n" + "\n".join(f"`{u}`" for u in lines)
 
 
 def usage_answer(message: str, usage: str) -> str:
@@ -472,8 +486,18 @@ def update_modal(incident: IncidentRecord) -> dict[str, Any]:
     }
 
 
-def home(incidents: list[IncidentRecord], total: int, config: Config) -> dict[str, Any]:
-    blocks = [{"type": "header", "text": _plain("Open incidents")}]
+def home(
+    incidents: list[IncidentRecord],
+    total: int,
+    config: Config,
+    on_call: Home | None = None,
+) -> dict[str, Any]:
+    """App Home: who is on call now and next and the viewer's own shifts (given `on_call`),
+    then the open incidents. At most ~60 blocks, each section under 3,000 characters."""
+    blocks: list[dict[str, Any]] = []
+    if on_call is not None:
+        blocks += _home_on_call(on_call)
+    blocks.append({"type": "header", "text": _plain("Open incidents")})
     blocks += open_list(incidents, total, config)
     blocks.append(
         {
@@ -484,3 +508,289 @@ def home(incidents: list[IncidentRecord], total: int, config: Config) -> dict[st
         }
     )
     return {"type": "home", "blocks": blocks}
+
+
+# -- on call, overrides, handover on demand ---------------------------------------------------
+
+ROTATIONS_SHOWN = 40  # sections in an on-call answer; App Home shows fewer
+HOME_ROTATIONS = 25
+MY_SHIFTS_SHOWN = 20
+_PRETTY = "{date_short_pretty} {time}"
+
+
+def _sections(lines: Sequence[str], heading: str = "", limit: int = 3000) -> list[dict]:
+    """Lines packed into as few sections as Slack's 3,000-character limit allows."""
+    blocks, chunk = [], heading
+    for line in lines:
+        line = _fit(line, limit)
+        candidate = f"{chunk}\n{line}" if chunk else line
+        if len(candidate) > limit and chunk:
+            blocks.append({"type": "section", "text": _text(chunk)})
+            candidate = line
+        chunk = candidate
+    if chunk:
+        blocks.append({"type": "section", "text": _text(chunk)})
+    return blocks
+
+
+def _rotation(name: str) -> str:
+    clipped = name if len(name) <= 40 else name[:39] + "…"
+    return f"*{md.escape(clipped)}*"
+
+
+def _wall(at: datetime, zone: ZoneInfo) -> str:
+    """A local time without the zone name, as `md.local` spells it."""
+    return md.local(at, zone).rsplit(" (", 1)[0]
+
+
+def _local_span(starts: datetime, ends: datetime, zone: ZoneInfo) -> str:
+    return f"{_wall(starts, zone)} to {md.local(ends, zone)}"
+
+
+def _override_badge(shift: Shift) -> str:
+    return f" _(override #{shift.override_id})_" if shift.is_override else ""
+
+
+def on_call_text(now: RotationNow) -> str:
+    """One rotation: who now and until when, who next, and what coverage promises."""
+    shift = now.current
+    line = f"{_rotation(now.rotation)}: {md.user(shift.user)}{_override_badge(shift)} is on call"
+    if now.until:
+        line += f" until {md.when(now.until, now.zone, _PRETTY)}"
+    lines = [line]
+    if now.next:
+        lines.append(
+            f"Next: {md.user(now.next.user)}{_override_badge(now.next)} "
+            f"from {md.when(now.next.starts_at, now.zone, _PRETTY)}"
+        )
+    else:
+        lines.append("Next: _nobody else in the coming shifts_")
+    if now.coverage == "outside":
+        if now.resumes_at:
+            lines.append(
+                ":zzz: Outside coverage: no guaranteed response until "
+                f"{md.local(now.resumes_at, now.zone)}."
+            )
+        else:
+            lines.append(":zzz: Outside coverage: no guaranteed response in the next 8 days.")
+    elif (
+        now.coverage == "inside"
+        and now.covered_until
+        and (now.until is None or now.covered_until < now.until)
+    ):
+        coverage = f":clock5: Coverage ends {md.local(now.covered_until, now.zone)}"
+        if now.resumes_at:
+            coverage += (
+                f"; no guaranteed response from then until {_wall(now.resumes_at, now.zone)}"
+            )
+        lines.append(coverage + ".")
+    return "\n".join(lines)
+
+
+def on_call(statuses: Sequence[RotationNow]) -> tuple[str, list[dict]]:
+    """The answer to `/incident oncall`: one section per rotation."""
+    if not statuses:
+        text = "No rotations are configured: add them under `rotations:` in the config."
+        return text, [{"type": "section", "text": _text(text)}]
+    shown = statuses[:ROTATIONS_SHOWN]
+    blocks = [{"type": "section", "text": _text(_fit(on_call_text(s)))} for s in shown]
+    if len(statuses) > len(shown):
+        more = len(statuses) - len(shown)
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [_text(f"…and {more} more; ask `/incident oncall <rotation>`.")],
+            }
+        )
+    text = "On call now: " + ", ".join(
+        f"{md.escape(s.rotation)} {md.user(s.current.user)}" for s in shown
+    )
+    return _fit(text), blocks
+
+
+def _members(members: Sequence[str]) -> str:
+    named = ", ".join(md.user(m) for m in members[:10])
+    return named + (f" and {len(members) - 10} more" if len(members) > 10 else "")
+
+
+def _override_line(o: OverrideRecord, zone: ZoneInfo, at: datetime | None = None) -> str:
+    line = (
+        f"*#{o.id}* {_rotation(o.rotation)}: {md.user(o.user)} from "
+        f"{_local_span(o.starts_at, o.ends_at, zone)}"
+    )
+    if at is not None and o.active(at):
+        line += " · *active now*"
+    return line + f" · set by {md.user(o.created_by)}"
+
+
+def refusal(refused: Refused, config: Config) -> str:
+    """Why an on-call request was refused, and what to do instead."""
+    facts = refused.facts
+    problem = refused.problem
+    if problem == "unknown_rotation":
+        names = facts.get("rotations") or []
+        if not names:
+            return "No rotations are configured: add them under `rotations:` in the config."
+        listed = ", ".join(f"`{md.escape(n)}`" for n in names)
+        return f"There is no rotation {_rotation(facts['name'] or '')}. Rotations: {listed}."
+    if problem == "not_allowed":
+        rotation = _rotation(facts["rotation"])
+        members = facts.get("members") or []
+        who = f"members of {rotation} ({_members(members)})" if members else "its members"
+        return (
+            f"Only {who} and Firebell admins may change the overrides of {rotation}. "
+            "Nothing was changed."
+        )
+    if problem == "unknown_override":
+        return f"There is no override #{facts['id']}. See `/incident override list`."
+    if problem in ("already_removed", "already_over"):
+        o, zone = facts["override"], facts["zone"]
+        if problem == "already_removed":
+            return (
+                f"Override #{o.id} was already removed by {md.user(o.removed_by)} "
+                f"on {md.local(o.removed_at, zone)}. Nothing was changed."
+            )
+        return (
+            f"Override #{o.id} ended on {md.local(o.ends_at, zone)}; past overrides stay on "
+            "record. Nothing was changed."
+        )
+    zone = facts.get("zone") or config.zone
+    starts, ends = facts.get("starts_at"), facts.get("ends_at")
+    if problem == "ends_before_start":
+        if starts == ends:
+            return (
+                f"That override starts and ends at the same moment ({md.local(starts, zone)}; "
+                "a local time skipped by a clock change counts as the end of the jump). "
+                "Nothing was changed."
+            )
+        return (
+            f"That override ends ({md.local(ends, zone)}) before it starts "
+            f"({md.local(starts, zone)}). Nothing was changed."
+        )
+    if problem == "ends_in_past":
+        return (
+            f"That override would end on {md.local(ends, zone)}, which has already passed. "
+            "Nothing was changed."
+        )
+    if problem == "too_long":
+        limit = facts["limit"].days
+        length = md.duration((ends - starts).total_seconds())
+        return (
+            f"That override would last {length}; the longest allowed is {limit} days. "
+            "Set a shorter one, or change the rotation in the config. Nothing was changed."
+        )
+    if problem == "too_far":
+        return (
+            f"Overrides may start at most {facts['limit'].days} days from now. Nothing was changed."
+        )
+    if problem == "out_of_range":
+        return "Those times are too far from now for an override. Nothing was changed."
+    return "That cannot be done. Nothing was changed."
+
+
+def override_added(added: Added) -> str:
+    o, zone = added.override, added.zone
+    line = (
+        f":twisted_rightwards_arrows: Override *#{o.id}*: {md.user(o.user)} is on call for "
+        f"{_rotation(o.rotation)} from {_local_span(o.starts_at, o.ends_at, zone)}"
+    )
+    if added.started_late:
+        line += " (the start you gave has passed, so it starts now)"
+    if added.replaces:
+        line += ", instead of " + ", then ".join(md.user(u) for u in added.replaces[:5])
+    lines = [line + "."]
+    if added.handoffs:
+        times = ", ".join(md.local(h, zone) for h in added.handoffs[:3])
+        more = f" and {len(added.handoffs) - 3} more" if len(added.handoffs) > 3 else ""
+        lines.append(f"It spans the scheduled handoff at {times}{more}.")
+    if added.overlaps:
+        named = "; ".join(_override_line(x, zone) for x in added.overlaps[:5])
+        more = f" and {len(added.overlaps) - 5} more" if len(added.overlaps) > 5 else ""
+        lines.append(
+            f":warning: It overlaps {named}{more}. The newest override wins, so this one "
+            "applies where they overlap."
+        )
+    lines.append(f"Undo with `/incident override remove {o.id}`.")
+    return _fit("\n".join(lines))
+
+
+def override_removed(removed: Removed) -> str:
+    o, zone = removed.override, removed.zone
+    line = (
+        f"Removed override *#{o.id}* ({md.user(o.user)} on {_rotation(o.rotation)}, "
+        f"{_local_span(o.starts_at, o.ends_at, zone)})."
+    )
+    if removed.was_active and removed.on_call_now:
+        line += f" {md.user(removed.on_call_now)} is on call for {_rotation(o.rotation)} now."
+    return line
+
+
+def override_list(found: OverrideList, config: Config) -> tuple[str, list[dict]]:
+    scope = f" for {_rotation(found.rotation)}" if found.rotation else ""
+    if not found.overrides:
+        text = f"No overrides active or coming up{scope}."
+        return text, [{"type": "section", "text": _text(text)}]
+    zones = {r.name: ZoneInfo(r.timezone or config.timezone) for r in config.rotations}
+    lines = [
+        "• " + _override_line(o, zones.get(o.rotation, config.zone), found.at)
+        for o in found.overrides
+    ]
+    if found.total > len(found.overrides):
+        lines.append(f"…and {found.total - len(found.overrides)} more.")
+    heading = f"*Overrides active or coming up*{scope} ({found.total})"
+    noun = "override" if found.total == 1 else "overrides"
+    text = f"{found.total} {noun} active or coming up{scope}"
+    return text, _sections(lines, heading)
+
+
+def handover_answer(summaries: Sequence, config: Config) -> tuple[str, list[dict]]:
+    """`/incident handover`: the handover of each rotation as it stands now."""
+    if not summaries:
+        text = (
+            "No rotations are configured, so there is no handover; "
+            "`/incident list` shows the open incidents."
+        )
+        return text, [{"type": "section", "text": _text(text)}]
+    heads, out = [], []
+    for summary in summaries[:ROTATIONS_SHOWN]:
+        head, section = handover(summary, config)
+        heads.append(head)
+        if out:
+            out.append({"type": "divider"})
+        out += section
+    return _fit("\n".join(heads)), out
+
+
+def _my_shift_line(shift: Shift, at: datetime, zone: ZoneInfo) -> str:
+    badge = " _(override)_" if shift.is_override else ""
+    until = md.when(shift.ends_at, zone, _PRETTY)
+    if shift.starts_at <= at:
+        return f"• {_rotation(shift.rotation)}: on call *now*, until {until}{badge}"
+    starts = md.when(shift.starts_at, zone, _PRETTY)
+    return f"• {_rotation(shift.rotation)}: {starts} to {until}{badge}"
+
+
+def _home_on_call(state: Home) -> list[dict]:
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": _plain("On call")}]
+    if not state.rotations:
+        blocks.append({"type": "section", "text": _text("_No rotations are configured._")})
+        return blocks
+    shown = state.rotations[:HOME_ROTATIONS]
+    blocks += [{"type": "section", "text": _text(_fit(on_call_text(s)))} for s in shown]
+    if len(state.rotations) > len(shown):
+        more = len(state.rotations) - len(shown)
+        blocks.append({"type": "context", "elements": [_text(f"…and {more} more rotations.")]})
+    zones = {s.rotation: s.zone for s in state.rotations}
+    blocks.append({"type": "header", "text": _plain("Your next shifts")})
+    mine = state.mine[:MY_SHIFTS_SHOWN]
+    if mine:
+        lines = [_my_shift_line(s, state.at, zones.get(s.rotation, ZoneInfo("UTC"))) for s in mine]
+        if len(state.mine) > len(mine):
+            lines.append(f"…and {len(state.mine) - len(mine)} more.")
+        blocks += _sections(lines)[:3]
+    else:
+        blocks.append(
+            {"type": "section", "text": _text("_You have no shifts in the next 4 weeks._")}
+        )
+    blocks.append({"type": "divider"})
+    return blocks

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -12,13 +12,18 @@ from bot.core.commands import (
     ALIASES,
     USAGE,
     Ack,
+    AddOverride,
     Assign,
     Declare,
     Escalate,
+    Handover,
     Help,
     ListOpen,
+    ListOverrides,
+    OnCall,
     OpenDeclareModal,
     ParseError,
+    RemoveOverride,
     Reopen,
     Resolve,
     Sev,
@@ -50,6 +55,9 @@ def test_usage_covers_every_command_and_aliases_point_at_commands():
         "assign",
         "list",
         "show",
+        "oncall",
+        "override",
+        "handover",
         "help",
     }
     assert all(target in USAGE for target in ALIASES.values())
@@ -382,6 +390,163 @@ def test_help(text):
     assert p(text) == Help()
 
 
+# --- oncall / handover -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("oncall", OnCall()),
+        ("ONCALL", OnCall()),
+        ("on-call primary", OnCall("primary")),
+        ("who Primary", OnCall("primary")),
+        ("oncall platform-ops", OnCall("platform-ops")),
+        ("handover", Handover()),
+        ("handover primary", Handover("primary")),
+    ],
+)
+def test_oncall_and_handover(text, expected):
+    assert p(text) == expected
+
+
+@pytest.mark.parametrize("verb", ["oncall", "handover"])
+def test_oncall_and_handover_take_one_rotation(verb):
+    assert p(f"{verb} primary secondary") == ParseError(
+        "Name one rotation at most; unexpected `secondary`.", USAGE[verb]
+    )
+    assert p(f"{verb} prim@ry") == ParseError(
+        "`prim@ry` is not a rotation name (lower-case letters, digits, - and _).", USAGE[verb]
+    )
+    assert p(f"{verb} <@U123|bob>") == ParseError(
+        "Name the rotation first, then the person: `<@U123|bob>` is a person.", USAGE[verb]
+    )
+
+
+# --- override --------------------------------------------------------------------------------
+
+OVR = USAGE["override"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("override primary <@U0BOB|bob> 4h", AddOverride("primary", "U0BOB", timedelta(hours=4))),
+        ("override primary <@U0BOB> 1d12h", AddOverride("primary", "U0BOB", timedelta(hours=36))),
+        ("override Primary @U0BOB for 2d", AddOverride("primary", "U0BOB", timedelta(days=2))),
+        (
+            "override primary <@U0BOB|bob> from 2026-03-28 22:00 to 2026-03-29 08:00",
+            AddOverride(
+                "primary",
+                "U0BOB",
+                start=datetime(2026, 3, 28, 22, 0),
+                end=datetime(2026, 3, 29, 8, 0),
+            ),
+        ),
+        (
+            "override primary U0BOB from 2026-03-28T22:00 until 2026-03-29t8:00",
+            AddOverride(
+                "primary",
+                "U0BOB",
+                start=datetime(2026, 3, 28, 22, 0),
+                end=datetime(2026, 3, 29, 8, 0),
+            ),
+        ),
+        ("override list", ListOverrides()),
+        ("overrides ls primary", ListOverrides("primary")),
+        ("override remove 12", RemoveOverride(12)),
+        ("override rm #7", RemoveOverride(7)),
+        ("override delete 3", RemoveOverride(3)),
+    ],
+)
+def test_override(text, expected):
+    assert p(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("override", "Which rotation, who, and for how long?"),
+        ("override primary", "Who takes over *primary*? Mention them, like @alice."),
+        ("override primary bob 4h", "`bob` is not a person: mention someone, like @alice."),
+        ("override primary @bob 4h", "`@bob` is not a person: mention someone, like @alice."),
+        (
+            "override <@U0BOB> primary 4h",
+            "Name the rotation first, then the person: `<@U0BOB>` is a person.",
+        ),
+        (
+            "override primary <@U0BOB>",
+            "For how long? Give a duration like 4h or 2d, or `from … to …`.",
+        ),
+        ("override primary <@U0BOB> for", "For how long? Give a duration like 4h or 2d."),
+        (
+            "override primary <@U0BOB> soon",
+            "Duration: 'soon' is not a duration like 15m, 4h or 1d.",
+        ),
+        ("override primary <@U0BOB> 0h", "Duration: '0h' must be longer than zero."),
+        ("override primary <@U0BOB> 400d", "Duration: '400d' is longer than a year."),
+        (
+            "override primary <@U0BOB> 4 hours",
+            "`4 hours` is not a duration like 4h or 2d; "
+            "for times write `from 2026-03-28 22:00 to 2026-03-29 08:00`.",
+        ),
+        (
+            "override primary <@U0BOB> from 2026-03-28 22:00",
+            "An override from a time needs an end: `from <when> to <when>`.",
+        ),
+        (
+            "override primary <@U0BOB> from to 2026-03-29 08:00",
+            "`from` needs a time like 2026-03-28 22:00.",
+        ),
+        (
+            "override primary <@U0BOB> from 2026-03-28 22:00 to",
+            "`to` needs a time like 2026-03-28 22:00.",
+        ),
+        (
+            "override primary <@U0BOB> from tomorrow to 2026-03-29 08:00",
+            "`tomorrow` is not a time like 2026-03-28 22:00 (local time of the rotation).",
+        ),
+        (
+            "override primary <@U0BOB> from 2026-03-28 to 2026-03-29 08:00",
+            "`from 2026-03-28` needs a time of day too, like 2026-03-28 09:00.",
+        ),
+        (
+            "override primary <@U0BOB> from 2026-02-30 10:00 to 2026-03-29 08:00",
+            "`2026-02-30 10:00` is not a real date and time.",
+        ),
+        (
+            "override primary <@U0BOB> from 2026-03-28 25:00 to 2026-03-29 08:00",
+            "`2026-03-28 25:00` is not a real date and time.",
+        ),
+        (
+            "override primary <@U0BOB> from 2026-03-28 10:00pm to 2026-03-29 08:00",
+            "`2026-03-28 10:00pm` is not a time like 2026-03-28 22:00 (local time of the rotation).",
+        ),
+        ("override remove", "Which override? Give its number (see `/incident override list`)."),
+        (
+            "override remove INC-4",
+            "`INC-4` is not an override number like 12 (see `/incident override list`).",
+        ),
+        (
+            "override list <@U0BOB>",
+            "Name the rotation first, then the person: `<@U0BOB>` is a person.",
+        ),
+    ],
+)
+def test_override_errors_say_what_is_wrong(text, message):
+    assert p(text) == ParseError(message, OVR)
+
+
+def test_list_and_remove_with_a_person_are_rotations_named_so():
+    # a rotation may be called `list`: with a person and a duration it is an override of it
+    assert p("override list <@U0BOB> 4h") == AddOverride("list", "U0BOB", timedelta(hours=4))
+
+
+def test_help_lists_the_new_commands():
+    assert "/incident oncall [rotation]" in ALL_USAGE
+    assert "/incident override remove <id>" in ALL_USAGE
+    assert "/incident handover [rotation]" in ALL_USAGE
+
+
 # --- unknown verbs ---------------------------------------------------------------------------
 
 
@@ -400,6 +565,9 @@ def test_help(text):
         ("reopn", "reopen"),
         ("severty", "sev"),
         ("Shwo", "show"),
+        ("oncal", "oncall"),
+        ("overide", "override"),
+        ("handvoer", "handover"),
     ],
 )
 def test_unknown_verb_suggests_the_nearest_command(word, suggested):
@@ -408,11 +576,12 @@ def test_unknown_verb_suggests_the_nearest_command(word, suggested):
     )
 
 
-@pytest.mark.parametrize("word", ["xyzzy", "oncall2026", "!!!", "INC-42"])
+@pytest.mark.parametrize("word", ["xyzzy", "zzz2026", "!!!", "INC-42"])
 def test_unknown_verb_without_a_near_command_shows_all_usage(word):
     result = p(f"{word} something")
     assert result == ParseError(f"`{word}` is not a command.", ALL_USAGE)
-    assert result.usage.count("\n") == len(USAGE) - 1
+    usage_lines = sum(len(u.splitlines()) for u in USAGE.values())
+    assert len(result.usage.splitlines()) == usage_lines
 
 
 def test_unknown_verb_is_clipped_and_loses_backticks():
@@ -482,6 +651,11 @@ def test_verb_followed_by_a_line_break():
 # --- arbitrary input -------------------------------------------------------------------------
 
 COMMAND_TYPES = (
+    OnCall,
+    AddOverride,
+    ListOverrides,
+    RemoveOverride,
+    Handover,
     OpenDeclareModal,
     Declare,
     Ack,
@@ -529,6 +703,16 @@ words = st.one_of(
             "x",
             "`",
             ":",
+            "primary",
+            "from",
+            "to",
+            "list",
+            "remove",
+            "2026-03-28",
+            "22:00",
+            "2026-03-29T08:00",
+            "2026-02-30T25:99",
+            "#12",
         ]
     ),
     st.text(min_size=1, max_size=8),

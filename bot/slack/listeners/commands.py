@@ -7,6 +7,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.core import commands as cmd
 from bot.core.incident import ref
 from bot.services.container import Services
+from bot.services.overrides import Refused
 from bot.slack import blocks
 from bot.slack import mrkdwn as md
 from bot.slack.listeners.answers import OOPS, confirm, log
@@ -98,4 +99,56 @@ async def run(services: Services, command: dict, context) -> dict:
                 "text": blocks.card_text(incident),
                 "blocks": blocks.show(incident, events, config),
             }
+        case (
+            cmd.OnCall()
+            | cmd.AddOverride()
+            | cmd.ListOverrides()
+            | cmd.RemoveOverride()
+            | cmd.Handover()
+        ):
+            return await on_call(services, parsed, user, context)
+    raise AssertionError(f"unhandled command {parsed!r}")
+
+
+async def on_call(services: Services, parsed: cmd.Command, user: str, context) -> dict:
+    """Rotations: who is on call, overrides, the handover on demand."""
+    config, overrides = services.config, services.overrides
+
+    def refused(result: Refused) -> dict:
+        context["outcome"] = "denied"
+        return {"text": blocks.refusal(result, config)}
+
+    match parsed:
+        case cmd.OnCall(rotation):
+            found = await overrides.status(rotation)
+            if isinstance(found, Refused):
+                return refused(found)
+            text, answer = blocks.on_call(found)
+            return {"text": text, "blocks": answer}
+        case cmd.AddOverride(rotation, who, duration, start, end):
+            added = await overrides.add(
+                user, rotation, who, duration=duration, start=start, end=end
+            )
+            if isinstance(added, Refused):
+                return refused(added)
+            context["outcome"] = "ok"
+            return {"text": blocks.override_added(added)}
+        case cmd.ListOverrides(rotation):
+            listed = await overrides.upcoming(rotation)
+            if isinstance(listed, Refused):
+                return refused(listed)
+            text, answer = blocks.override_list(listed, config)
+            return {"text": text, "blocks": answer}
+        case cmd.RemoveOverride(number):
+            removed = await overrides.remove(user, number)
+            if isinstance(removed, Refused):
+                return refused(removed)
+            context["outcome"] = "ok"
+            return {"text": blocks.override_removed(removed)}
+        case cmd.Handover(rotation):
+            if unknown := overrides.unknown_rotation(rotation):
+                return refused(unknown)
+            summaries = await services.handover.now(rotation)
+            text, answer = blocks.handover_answer(summaries, config)
+            return {"text": text, "blocks": answer}
     raise AssertionError(f"unhandled command {parsed!r}")

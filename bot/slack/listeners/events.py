@@ -1,4 +1,4 @@
-"""Events API subscriptions: App Home."""
+"""Events API subscriptions: App Home (on call now and next, your shifts, open incidents)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ def register(app: AsyncApp, services: Services) -> None:
     async def publish_home(event, client):
         if event.get("tab") not in (None, "home"):
             return
+        on_call = await services.overrides.home(event["user"])
         found, total = await services.incidents.list_open(limit=20)
-        await client.views_publish(
-            user_id=event["user"], view=blocks.home(found, total, services.config)
-        )
+        view = blocks.home(found, total, services.config, on_call)
+        await client.views_publish(user_id=event["user"], view=view)
 
     app.event("app_home_opened")(ack=ack_only, lazy=[publish_home])

@@ -1,0 +1,169 @@
+"""A rotation's coming shifts, for its calendar feed and for `firebell oncall`, and feed tokens.
+
+The feed of a rotation is secret-by-URL: `/calendar/<rotation>.ics?token=...`. The token is
+the rotation's `calendar_token` from the config when set (then only that one works); else it
+is derived: HMAC-SHA256 keyed by the calendar secret (see `Settings.calendar_secret`) over
+`calendar:<rotation>`, in hex, its first 32 characters. Derived tokens survive restarts and
+change only when the secret does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.core.rotation import Override, Shift, shift_at, shifts
+from bot.services import people
+from bot.services.oncall import Rotations, load_overrides
+from bot.store.db import Database
+
+HORIZON = timedelta(weeks=8)
+TOKEN_LENGTH = 32
+
+
+def derive_token(secret: str, rotation: str) -> str:
+    digest = hmac.new(secret.encode(), f"calendar:{rotation}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:TOKEN_LENGTH]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One piece of a rotation's timeline, with the person as users know them.
+
+    `user` is the member or override user as configured, an e-mail replaced by the Slack user
+    id it resolved to; `email` keeps the address then. `uid` is stable across fetches and
+    restarts: a scheduled piece is named by its rotation, shift number and start, an override
+    by its id (and its start, when a newer override split it).
+    """
+
+    shift: Shift
+    user: str
+    email: str | None
+    uid: str
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.shift.starts_at
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.shift.ends_at
+
+
+def timeline(
+    conn: Connection, rotations: Rotations, name: str, start: datetime, end: datetime
+) -> list[Entry]:
+    """The pieces of `name`'s timeline over [start, end), whole (the first one is the one in
+    force at `start`, begun when it began; the last ends when it ends), overrides included,
+    e-mails resolved."""
+    spec = rotations.specs[name]
+    lower = shift_at(spec, start).starts_at
+    found = _overrides(conn, name, start, end, lower)
+    pieces = shifts(spec, found, start, end)
+    if pieces and pieces[-1].ends_at > end:  # an override beginning later may cut it short
+        found = _overrides(conn, name, start, pieces[-1].ends_at, lower)
+        pieces = shifts(spec, found, start, end)
+    by_id = {o.id: o for o in found}
+    known = people.directory(conn)
+    out = []
+    for piece in pieces:
+        user, email = piece.user, None
+        if "@" in user:
+            email = user.lower()
+            user = known.get(email) or user
+        out.append(Entry(piece, user, email, _uid(piece, by_id)))
+    return out
+
+
+def _overrides(
+    conn: Connection, name: str, start: datetime, end: datetime, scheduled_start: datetime
+) -> list[Override]:
+    """Overrides that can shape [start, end), the first piece's beginning included.
+
+    The piece in force at `start` may begin where an earlier override ended, so overrides are
+    read from the earliest beginning that piece can have: its scheduled shift's start, or the
+    start of an override already in force.
+    """
+    live = load_overrides(conn, start, end, name)
+    lower = min([scheduled_start, *(o.starts_at for o in live)])
+    return load_overrides(conn, lower, end, name) if lower < start else live
+
+
+def _stamp(at: datetime) -> str:
+    return at.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _uid(piece: Shift, overrides: dict[int, Override]) -> str:
+    if piece.override_id is None:
+        return f"{piece.rotation}-{piece.index}-{_stamp(piece.starts_at)}@firebell"
+    override = overrides.get(piece.override_id)
+    if override is not None and override.starts_at == piece.starts_at:
+        return f"{piece.rotation}-override-{piece.override_id}@firebell"
+    return f"{piece.rotation}-override-{piece.override_id}-{_stamp(piece.starts_at)}@firebell"
+
+
+@dataclass(frozen=True)
+class Feed:
+    rotation: str
+    generated_at: datetime
+    entries: list[Entry]
+
+
+class CalendarService:
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        clock: Clock,
+        secret: str | None,
+        rotations: Rotations | None = None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self._secret = secret
+        self.rotations = rotations or Rotations(config)
+
+    def exists(self, name: str) -> bool:
+        return name in self.rotations.specs
+
+    def token(self, name: str) -> str | None:
+        """The token of `name`'s feed (None: no secret to derive one from, no feed)."""
+        for rotation in self.config.rotations:
+            if rotation.name == name and rotation.calendar_token:
+                return rotation.calendar_token
+        return derive_token(self._secret, name) if self._secret else None
+
+    def allows(self, name: str, given: str | None) -> bool:
+        """Whether `given` opens `name`'s feed; compared in constant time."""
+        expected = self.token(name)
+        if not expected or not given:
+            return False
+        return hmac.compare_digest(given.encode(), expected.encode())
+
+    async def feed(self, name: str, horizon: timedelta = HORIZON) -> Feed:
+        """The shift in force now and every one beginning in the next `horizon`."""
+        now = self.clock.now()
+        entries = await self.db.read(
+            lambda conn: timeline(conn, self.rotations, name, now, now + horizon)
+        )
+        return Feed(name, now, entries)
+
+    async def now_and_next(self, name: str) -> tuple[Entry, Entry]:
+        """Who is on call now (until when), and who takes over then."""
+        now = self.clock.now()
+        instant = timedelta(microseconds=1)
+
+        def work(conn: Connection) -> tuple[Entry, Entry]:
+            [current] = timeline(conn, self.rotations, name, now, now + instant)
+            after = current.ends_at
+            [upcoming] = timeline(conn, self.rotations, name, after, after + instant)
+            return current, upcoming
+
+        return await self.db.read(work)
