@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint format bench check migrate clean
+.PHONY: run test test-sqlite test-postgres lint format bench check migrate clean
+
+# The PostgreSQL run uses this server (a fresh database per test is created from it).
+PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +27,23 @@ check: $(VENV)/.installed config/firebell.yml
 migrate: $(VENV)/.installed
 	$(PY) -m bot migrate
 
-test: $(VENV)/.installed
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.installed
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
+
+# Everything that touches a database, again on PostgreSQL; skipped with a message when no
+# server answers at PG_TEST_URL, unless FIREBELL_REQUIRE_POSTGRES is set (CI sets it).
+test-postgres: $(VENV)/.installed
+	@if $(PY) -m tests.support.pg_available "$(PG_TEST_URL)"; then \
+		FIREBELL_TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest --ignore=tests/core; \
+	elif [ -n "$$FIREBELL_REQUIRE_POSTGRES" ]; then \
+		echo "FIREBELL_REQUIRE_POSTGRES is set: failing"; exit 1; \
+	else \
+		echo "Skipping the PostgreSQL run (set PG_TEST_URL to a server to include it)."; \
+	fi
 
 format: $(VENV)/.installed
 	$(PY) -m ruff check --fix .

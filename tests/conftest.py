@@ -1,11 +1,22 @@
-"""Shared fixtures: a Slack double over HTTP and a real bot on a temporary SQLite file."""
+"""Shared fixtures: a Slack double over HTTP and a real bot on a fresh database.
+
+SQLite by default; PostgreSQL when FIREBELL_TEST_DATABASE_URL names a server."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.support import database
 from tests.support.harness import Bot
 from tests.support.slack_double import SlackDouble
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _postgres_databases():
+    """On PostgreSQL runs, clear databases an interrupted run left, and ours at the end."""
+    database.drop_leftovers()
+    yield
+    database.drop_leftovers()
 
 
 @pytest.fixture

@@ -6,13 +6,14 @@ import asyncio
 import json
 import os
 import signal
-import sqlite3
 import sys
 from pathlib import Path
 
 import aiohttp
 
 from bot.store.migrate import head
+from tests.support import database
+from tests.support.db import rows
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "config" / "firebell.example.yml"
@@ -22,10 +23,25 @@ def env(tmp_path: Path, **extra: str) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBELL_"))}
     return {
         **clean,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'fb.db'}",
+        "DATABASE_URL": database.url_for(tmp_path),
         "FIREBELL_CONFIG": str(EXAMPLE),
         **extra,
     }
+
+
+def table_names(tmp_path: Path) -> set[str]:
+    url = database.url_for(tmp_path)
+    if url.startswith("sqlite"):
+        if not (tmp_path / "fb.db").exists():
+            return set()
+        found = rows(tmp_path / "fb.db", "SELECT name FROM sqlite_master WHERE type='table'")
+    else:
+        found = rows(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return {name for (name,) in found}
+
+
+def count_tables(tmp_path: Path) -> int:
+    return len(table_names(tmp_path))
 
 
 async def run(tmp_path: Path, *args: str, **extra: str) -> tuple[int, str, str]:
@@ -48,7 +64,8 @@ async def test_serve_without_credentials_names_what_is_missing(tmp_path):
     assert code == 2
     assert "SLACK_BOT_TOKEN" in err and "SLACK_SIGNING_SECRET" in err
     assert "OAuth & Permissions" in err and "Signing Secret" in err
-    assert not (tmp_path / "fb.db").exists()  # never starts half-configured
+    # never starts half-configured: not even the schema was created
+    assert count_tables(tmp_path) == 0
 
 
 async def test_socket_mode_needs_no_signing_secret(tmp_path):
@@ -82,8 +99,7 @@ async def test_check_validates_without_starting(tmp_path):
 async def test_migrate_creates_the_schema(tmp_path):
     code, out, _ = await run(tmp_path, "migrate")
     assert code == 0 and f"revision {head()}" in out
-    with sqlite3.connect(tmp_path / "fb.db") as conn:
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    tables = table_names(tmp_path)
     assert {"incidents", "events", "outbox", "timers", "alembic_version"} <= tables
 
 

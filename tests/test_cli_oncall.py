@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import sqlite3
 from datetime import UTC, datetime
 
 from bot.cli import coverage_report
 from bot.config import parse_config
+from tests.support import database
+from tests.support.db import rows
 from tests.test_cli import run
 
 CONFIG = """\
@@ -100,11 +101,13 @@ async def test_check_refuses_bad_windows_and_duplicate_members(tmp_path):
 async def test_oncall_prints_who_is_on_call_until_when_and_who_is_next(tmp_path):
     path = write(tmp_path)
     assert (await run(tmp_path, "migrate", FIREBELL_CONFIG=path))[0] == 0
-    with sqlite3.connect(tmp_path / "fb.db") as conn:
-        conn.execute(
-            "INSERT INTO people (email, user_id, looked_up_at) VALUES (?, ?, ?)",
-            ("alice@example.com", "U0ALICE", "2026-03-01 00:00:00.000000"),
-        )
+    rows(
+        database.url_for(tmp_path),
+        "INSERT INTO people (email, user_id, looked_up_at) VALUES (?, ?, ?)",
+        "alice@example.com",
+        "U0ALICE",
+        "2026-03-01 00:00:00.000000",
+    )
     code, out, err = await run(tmp_path, "oncall", FIREBELL_CONFIG=path)
     assert code == 0, err
     office, ops = out.strip().splitlines()

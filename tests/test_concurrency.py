@@ -10,7 +10,7 @@ from tests.support.harness import CHANNEL
 
 
 def db(bot):
-    return bot.directory / "firebell.db"
+    return bot
 
 
 async def test_double_click_on_acknowledge_acknowledges_once(bot, double):

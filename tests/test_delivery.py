@@ -10,7 +10,7 @@ from tests.support.harness import CHANNEL
 
 
 def db(bot):
-    return bot.directory / "firebell.db"
+    return bot
 
 
 def posts(double, thread_ts=None):

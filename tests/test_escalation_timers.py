@@ -14,7 +14,7 @@ from tests.support.harness import CHANNEL, CONFIG, Bot
 
 
 def db(bot):
-    return bot.directory / "firebell.db"
+    return bot
 
 
 def cards(double) -> list[dict]:

@@ -100,7 +100,7 @@ async def test_an_active_override_shows_on_home_and_email_members_see_their_shif
     try:
         # what the people lookup records once Slack resolves the e-mail
         rows(
-            bot.directory / "firebell.db",
+            bot,
             "INSERT INTO people (email, user_id, looked_up_at) VALUES (?, ?, ?)",
             "alice@example.com",
             "U0ALICE",

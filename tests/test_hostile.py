@@ -14,7 +14,7 @@ from tests.support.harness import CHANNEL
 
 
 def db(bot):
-    return bot.directory / "firebell.db"
+    return bot
 
 
 async def test_five_thousand_character_title_is_refused_with_reason(bot, double):

@@ -17,7 +17,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.support import signing
+from tests.support import database, signing
 from tests.support.db import rows
 from tests.support.harness import CHANNEL, CONFIG, SECRET
 from tests.support.slack_double import SlackDouble
@@ -143,7 +143,7 @@ def serve_env(tmp_path: Path, double: SlackDouble) -> dict[str, str]:
         "SLACK_BOT_TOKEN": "xoxb-test-token",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": double.url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'firebell.db'}",
+        "DATABASE_URL": database.url_for(tmp_path),
         "FIREBELL_CONFIG": str(config),
         "PORT": "0",
         "FIREBELL_HOST": "127.0.0.1",
@@ -194,12 +194,12 @@ async def test_sigkill_while_slack_is_down_loses_nothing_and_posts_nothing_twice
         # What the crash left behind: every row the five declarations queued, none sent.
         queued = dict(
             rows(
-                tmp_path / "firebell.db",
+                database.url_for(tmp_path),
                 "SELECT kind, COUNT(*) FROM outbox WHERE status = 'pending' GROUP BY kind",
             )
         )
         assert queued.get("card") == INCIDENTS and queued.get("reply") == INCIDENTS, queued
-        assert rows(tmp_path / "firebell.db", "SELECT COUNT(*) FROM outbox") == [
+        assert rows(database.url_for(tmp_path), "SELECT COUNT(*) FROM outbox") == [
             (sum(queued.values()),)
         ]
 

@@ -29,7 +29,7 @@ async def ask(bot, text: str, user: str = "U0ALICE") -> dict:
 
 
 def db(bot):
-    return bot.directory / "firebell.db"
+    return bot
 
 
 def text_of(answer: dict) -> str:

@@ -28,7 +28,7 @@ async def bot(tmp_path, double):
 
 
 def people_rows(bot: Bot) -> dict[str, tuple]:
-    found = rows(bot.directory / "firebell.db", "SELECT email, user_id, looked_up_at FROM people")
+    found = rows(bot, "SELECT email, user_id, looked_up_at FROM people")
     return {email: (user_id, at) for email, user_id, at in found}
 
 

@@ -11,7 +11,7 @@ from tests.support.harness import CHANNEL
 
 
 def db(bot):
-    return bot.directory / "firebell.db"
+    return bot
 
 
 async def test_forged_signature_is_refused_and_changes_nothing(bot, double):

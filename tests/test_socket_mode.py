@@ -41,7 +41,7 @@ async def socket_bot(tmp_path, double: SlackDouble) -> AsyncIterator[Bot]:
 
 
 def db(bot: Bot):
-    return bot.directory / "firebell.db"
+    return bot
 
 
 def card_of(double: SlackDouble, number: int = 1) -> dict:

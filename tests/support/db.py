@@ -1,15 +1,48 @@
-"""Reading the bot's SQLite file directly, the way an operator would check it."""
+"""Reading and writing the bot's database directly, the way an operator would check it.
+
+Works on the SQLite file and on PostgreSQL alike; values come back as SQLite shows them
+(UTC times as `YYYY-MM-DD HH:MM:SS.ffffff`, JSON as text) so assertions read the same.
+"""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from tests.support.database import libpq
 
 
-def rows(path: Path, sql: str, *args) -> list[tuple]:
-    with sqlite3.connect(path) as conn:
-        return conn.execute(sql, args).fetchall()
+def _url(target: Any) -> str:
+    if isinstance(target, Path):
+        return f"sqlite:///{target}"
+    return str(getattr(target, "database_url", target))
 
 
-def count(path: Path, table: str, where: str = "1=1", *args) -> int:
-    return rows(path, f"SELECT COUNT(*) FROM {table} WHERE {where}", *args)[0][0]
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+def rows(target: Any, sql: str, *args) -> list[tuple]:
+    """Run one statement (`?` placeholders) and return its rows; writes are committed."""
+    url = _url(target)
+    if url.startswith("sqlite"):
+        with sqlite3.connect(make_url(url).database) as conn:
+            return conn.execute(sql, args).fetchall()
+    with psycopg.connect(libpq(url)) as conn:
+        cursor = conn.execute(sql.replace("?", "%s"), args)
+        found = cursor.fetchall() if cursor.description else []
+    return [tuple(_plain(v) for v in row) for row in found]
+
+
+def count(target: Any, table: str, where: str = "1=1", *args) -> int:
+    return rows(target, f"SELECT COUNT(*) FROM {table} WHERE {where}", *args)[0][0]

@@ -18,7 +18,7 @@ from bot.app import Firebell
 from bot.clock import ManualClock
 from bot.config import Config, parse_config
 from bot.settings import Settings
-from tests.support import signing
+from tests.support import database, signing
 from tests.support.slack_double import SlackDouble
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -65,7 +65,7 @@ class Bot:
         self.double = double
         self.config = parse_config(config) if isinstance(config, str) else config
         self.clock = clock or ManualClock()
-        self.database_url = f"sqlite+aiosqlite:///{directory / 'firebell.db'}"
+        self.database_url = database.fresh_url(directory)
         self.app: Firebell | None = None
         self.http: aiohttp.ClientSession | None = None
 
@@ -101,6 +101,7 @@ class Bot:
         await self.stop()
         if self.http:
             await self.http.close()
+        database.drop(self.database_url)
 
     @property
     def base(self) -> str:
