@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import socket
 
 import structlog
 from aiohttp import web
@@ -13,6 +11,7 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import logs
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services.container import Services
@@ -45,7 +44,7 @@ class Firebell:
         self.clock = clock or SystemClock()
         self.run_workers = run_workers
         self.db = Database(settings.database_url)
-        self.replica = f"{socket.gethostname()}:{os.getpid()}"
+        self.replica = logs.REPLICA  # in every log line and in /readyz
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         api_url = settings.slack_api_url.rstrip("/") + "/"
         self.services = Services.build(self.db, config, self.clock, self._wake_sender)
@@ -56,7 +55,11 @@ class Firebell:
             AsyncWebClient(token=token, base_url=api_url, retry_handlers=[], timeout=15),
             config,
             self.clock,
-            pacer=pacer,
+            pacer=pacer
+            or Pacer(
+                rate=settings.firebell_channel_rate,
+                burst=max(3.0, settings.firebell_channel_rate * 3),
+            ),
         )
         self.timers = TimerWorker(self.services.timers, self.clock)
         secret = settings.slack_signing_secret
@@ -68,7 +71,9 @@ class Firebell:
         )
         register(self.bolt, self.services)
         self.web = web.Application(client_max_size=1024 * 1024)
-        routes = health.routes(self.services) + calendar.routes(self.services, settings)
+        routes = health.routes(self.services, self.replica) + calendar.routes(
+            self.services, settings
+        )
         if not settings.socket_mode:  # in Socket Mode nothing may arrive unsigned over HTTP
             routes += slack_events.routes(self.bolt)
         self.web.add_routes(routes)
@@ -118,5 +123,6 @@ class Firebell:
                 await asyncio.wait_for(task, timeout=10)
         if self._runner:
             await self._runner.cleanup()
+        await self.services.outbox.close()
         await self.db.close()
         log.info("firebell_stopped", replica=self.replica)

@@ -6,11 +6,22 @@ Secrets never reach a log: settings keep them in SecretStr, and nothing logs req
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import sys
 
 import structlog
 
+REPLICA = f"{socket.gethostname()}:{os.getpid()}"  # tells replicas apart in shared logs
+
+
+def _replica(_logger, _name, event: dict) -> dict:
+    event.setdefault("replica", REPLICA)
+    return event
+
+
 _SHARED = [
+    _replica,
     structlog.contextvars.merge_contextvars,
     structlog.processors.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),

@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     firebell_calendar_secret: SecretStr | None = None
     # the address users reach Firebell at, for links it prints (calendar feeds)
     firebell_public_url: str | None = None
+    # bearer token of the alert webhooks (/alerts/*); a per-source one replaces it there
+    firebell_alerts_token: SecretStr | None = None
+    firebell_alerts_token_alertmanager: SecretStr | None = None
+    firebell_alerts_token_grafana: SecretStr | None = None
+    firebell_alerts_token_generic: SecretStr | None = None
+    # Slack posts per second per channel, per replica (Slack allows about one)
+    firebell_channel_rate: float = Field(default=1.0, gt=0, le=100)
 
     @property
     def socket_mode(self) -> bool:
@@ -39,6 +46,17 @@ class Settings(BaseSettings):
         ):
             if _present(value):
                 return value.get_secret_value()
+        return None
+
+    def alerts_token(self, source: str) -> str | None:
+        """The token `POST /alerts/<source>` must carry: FIREBELL_ALERTS_TOKEN_<SOURCE> when
+        set, else FIREBELL_ALERTS_TOKEN (None: that endpoint is not configured)."""
+        for value in (
+            getattr(self, f"firebell_alerts_token_{source}", None),
+            self.firebell_alerts_token,
+        ):
+            if _present(value):
+                return value.get_secret_value().strip()
         return None
 
     def public_url(self) -> str:

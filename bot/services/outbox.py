@@ -9,7 +9,7 @@ from bot.clock import Clock
 from bot.services.records import OutboxRecord
 from bot.store import incidents as incident_store
 from bot.store import outbox as store
-from bot.store.db import Database
+from bot.store.db import Database, LaneLocks
 
 
 class OutboxService:
@@ -17,6 +17,17 @@ class OutboxService:
         self.db = db
         self.clock = clock
         self._on_outbox = on_outbox
+        self._lanes = LaneLocks(db)
+
+    async def own_lanes(self, lanes: list[tuple]) -> set[tuple]:
+        """The lanes this replica delivers: one replica per lane keeps each incident's order."""
+        return await self._lanes.acquire(lanes)
+
+    async def release_lanes(self, keep: list[tuple]) -> None:
+        await self._lanes.release_all_but(keep)
+
+    async def close(self) -> None:
+        await self._lanes.close()
 
     async def pending(self, limit: int = 500) -> list[OutboxRecord]:
         rows = await self.db.read(lambda conn: store.pending(conn, limit))

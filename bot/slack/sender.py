@@ -143,7 +143,9 @@ class OutboxSender:
         for row in rows:
             key = ("incident", row.incident_id) if row.incident_id else ("channel", row.channel)
             lanes[key].append(row)
-        results = await asyncio.gather(*(self._lane(lane) for lane in lanes.values()))
+        owned = await self.outbox.own_lanes(list(lanes))  # other replicas deliver the rest
+        results = await asyncio.gather(*(self._lane(lanes[key]) for key in lanes if key in owned))
+        await self.outbox.release_lanes(keep=list(lanes))
         waits = [wait for wait, _ in results if wait is not None]
         if len(rows) == self.batch and any(sent for _, sent in results):
             return self.clock.now()  # a full batch made progress: more may be behind it

@@ -9,6 +9,9 @@ Work is a plain function of a SQLAlchemy `Connection`, so the same code runs on 
   busy timeout, foreign keys, full fsync on commit, BEGIN IMMEDIATE for writes.
 - PostgreSQL: each call is one transaction on the async engine (asyncpg), the function run
   through `run_sync`; rows are locked with SELECT ... FOR UPDATE where it matters.
+
+This module is the one place with backend-specific SQL: SQLite's pragmas and BEGIN IMMEDIATE
+here, PostgreSQL's advisory locks in `LaneLocks` and `lock_for_migrations`.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, create_engine, event
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -164,6 +168,76 @@ def _settle(future: asyncio.Future, value: Any, error: BaseException | None) -> 
         future.set_exception(error)
     else:
         future.set_result(value)
+
+
+MIGRATION_LOCK = 0x46_49_52_45  # "FIRE": replicas starting together migrate one at a time
+
+
+def lock_for_migrations(conn: Connection) -> None:
+    """Hold the migration lock until this transaction ends (PostgreSQL; SQLite's writer
+    lock already serialises migrations)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+
+
+class LaneLocks:
+    """Which replica delivers which outbox lane, so per-incident order holds across replicas.
+
+    On PostgreSQL, a lane is a session advisory lock on one long-lived connection: a replica
+    that dies drops its connection and its lanes at once. With SQLite there is one process,
+    which owns every lane.
+    """
+
+    _TRY = text("SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k WHERE pg_try_advisory_lock(k)")
+    _UNLOCK = text("SELECT pg_advisory_unlock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.held: set[int] = set()
+        self._conn = None
+
+    @staticmethod
+    def key(lane: tuple) -> int:
+        kind, value = lane
+        if kind == "incident":
+            return (1 << 40) | int(value)
+        return (2 << 40) | zlib.crc32(str(value).encode())
+
+    async def acquire(self, lanes: list[tuple]) -> set[tuple]:
+        """The lanes among `lanes` this process may deliver now."""
+        if self.db.is_sqlite:
+            return set(lanes)
+        wanted = {self.key(lane): lane for lane in lanes}
+        missing = [k for k in wanted if k not in self.held]
+        if missing:
+            conn = await self._connection()
+            result = await conn.execute(self._TRY, {"keys": missing})
+            await conn.commit()
+            self.held.update(row[0] for row in result)
+        return {lane for k, lane in wanted.items() if k in self.held}
+
+    async def release_all_but(self, lanes: list[tuple]) -> None:
+        """Give up lanes with nothing left to deliver, so other replicas may take them."""
+        if self.db.is_sqlite or not self.held:
+            return
+        keep = {self.key(lane) for lane in lanes}
+        done = [k for k in self.held if k not in keep]
+        if done:
+            conn = await self._connection()
+            await conn.execute(self._UNLOCK, {"keys": done})
+            await conn.commit()
+            self.held.difference_update(done)
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()  # the server drops every lock with the session
+            self._conn = None
+            self.held.clear()
+
+    async def _connection(self):
+        if self._conn is None:
+            self._conn = await self.db.engine.connect()
+        return self._conn
 
 
 def _ensure_parent(database: str | None) -> None:

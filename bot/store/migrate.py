@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from bot.store.db import Database
+from bot.store.db import Database, lock_for_migrations
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -22,7 +22,14 @@ def alembic_config(connection=None) -> Config:
 
 
 async def upgrade(db: Database) -> None:
-    await db.write(lambda conn: command.upgrade(alembic_config(conn), "head"), alone=True)
+    """Safe when several replicas start at once: they take turns, the later ones find the
+    schema current and do nothing."""
+
+    def work(conn) -> None:
+        lock_for_migrations(conn)
+        command.upgrade(alembic_config(conn), "head")
+
+    await db.write(work, alone=True)
 
 
 def head() -> str:

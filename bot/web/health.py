@@ -8,7 +8,7 @@ from bot.services.container import Services
 from bot.store.migrate import current_revision
 
 
-def routes(services: Services) -> list[web.RouteDef]:
+def routes(services: Services, replica: str = "") -> list[web.RouteDef]:
     async def healthz(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
@@ -18,11 +18,13 @@ def routes(services: Services) -> list[web.RouteDef]:
             outbox = await services.outbox.health()
         except Exception as exc:  # any database failure means "not ready", with the reason
             return web.json_response(
-                {"ok": False, "database": f"unreachable: {type(exc).__name__}"}, status=503
+                {"ok": False, "replica": replica, "database": f"unreachable: {type(exc).__name__}"},
+                status=503,
             )
         ok = current == head
         body = {
             "ok": ok,
+            "replica": replica,
             "database": "ok",
             "migrations": {"current": current, "head": head},
             "outbox": outbox,
