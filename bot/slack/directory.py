@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.people import PeopleService
+from bot.slack.errors import retry_after
 
 log = structlog.get_logger("firebell.directory")
 
@@ -150,7 +151,7 @@ class Directory:
         if error == NOT_FOUND:
             return None
         if status == 429 or error == "ratelimited":
-            wait = min(_retry_after(response.headers), self.max_wait)
+            wait = min(retry_after(response.headers), self.max_wait)
             log.warning(
                 "person_lookup_rate_limited", email=email, attempt=attempt + 1, retry_after=wait
             )
@@ -184,13 +185,3 @@ async def refresh_people(app) -> Summary:
     except Exception as exc:
         log.error("people_lookup_round_failed", error=type(exc).__name__)
         return Summary()
-
-
-def _retry_after(headers) -> float:
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            try:
-                return max(float(value if isinstance(value, str) else value[0]), 0.0)
-            except (TypeError, ValueError, IndexError):
-                break
-    return 1.0

@@ -32,6 +32,7 @@ from bot.services.incidents import IncidentService
 from bot.services.outbox import OutboxService
 from bot.services.records import OutboxRecord
 from bot.slack import blocks
+from bot.slack.errors import retry_after
 
 log = structlog.get_logger("firebell.sender")
 
@@ -282,11 +283,11 @@ class OutboxSender:
         error = response.get("error") if isinstance(response.data, dict) else None
         status = response.status_code
         if status == 429 or error == "ratelimited":
-            retry_after = _retry_after(response.headers)
-            until = self.clock.now() + timedelta(seconds=retry_after)
+            wait = max(retry_after(response.headers), 1.0)
+            until = self.clock.now() + timedelta(seconds=wait)
             self.pacer.block(channel, until)
-            log.warning("slack_rate_limited", row=row.id, channel=channel, retry_after=retry_after)
-            await self.outbox.retry_at(row, until, f"429 ratelimited, retry after {retry_after}s")
+            log.warning("slack_rate_limited", row=row.id, channel=channel, retry_after=wait)
+            await self.outbox.retry_at(row, until, f"429 ratelimited, retry after {wait}s")
             return until
         if status >= 500 or error in TRANSIENT:
             return await self._retry(row, f"slack {status} {error or ''}".strip())
@@ -320,13 +321,3 @@ class OutboxSender:
             error=error,
         )
         await self.outbox.failed(row, error)
-
-
-def _retry_after(headers) -> float:
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            try:
-                return max(float(value if isinstance(value, str) else value[0]), 1.0)
-            except (TypeError, ValueError, IndexError):
-                break
-    return 1.0
