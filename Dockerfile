@@ -15,7 +15,7 @@ RUN pip install . \
     && useradd --create-home --uid 10001 firebell \
     && mkdir -p /data /app/config \
     && chown firebell /data
-COPY config/firebell.example.yml ./config/firebell.example.yml
+COPY config/firebell.example.yml config/sandbox.yml ./config/
 
 USER firebell
 VOLUME ["/data"]

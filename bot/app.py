@@ -9,7 +9,6 @@ import structlog
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import logs
 from bot.clock import Clock, SystemClock
@@ -18,10 +17,11 @@ from bot.services.container import Services
 from bot.settings import Settings
 from bot.slack.directory import refresh_people
 from bot.slack.listeners import register
+from bot.slack.metered import MeteredClient
 from bot.slack.sender import OutboxSender, Pacer
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.web import calendar, health, slack_events
+from bot.web import alerts, calendar, health, metrics, postmortem, slack_events
 from bot.worker.timers import TimerWorker
 
 log = structlog.get_logger("firebell")
@@ -47,14 +47,25 @@ class Firebell:
         self.replica = logs.REPLICA  # in every log line and in /readyz
         token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
         api_url = settings.slack_api_url.rstrip("/") + "/"
-        self.services = Services.build(self.db, config, self.clock, self._wake_sender)
+        self.services = Services.build(
+            self.db, config, self.clock, self._wake_sender, settings=settings
+        )
+        telemetry = self.services.telemetry  # this app's own Prometheus registry
         self.sender = OutboxSender(
             self.services.outbox,
             self.services.incidents,
             self.services.handover,
-            AsyncWebClient(token=token, base_url=api_url, retry_handlers=[], timeout=15),
+            MeteredClient(
+                token=token,
+                base_url=api_url,
+                retry_handlers=[],
+                timeout=15,
+                telemetry=telemetry,
+            ),
             config,
             self.clock,
+            alerts=self.services.alerts,
+            services=self.services,
             pacer=pacer
             or Pacer(
                 rate=settings.firebell_channel_rate,
@@ -64,7 +75,7 @@ class Firebell:
         self.timers = TimerWorker(self.services.timers, self.clock)
         secret = settings.slack_signing_secret
         self.bolt = AsyncApp(
-            client=AsyncWebClient(token=token, base_url=api_url, timeout=10),
+            client=MeteredClient(token=token, base_url=api_url, timeout=10, telemetry=telemetry),
             signing_secret=secret.get_secret_value() if secret else "",
             request_verification_enabled=not settings.socket_mode,
             process_before_response=True,
@@ -74,6 +85,8 @@ class Firebell:
         routes = health.routes(self.services, self.replica) + calendar.routes(
             self.services, settings
         )
+        routes += alerts.routes(self.services, settings)
+        routes += metrics.routes(self.services) + postmortem.routes(self.services)
         if not settings.socket_mode:  # in Socket Mode nothing may arrive unsigned over HTTP
             routes += slack_events.routes(self.bolt)
         self.web.add_routes(routes)

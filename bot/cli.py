@@ -1,9 +1,14 @@
-"""`firebell` / `python -m bot`: serve (default), migrate, check, oncall."""
+"""`firebell` / `python -m bot`: serve (default), migrate, check, oncall, sandbox.
+
+Plain `firebell` with no Slack credentials at all starts the sandbox instead of refusing;
+`firebell serve` always means Slack, and refuses without its credentials.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from datetime import datetime, timedelta
@@ -25,7 +30,11 @@ EXIT_CONFIG = 2
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="firebell", description=__doc__)
     sub = parser.add_subparsers(dest="command")
-    sub.add_parser("serve", help="run the bot (default)")
+    sub.add_parser(
+        "serve",
+        help="run the bot (default; plain `firebell` with no Slack credentials at all starts "
+        "the sandbox instead)",
+    )
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="validate the config file, print coverage gaps, and exit")
     oncall = sub.add_parser("oncall", help="print who is on call now, until when, and who is next")
@@ -34,6 +43,15 @@ def main(argv: list[str] | None = None) -> int:
         "--calendar-links",
         action="store_true",
         help="also print each rotation's calendar feed URL, token included",
+    )
+    sandbox = sub.add_parser(
+        "sandbox", help="try Firebell without Slack: the bot and a stand-in for Slack in a browser"
+    )
+    sandbox.add_argument("--config", help="the sandbox's config (default: config/sandbox.yml)")
+    sandbox.add_argument("--host", default="127.0.0.1", help="address of the page (127.0.0.1)")
+    sandbox.add_argument("--port", type=int, help="port of the page (default: PORT, else 3000)")
+    sandbox.add_argument(
+        "--rate", type=float, default=1.0, help="start the fast clock at this speed (1)"
     )
     args = parser.parse_args(argv)
     try:
@@ -46,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         return EXIT_CONFIG
     logs.setup(settings.firebell_log_level)
+    if args.command == "sandbox":
+        return _sandbox(settings, args.config, args.host, args.port, args.rate)
+    if args.command is None and _no_slack_credentials(settings):
+        print(SANDBOX_INSTEAD, file=sys.stderr)
+        return _sandbox(settings)
     command = args.command or "serve"
     if command == "migrate":
         return asyncio.run(_migrate(settings))
@@ -269,8 +292,81 @@ def _serve(settings: Settings, config: Config) -> int:
             "Create the app from manifest.yml first (see README: 'Create the Slack app').",
             file=sys.stderr,
         )
+        print("To try Firebell without Slack, run `firebell sandbox`.", file=sys.stderr)
         return EXIT_CONFIG
     asyncio.run(_run(settings, config))
+    return 0
+
+
+def _no_slack_credentials(settings: Settings) -> bool:
+    """None of the Slack variables is set (a half-set one means Slack was meant)."""
+    values = (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
+    return not any(v and v.get_secret_value().strip() for v in values)
+
+
+SANDBOX_INSTEAD = """\
+No Slack credentials are set, so Firebell is starting its sandbox: the real bot, wired to a
+stand-in for Slack that you use in your browser (data/sandbox.db, fresh on every start).
+To connect to real Slack instead: create the app from manifest.yml (README: "Create the Slack
+app"), set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode), and
+run this again. `firebell serve` never starts the sandbox."""
+
+
+def _sandbox(
+    settings: Settings,
+    config: str | None = None,
+    host: str = "127.0.0.1",
+    port: int | None = None,
+    rate: float = 1.0,
+) -> int:
+    from bot.sandbox.runner import Sandbox, default_config
+
+    path = config or default_config()
+    level = os.environ.get("FIREBELL_LOG_LEVEL", "error")  # the page is the interface
+    logs.setup(level)
+    try:
+        sandbox = Sandbox(
+            path,
+            host=host,
+            port=settings.port if port is None else port,
+            rate=rate,
+            log_level=level,
+        )
+    except ConfigError as exc:
+        print(f"The sandbox cannot start: {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ValueError as exc:  # e.g. a --rate out of range
+        print(f"The sandbox cannot start: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    return asyncio.run(_run_sandbox(sandbox))
+
+
+async def _run_sandbox(sandbox) -> int:
+    try:
+        await sandbox.start()
+    except OSError as exc:
+        print(
+            f"The sandbox cannot listen on {sandbox.host}:{sandbox.port}: {exc.strerror or exc}. "
+            "Stop whatever uses that port, or pick another with --port (or PORT).",
+            file=sys.stderr,
+        )
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(f"Open {sandbox.url}", flush=True)
+    print(
+        f"(Firebell itself listens on http://127.0.0.1:{sandbox.bot.port}: POST /slack/events, "
+        "/healthz, /readyz. Stop it all with Ctrl+C.)",
+        flush=True,
+    )
+    try:
+        await stop.wait()
+    finally:
+        await sandbox.stop()
     return 0
 
 

@@ -120,6 +120,97 @@ class EscalationLevel(_Model):
     after: Duration | None = None
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _optional_duration(value: Any) -> timedelta | None:
+    """A duration, or `off` (YAML reads a bare `off` as false) to turn the thing off."""
+    if value is None or value is False or (isinstance(value, str) and value.lower() == "off"):
+        return None
+    return _duration(value)
+
+
+def _weekly(value: Any) -> str | None:
+    """`mon 09:00`: a weekday and a local time; `off` turns it off."""
+    if value is None or value is False or (isinstance(value, str) and value.lower() == "off"):
+        return None
+    text = " ".join(str(value).lower().split())
+    if not re.fullmatch(r"(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):[0-5]\d", text):
+        raise ValueError(f"{value!r} is not a weekday and time like `mon 09:00`, or `off`")
+    return text
+
+
+OptionalDuration = Annotated[
+    timedelta | None,
+    PlainValidator(_optional_duration),
+    PlainSerializer(lambda v: format_duration(v) if v else "off"),
+]
+Weekly = Annotated[str | None, PlainValidator(_weekly)]
+
+
+class Broadcast(_Model):
+    """What goes to `broadcast_channel`, written for support and customers."""
+
+    # severities announced when declared; None: the two most severe
+    declare: list[str] | None = None
+    # a digest of all open incidents this often while an announced severity is open
+    digest_every: OptionalDuration = timedelta(hours=2)
+    # the weekly report: weekday and local time in `timezone`
+    weekly_report: Weekly = "mon 09:00"
+
+    def weekly_at(self) -> tuple[int, int, int] | None:
+        """(weekday 0=Monday, hour, minute) of the weekly report, None when off."""
+        if not self.weekly_report:
+            return None
+        day, clock = self.weekly_report.split()
+        hour, minute = clock.split(":")
+        return WEEKDAYS.index(day), int(hour), int(minute)
+
+
+class Alerts(_Model):
+    """How alerts from Alertmanager, Grafana and the generic webhook become incidents."""
+
+    severity_label: str = Field(default="severity", min_length=1)  # the label naming severity
+    # label value -> severity; default: critical, error, warning -> the 1st, 2nd, 3rd severity
+    severities: dict[str, str] = {}
+    default_severity: str | None = None  # for values not mapped; default: the least severe
+    service_labels: list[str] = ["service"]  # the first one present gives the service
+    tenant_labels: list[str] = ["tenant"]  # tenants, from every firing alert
+    title: str | None = Field(default=None, min_length=1, max_length=300)  # "{alertname}: ..."
+    open_incidents: list[str] | None = None  # severities that open incidents; None: all
+    auto_resolve: bool = False  # an unacknowledged incident resolves with its alerts
+    reopen_within: Duration = timedelta(hours=1)  # firing again this soon reopens it
+    card_labels: list[str] = [
+        "alertname",
+        "instance",
+        "job",
+        "namespace",
+        "cluster",
+        "env",
+        "region",
+    ]
+
+
+class MaintenanceWindow(_Model):
+    """Alerts for `service` (omitted: every service) open no incident: once from `start` to
+    `end`, or every week on `days` `from`-`to`; local times in `timezone`."""
+
+    service: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+    reason: str = Field(default="", max_length=300)
+    start: datetime | None = None
+    end: datetime | None = None
+    days: str | None = None
+    start_time: str | None = Field(default=None, alias="from")
+    end_time: str | None = Field(default=None, alias="to")
+
+    @field_validator("start", "end")
+    @classmethod
+    def _local(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("local time in the config's timezone; drop the offset")
+        return value
+
+
 class Config(_Model):
     incident_channel: ChannelId
     broadcast_channel: ChannelId | None = None
@@ -130,6 +221,23 @@ class Config(_Model):
     repeat: int = Field(default=0, ge=0, le=10)
     runbooks: dict[str, Annotated[str, Field(pattern=r"^https?://\S+$")]] = {}
     admins: list[TargetRef] = []  # may set overrides on any rotation
+    alerts: Alerts = Alerts()
+    maintenance: list[MaintenanceWindow] = []
+    broadcast: Broadcast = Broadcast()
+    # reacting with this emoji to a message in an incident thread adds it to the timeline
+    timeline_emoji: str = Field(default="pushpin", pattern=r"^:?[a-z0-9_+'-]{1,64}:?$")
+
+    @property
+    def announced(self) -> tuple[str, ...]:
+        """Severities announced in `broadcast_channel` at declaration (default: the top two)."""
+        if self.broadcast.declare is None:
+            return tuple(self.severity_names[:2])
+        return tuple(self.severity(name).name for name in self.broadcast.declare)
+
+    @property
+    def reaction(self) -> str:
+        """The timeline emoji as Slack names it in events (no colons)."""
+        return self.timeline_emoji.strip(":")
 
     def severity(self, name: str) -> Severity:
         for severity in self.severities:
@@ -225,8 +333,67 @@ def _cross_checks(config: Config) -> list[tuple[tuple[Any, ...], str]]:
     for loc, target in places:
         if target.kind == "rotation" and target.value not in rotations:
             problems.append((loc, f"{target} names a rotation that is not in `rotations`"))
+    names = {s.name.upper() for s in config.severities}
+    for i, name in enumerate(config.broadcast.declare or []):
+        if name.upper() not in names:
+            problems.append(
+                (("broadcast", "declare", i), f"{name!r} is not one of the `severities`")
+            )
     for i, rotation in enumerate(config.rotations):
         problems += _rotation_checks(i, rotation)
+    problems += _alert_checks(config)
+    return problems
+
+
+def _alert_checks(config: Config) -> list[tuple[tuple[Any, ...], str]]:
+    """`alerts:` names only configured severities; `maintenance:` windows that make sense."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    names = {s.name.upper() for s in config.severities}
+    alerts = config.alerts
+    named = [(("alerts", "severities", k), v) for k, v in alerts.severities.items()]
+    named += [
+        (("alerts", "open_incidents", i), v) for i, v in enumerate(alerts.open_incidents or [])
+    ]
+    if alerts.default_severity is not None:
+        named.append((("alerts", "default_severity"), alerts.default_severity))
+    for loc, name in named:
+        if name.upper() not in names:
+            problems.append((loc, f"{name!r} is not one of the `severities`"))
+    for i, window in enumerate(config.maintenance):
+        once = window.start is not None or window.end is not None
+        weekly = any(v is not None for v in (window.days, window.start_time, window.end_time))
+        if once == weekly:
+            problems.append(
+                (
+                    ("maintenance", i),
+                    "give either `start` and `end` (once) or `days`, `from` and `to` (weekly)",
+                )
+            )
+        elif once:
+            if window.start is None or window.end is None:
+                key = "end" if window.end is None else "start"
+                problems.append((("maintenance", i, key), "is required with a one-off window"))
+            elif window.end <= window.start:
+                problems.append((("maintenance", i, "end"), "must be after `start`"))
+        else:
+            missing = [
+                k
+                for k, v in (
+                    ("days", window.days),
+                    ("from", window.start_time),
+                    ("to", window.end_time),
+                )
+                if v is None
+            ]
+            if missing:
+                problems.append(
+                    (("maintenance", i, missing[0]), "is required with a weekly window")
+                )
+            else:
+                try:
+                    parse_window(window.days, window.start_time, window.end_time)
+                except ValueError as exc:
+                    problems.append((("maintenance", i), str(exc)))
     return problems
 
 

@@ -143,3 +143,43 @@ async def test_serve_starts_answers_health_and_stops_on_sigterm(tmp_path, double
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_plain_firebell_without_any_slack_credentials_starts_the_sandbox(tmp_path):
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        env=env(tmp_path, PORT="0"),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        line = b""
+        while not line.startswith(b"Open "):
+            line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+            assert line, (await process.stderr.read()).decode()
+        url = line.decode().strip().removeprefix("Open ")
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/sandbox")
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            assert response.status == 200
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+        said = (await process.stderr.read()).decode()
+        assert "starting its sandbox" in said
+        assert "SLACK_BOT_TOKEN" in said and "`firebell serve` never starts the sandbox" in said
+        assert (tmp_path / "data" / "sandbox.db").exists()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_sandbox_with_a_broken_config_names_the_line(tmp_path):
+    broken = tmp_path / "sandbox.yml"
+    shipped = ROOT / "config" / "sandbox.yml"
+    broken.write_text(shipped.read_text().replace("ack_within: 10m", "ack_within: soon"))
+    code, _, err = await run(tmp_path, "sandbox", "--config", str(broken), "--port", "0")
+    line = next(i for i, t in enumerate(broken.read_text().splitlines(), 1) if "soon" in t)
+    assert code == 2 and f"{broken}:{line}: severities[1].ack_within" in err

@@ -9,8 +9,9 @@ import yaml
 from bot.services.people import PeopleService
 from bot.slack import blocks
 from bot.slack.directory import Directory
-from bot.slack.listeners import commands, events
+from bot.slack.listeners import commands, events, shortcuts
 from tests.support import signing
+from tests.support.shortcuts import message_action_body, reaction_event
 
 MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
 
@@ -23,7 +24,13 @@ METHOD_SCOPES = {
     "views.open": set(),
     "views.publish": set(),
     "users.lookupByEmail": {"users:read.email", "users:read"},
+    "chat.getPermalink": set(),
+    "files.getUploadURLExternal": {"files:write"},
+    "files.completeUploadExternal": {"files:write"},
+    "conversations.replies": {"channels:history", "groups:history"},
 }
+# The scopes each subscribed event needs (api.slack.com/events).
+EVENT_SCOPES = {"app_home_opened": set(), "reaction_added": {"reactions:read"}}
 
 
 def manifest_commands() -> set[str]:
@@ -41,6 +48,12 @@ def test_events_in_manifest_are_exactly_those_the_code_handles():
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
 
 
+def test_shortcuts_in_manifest_are_exactly_those_the_code_registers():
+    declared = MANIFEST["features"]["shortcuts"]
+    assert {s["callback_id"] for s in declared} == set(shortcuts.SHORTCUTS)
+    assert all(s["type"] == "message" and len(s["name"]) <= 24 for s in declared)
+
+
 async def test_every_manifest_command_and_event_is_handled(bot, double):
     for command in manifest_commands():
         body = signing.slash_command_body("help", command=command)
@@ -55,6 +68,10 @@ async def test_every_manifest_command_and_event_is_handled(bot, double):
     await double.wait_for("views.publish")
     home = double.calls_to("views.publish")[0].params
     assert home["user_id"] == "U0ALICE" and home["view"]["type"] == "home"
+    for shortcut in MANIFEST["features"]["shortcuts"]:
+        body = message_action_body(shortcut["callback_id"], {"ts": "1.000001", "text": "hi"})
+        response = await bot.post_signed(body)
+        assert response.status == 200, shortcut["callback_id"]
 
 
 async def test_interactivity_is_enabled_and_every_rendered_action_is_handled(bot, double):
@@ -66,7 +83,7 @@ async def test_interactivity_is_enabled_and_every_rendered_action_is_handled(bot
         e["action_id"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
     }
     assert rendered | {blocks.REOPEN} == set(blocks.BUTTON_ACTIONS) | {blocks.SEVERITY}
-    for action_id in sorted(blocks.BUTTON_ACTIONS):
+    for action_id in sorted(blocks.BUTTON_ACTIONS + blocks.REPLY_ACTIONS):
         response = await bot.click(action_id, "999")
         assert response.status == 200, action_id
     for view in (blocks.DECLARE_VIEW, blocks.UPDATE_VIEW):
@@ -86,11 +103,18 @@ async def test_scopes_cover_every_method_the_bot_calls_and_nothing_more(bot, dou
     await double.wait_for("views.open")
     await double.wait_for("views.publish")
     await bot.deliver()
+    await bot.command("postmortem INC-1")  # files.uploadV2
+    [card] = double.messages("C0INCIDENTS", top_level_only=True)
+    reacted = reaction_event("U0BOB", "pushpin", "C0INCIDENTS", card["ts"])
+    await bot.post_signed(signing.event_body(reacted))  # conversations.replies
+    await bot.deliver()
     people = PeopleService(bot.app.db, bot.config, bot.clock)
     await Directory(bot.app.bolt.client, people).lookup("alice@example.com")  # at start-up
     used = {c.method for c in double.calls}
     assert used <= set(METHOD_SCOPES), used - set(METHOD_SCOPES)
     granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     needed = {"commands"} | set().union(*(METHOD_SCOPES[m] for m in used))
+    needed |= set().union(*EVENT_SCOPES.values())
+    assert set(EVENT_SCOPES) == set(events.EVENTS)
     assert needed <= granted
     assert granted <= needed, f"unused scopes: {granted - needed}"

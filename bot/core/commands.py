@@ -124,6 +124,37 @@ class Handover:
 
 
 @dataclass(frozen=True)
+class Report:
+    """Figures over the incidents declared in the last `window`."""
+
+    window: timedelta = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Postmortem:
+    number: int
+
+
+@dataclass(frozen=True)
+class StartMaintenance:
+    """Alerts for `service` (None: every service) open no incident for `duration`."""
+
+    duration: timedelta
+    service: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ListMaintenance:
+    pass
+
+
+@dataclass(frozen=True)
+class EndMaintenance:
+    id: int | None = None  # None: the only one running
+
+
+@dataclass(frozen=True)
 class ParseError:
     message: str
     usage: str
@@ -147,6 +178,11 @@ Command = (
     | ListOverrides
     | RemoveOverride
     | Handover
+    | Report
+    | Postmortem
+    | StartMaintenance
+    | ListMaintenance
+    | EndMaintenance
 )
 
 USAGE = {
@@ -168,6 +204,13 @@ USAGE = {
         "/incident override remove <id>"
     ),
     "handover": "/incident handover [rotation]",
+    "report": "/incident report [7d|30d|90d]",
+    "postmortem": "/incident postmortem INC-42",
+    "maintenance": (
+        "/incident maintenance <duration> [service|all] [reason]\n"
+        "/incident maintenance list\n"
+        "/incident maintenance end [number]"
+    ),
     "help": "/incident help",
 }
 ALIASES = {
@@ -180,6 +223,10 @@ ALIASES = {
     "on-call": "oncall",
     "who": "oncall",
     "overrides": "override",
+    "reports": "report",
+    "stats": "report",
+    "pm": "postmortem",
+    "maint": "maintenance",
 }
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 BARE_USER = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
@@ -515,6 +562,64 @@ def _override(rest: str, severities: Sequence[str]) -> Command | ParseError:
     return AddOverride(rotation, user, duration=duration)
 
 
+def _report(rest: str, severities: Sequence[str]) -> Command | ParseError:
+    words = rest.split()
+    if not words:
+        return Report()
+    if len(words) > 1:
+        return ParseError("Name one period, like 7d, 30d or 90d.", USAGE["report"])
+    try:
+        window = parse_duration(words[0])
+    except ValueError as exc:
+        return ParseError(f"Period: {exc}.", USAGE["report"])
+    if window < timedelta(days=1):
+        return ParseError("A report covers at least a day (1d).", USAGE["report"])
+    return Report(window)
+
+
+SERVICE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+EVERY_SERVICE = ("all", "*", "everything")
+
+
+def _maintenance(rest: str, severities: Sequence[str]) -> Command | ParseError:
+    usage = USAGE["maintenance"]
+    words = rest.split()
+    if not words:
+        return ParseError("For how long, and for which service? e.g. 2h api.", usage)
+    first = words[0].lower()
+    if first in ("list", "ls"):
+        if len(words) > 1:
+            return ParseError(f"`list` takes nothing more; unexpected `{_clip(words[1])}`.", usage)
+        return ListMaintenance()
+    if first in ("end", "stop", "cancel", "remove"):
+        if len(words) == 1:
+            return EndMaintenance()
+        match = OVERRIDE_ID.match(words[1])
+        if match is None or len(words) > 2:
+            return ParseError(
+                f"`{_clip(' '.join(words[1:]))}` is not a maintenance number like 3 "
+                "(see `/incident maintenance list`).",
+                usage,
+            )
+        return EndMaintenance(int(match.group(1)))
+    try:
+        duration = parse_duration(words[0])
+    except ValueError as exc:
+        return ParseError(f"Duration: {exc}.", usage)
+    if len(words) == 1:
+        return StartMaintenance(duration)
+    name = words[1].lower().removeprefix("service:")
+    if name in EVERY_SERVICE:
+        return StartMaintenance(duration, None, " ".join(words[2:]))
+    if not SERVICE.match(name):
+        return ParseError(
+            f"`{_clip(words[1])}` is not a service name (letters, digits, '.', '-', '_'); "
+            "write `all` for every service.",
+            usage,
+        )
+    return StartMaintenance(duration, name, " ".join(words[2:]))
+
+
 _PARSERS = {
     "declare": _declare,
     "ack": _simple(Ack),
@@ -530,4 +635,7 @@ _PARSERS = {
     "override": _override,
     "handover": _optional_rotation(Handover, "handover"),
     "help": lambda rest, severities: Help(),
+    "report": _report,
+    "postmortem": _simple(Postmortem),
+    "maintenance": _maintenance,
 }

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.alerts import actor_name
 from bot.core.escalation import Policy
 from bot.core.targets import Target
 
@@ -97,9 +98,14 @@ def _when(at: datetime | None, zone: ZoneInfo) -> str:
     return at.astimezone(zone).strftime("%H:%M") if at else "an unknown time"
 
 
+def _who(actor: str | None) -> str:
+    """A person as a mention; an alert source that resolved an incident by its name."""
+    return actor_name(actor) or f"<@{actor}>"
+
+
 def _resolved_denial(incident: Incident, zone: ZoneInfo, doing: str) -> Denied:
     return Denied(
-        f"{incident.ref} is already resolved by <@{incident.resolved_by}> at "
+        f"{incident.ref} is already resolved by {_who(incident.resolved_by)} at "
         f"{_when(incident.resolved_at, zone)}; `/incident reopen {incident.ref}` first to {doing}."
     )
 
@@ -129,7 +135,7 @@ def resolve(
 ) -> Change | Denied:
     if incident.status is Status.RESOLVED:
         return Denied(
-            f"{incident.ref} is already resolved by <@{incident.resolved_by}> at "
+            f"{incident.ref} is already resolved by {_who(incident.resolved_by)} at "
             f"{_when(incident.resolved_at, zone)}."
         )
     return Change(
@@ -224,8 +230,14 @@ def assign(incident: Incident, actor: str, role: Role, user: str) -> Change | De
 
 
 def post_update(
-    incident: Incident, actor: str, now: datetime, text: str, eta: timedelta | None
+    incident: Incident,
+    actor: str,
+    now: datetime,
+    text: str,
+    eta: timedelta | None,
+    share: bool = False,
 ) -> Change | Denied:
+    """A status update; `share` also posts it to the stakeholders' broadcast channel."""
     if incident.status is Status.RESOLVED:
         return Denied(f"{incident.ref} is resolved; reopen it before posting updates.")
     fields: dict[str, Any] = {"last_update_at": now}
@@ -233,6 +245,8 @@ def post_update(
     if eta is not None:
         fields["eta_at"] = now + eta
         data["eta"] = (now + eta).isoformat()
+    if share:
+        data["share"] = True
     return Change(fields, Event("update", actor, text, data))
 
 

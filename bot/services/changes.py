@@ -3,7 +3,8 @@
 Writes the fields, re-arms the escalation timers when the schedule moved (bumping the fence
 so a timer already claimed elsewhere sees it is stale), records the timeline event, resolves
 who a notification reaches at this instant, and queues what Slack must show: the card, the
-thread reply and a DM per person paged.
+thread reply and a DM per person paged. Then `informed.follow` keeps the update reminders,
+stakeholder broadcasts and metrics in step with the change, in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import Connection
 
 from bot.config import Config
 from bot.core.incident import Event
-from bot.services import oncall
+from bot.services import informed, oncall
 from bot.services.oncall import Rotations
 from bot.services.records import IncidentRecord
 from bot.store import incidents as store
@@ -30,6 +31,7 @@ ESCALATION_TIMERS = ("escalate", "page")
 class Context:
     config: Config
     rotations: Rotations
+    telemetry: Any = None  # a Telemetry: counts declarations, acknowledgements, resolutions
 
 
 def apply(
@@ -87,4 +89,5 @@ def record(
             channel=user,
             payload={"user": user, "event_id": event_id},
         )
+    informed.follow(conn, ctx, number, event_id, event, now)  # reminders, broadcasts
     return event_id

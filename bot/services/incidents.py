@@ -31,11 +31,12 @@ class IncidentService:
         config: Config,
         clock: Clock,
         on_outbox: Callable[[], None] = lambda: None,
+        telemetry=None,
     ) -> None:
         self.db = db
         self.config = config
         self.clock = clock
-        self.ctx = Context(config, Rotations(config))
+        self.ctx = Context(config, Rotations(config), telemetry)
         self._on_outbox = on_outbox  # wakes the sender when rows were written
 
     @property
@@ -57,35 +58,40 @@ class IncidentService:
         problem = core.check_title(title) or core.check_text(description or "", "The description")
         if problem:
             return Outcome(False, problem)
-        level = self.config.severity(severity or self.config.severities[-1].name)
         now = self.clock.now()
-        resumes = self.ctx.rotations.response_resumes(level.name, now)
-        waits = resumes if resumes and level.outside_coverage == "wait" else None
-        fields, event = core.declare(
-            actor, now, level.name, level.ack_within, self.config.policy(), level.page, waits
-        )
 
         def work(conn) -> IncidentRecord:
-            number = store.insert(
+            return self.declare_in(
                 conn,
-                {
-                    **fields,
-                    "title": title,
-                    "description": description or None,
-                    "service": service.lower() if service else None,
-                    "tenants": list(dict.fromkeys(t.strip() for t in tenants if t.strip())),
-                    "source": source,
-                    "channel_id": self.config.incident_channel,
-                    "escalation_fence": 1,
-                },
+                now,
+                actor,
+                title,
+                severity,
+                service=service,
+                tenants=tenants,
+                description=description,
+                source=source,
             )
-            changes.arm(conn, number, 1, fields, now)
-            changes.record(conn, self.ctx, number, self.config.incident_channel, event, now)
-            return IncidentRecord.from_row(store.load(conn, number))
 
         incident = await self.db.write(work)
         self._on_outbox()
         return Outcome(True, None, incident)
+
+    def declare_in(
+        self,
+        conn,
+        now: datetime,
+        actor: str,
+        title: str,
+        severity: str | None = None,
+        **given,
+    ) -> IncidentRecord:
+        """`declare_in` (below) with this service's config."""
+        return declare_in(conn, self.ctx, now, actor, title, severity, **given)
+
+    def on_outbox(self) -> None:
+        """Wake the sender: rows were committed by a transaction run elsewhere."""
+        self._on_outbox()
 
     async def acknowledge(self, actor: str, number: int) -> Outcome:
         return await self._transition(
@@ -135,7 +141,13 @@ class IncidentService:
         )
 
     async def post_update(
-        self, actor: str, number: int, text: str, eta: timedelta | None = None
+        self,
+        actor: str,
+        number: int,
+        text: str,
+        eta: timedelta | None = None,
+        *,
+        share: bool = False,
     ) -> Outcome:
         text = text.strip()
         if not text:
@@ -143,7 +155,7 @@ class IncidentService:
         if problem := core.check_text(text, "The update"):
             return Outcome(False, problem)
         return await self._transition(
-            actor, number, lambda inc, now: core.post_update(inc, actor, now, text, eta)
+            actor, number, lambda inc, now: core.post_update(inc, actor, now, text, eta, share)
         )
 
     async def get(self, number: int) -> IncidentRecord | None:
@@ -194,3 +206,44 @@ class IncidentService:
         if outcome.ok:
             self._on_outbox()
         return outcome
+
+
+def declare_in(
+    conn,
+    ctx: Context,
+    now: datetime,
+    actor: str,
+    title: str,
+    severity: str | None = None,
+    *,
+    service: str | None = None,
+    tenants: Sequence[str] = (),
+    description: str | None = None,
+    source: str = "slack",
+) -> IncidentRecord:
+    """Declare inside the caller's transaction (alerts group and declare atomically): the
+    incident, its timeline event, its escalation timers and the outbox rows. The title and
+    description must already be checked; wake the sender once committed."""
+    config = ctx.config
+    level = config.severity(severity or config.severities[-1].name)
+    resumes = ctx.rotations.response_resumes(level.name, now)
+    waits = resumes if resumes and level.outside_coverage == "wait" else None
+    fields, event = core.declare(
+        actor, now, level.name, level.ack_within, config.policy(), level.page, waits
+    )
+    number = store.insert(
+        conn,
+        {
+            **fields,
+            "title": title,
+            "description": description or None,
+            "service": service.lower() if service else None,
+            "tenants": list(dict.fromkeys(t.strip() for t in tenants if t.strip())),
+            "source": source,
+            "channel_id": config.incident_channel,
+            "escalation_fence": 1,
+        },
+    )
+    changes.arm(conn, number, 1, fields, now)
+    changes.record(conn, ctx, number, config.incident_channel, event, now)
+    return IncidentRecord.from_row(store.load(conn, number))

@@ -14,7 +14,15 @@ import structlog
 from sqlalchemy import Connection
 
 from bot.clock import Clock
-from bot.services import escalation, handover
+from bot.services import (
+    alerts,
+    broadcasts,
+    escalation,
+    handover,
+    maintenance,
+    reminders,
+    reports,
+)
 from bot.services.changes import Context
 from bot.store import timers as store
 from bot.store.db import Database
@@ -46,10 +54,18 @@ class TimerService:
         self.clock = clock
         self._on_outbox = on_outbox
         self.batch = batch
+        self.telemetry = None  # a Telemetry, set by the container: lateness per kind
+        self._healed = False  # open incidents checked for their reminder once per process
         self.handlers: dict[str, Handler] = {
             "escalate": escalation.fire_escalation,
             "page": escalation.fire_page,
             "handover": handover.fire,
+            "maintenance_start": maintenance.fire_start,
+            "maintenance_end": alerts.fire_maintenance_end,
+            "reminder": reminders.fire,
+            "eta": reminders.fire_eta,
+            "digest": broadcasts.fire_digest,
+            "weekly_report": reports.fire,
         }
 
     async def fire_due(self) -> Round:
@@ -59,6 +75,10 @@ class TimerService:
             fired = stale = 0
             lateness = []
             handover.plan(conn, self.ctx, now)
+            maintenance.plan(conn, self.ctx, now)  # config windows: post start and end
+            reports.plan(conn, self.ctx, now)  # the next weekly report
+            if not self._healed:
+                reminders.heal(conn, self.ctx, now)
             for timer in store.claim_due(conn, now, self.batch):
                 handler = self.handlers.get(timer["kind"])
                 acted = handler is not None and handler(conn, self.ctx, timer, now)
@@ -78,7 +98,10 @@ class TimerService:
             return Round(fired, stale, store.next_due(conn)), lateness
 
         result, lateness = await self.db.write(work)
+        self._healed = True
         for timer_id, kind, incident, acted, late in lateness:
+            if acted and self.telemetry is not None:
+                self.telemetry.timer_fired(kind, late)
             level = log.warning if late > LATE_SECONDS else log.info
             level(
                 "timer_fired" if acted else "timer_stale",

@@ -6,13 +6,18 @@ Every piece of user text goes through `escape` (mrkdwn) or into plain_text objec
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from bot.core.alerts import SOURCES, Maintenance, actor_name
 from bot.core.commands import USAGE
+from bot.core.incident import ref
+from bot.core.metrics import Report, span
 from bot.core.rotation import Shift
+from bot.services.alerts import AlertCard, NotificationRecord
+from bot.services.maintenance import Ended, Listed, Started
 from bot.services.overrides import (
     Added,
     Home,
@@ -99,7 +104,9 @@ def response_line(incident: IncidentRecord, config: Config) -> str:
     return f"Target {target}"
 
 
-def card(incident: IncidentRecord, config: Config) -> list[dict[str, Any]]:
+def card(
+    incident: IncidentRecord, config: Config, alert: AlertCard | None = None
+) -> list[dict[str, Any]]:
     zone = config.zone
     value = str(incident.id)
     policy = incident.policy
@@ -124,6 +131,8 @@ def card(incident: IncidentRecord, config: Config) -> list[dict[str, Any]]:
     ]
     if incident.description:
         blocks.append({"type": "section", "text": _text(md.escape(incident.description))})
+    if alert is not None:
+        blocks.append({"type": "section", "text": _text(_fit(alert_card_text(alert)))})
     context = []
     if incident.eta_at and incident.is_open:
         context.append(f":hourglass: ETA {md.when(incident.eta_at, zone)}")
@@ -243,6 +252,11 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
         return line + (f" Reason: {text}" if text else "")
     if kind == "assigned":
         return f":bust_in_silhouette: {who} made {md.user(data['user'])} {data['role']} of {incident.ref}."
+    if kind == "alerts":
+        return _alerts_headline([event])
+    informed = informed_reply(event, incident, config)  # reminders, snoozes, notes
+    if informed is not None:
+        return informed
     return f"{who}: {kind} {text}".strip()
 
 
@@ -451,8 +465,9 @@ def declare_modal(config: Config) -> dict[str, Any]:
     }
 
 
-def update_modal(incident: IncidentRecord) -> dict[str, Any]:
-    return {
+def update_modal(incident: IncidentRecord, share: bool = False) -> dict[str, Any]:
+    """The update form; with `share`, a checkbox to post it to the broadcast channel."""
+    view = {
         "type": "modal",
         "callback_id": UPDATE_VIEW,
         "private_metadata": str(incident.id),
@@ -484,6 +499,28 @@ def update_modal(incident: IncidentRecord) -> dict[str, Any]:
             ),
         ],
     }
+    if share:
+        view["blocks"].append(
+            _input(
+                "share",
+                "Stakeholders",
+                {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": [
+                        {
+                            "text": _plain("Share this update with stakeholders"),
+                            "description": _plain(
+                                "Posted in plain words to the broadcast channel, no mentions"
+                            ),
+                            "value": "share",
+                        }
+                    ],
+                },
+                optional=True,
+            )
+        )
+    return view
 
 
 def home(
@@ -794,3 +831,510 @@ def _home_on_call(state: Home) -> list[dict]:
         )
     blocks.append({"type": "divider"})
     return blocks
+
+
+# -- alerts and maintenance -------------------------------------------------------------------
+
+ALERT_LINES = 40  # alerts listed in one reply or post; more are counted
+REPLY_LIMIT = 7000  # characters of alert lines in one reply (Slack takes 40,000)
+_ALERT_KIND = {
+    "new": ":red_circle: firing",
+    "firing": ":repeat: firing again",
+    "resolved": ":large_green_circle: resolved",
+}
+_LINK_LABELS = {
+    "source": "Source",
+    "dashboard": "Dashboard",
+    "panel": "Panel",
+    "silence": "Silence",
+}
+
+
+def _links(links: dict[str, str], source: str | None = None) -> str:
+    parts = [md.link(links[k], label) for k, label in _LINK_LABELS.items() if links.get(k)]
+    if links.get("external"):
+        parts.append(md.link(links["external"], SOURCES.get(source or "", "source")))
+    return " · ".join(parts)
+
+
+def alert_card_text(alert: AlertCard) -> str:
+    """The card's section about the alert group behind an incident."""
+    source = SOURCES.get(alert.source, alert.source)
+    lines = [f"*Alerts* ({md.escape(source)}): {alert.firing} of {alert.total} firing"]
+    if alert.labels:
+        lines.append(" · ".join(f"`{md.escape(k)}` {md.escape(v)}" for k, v in alert.labels))
+    links = _links(alert.links, alert.source)
+    if links:
+        lines.append(links)
+    return "\n".join(lines)
+
+
+def _alert_line(change: dict[str, Any], config: Config) -> str:
+    name = change.get("name") or change.get("fingerprint") or "alert"
+    parts = [f"{_ALERT_KIND.get(change.get('kind'), change.get('kind'))} *{md.escape(name)}*"]
+    labels = change.get("labels") or {}
+    shown = [
+        f"{k}={labels[k]}" for k in config.alerts.card_labels if k != "alertname" and labels.get(k)
+    ][:3]
+    if shown:
+        parts.append(md.escape(", ".join(shown)))
+    summary = change.get("summary")
+    if summary and summary != name:
+        parts.append(md.escape(summary if len(summary) <= 100 else summary[:99] + "…"))
+    if change.get("values"):
+        parts.append(md.escape(change["values"][:80]))
+    links = _links(change.get("links") or {})
+    if links:
+        parts.append(links)
+    return "• " + " · ".join(parts)
+
+
+def _counts(changes: Sequence[dict[str, Any]]) -> str:
+    counted: dict[str, int] = {}
+    for change in changes:
+        counted[change.get("kind")] = counted.get(change.get("kind"), 0) + 1
+    words = {"new": "new", "firing": "firing again", "resolved": "resolved"}
+    return ", ".join(f"{n} {words.get(k, k)}" for k, n in counted.items()) or "nothing new"
+
+
+def _alerts_headline(events: Sequence[EventRecord]) -> str:
+    last = events[-1].data
+    changes = [c for e in events for c in e.data.get("changes", [])]
+    source = actor_name(events[0].actor) or "Alerts"
+    many = f", {len(events)} notifications" if len(events) > 1 else ""
+    state = f"{last.get('firing', 0)} of {last.get('total', 0)} alerts firing"
+    if last.get("after_maintenance"):
+        state += ", still when maintenance ended"
+    return f":bell: *{md.escape(source)}*{many}: {_counts(changes)} · {state}"
+
+
+def _listed(
+    changes: Sequence[dict[str, Any]], config: Config, limit: int = ALERT_LINES
+) -> list[str]:
+    lines = [_alert_line(c, config) for c in changes[:limit]]
+    if len(changes) > limit:
+        lines.append(f"…and {len(changes) - limit} more alerts")
+    return lines
+
+
+def alert_reply(events: Sequence[EventRecord], incident: IncidentRecord, config: Config) -> str:
+    """One thread reply for consecutive alert notifications of an incident: what is new or
+    changed, and what happens now that every alert has resolved."""
+    changes = [c for e in events for c in e.data.get("changes", [])]
+    listed = [_alert_line(c, config) for c in changes[:ALERT_LINES]]
+    while listed and sum(len(line) + 1 for line in listed) > REPLY_LIMIT:
+        listed.pop()  # whole lines only: the rest is counted
+    lines = [_alerts_headline(events), *listed]
+    if len(changes) > len(listed):
+        lines.append(
+            f"…and {len(changes) - len(listed)} more alerts (`/incident show {incident.ref}`)"
+        )
+    last = events[-1].data
+    truncated = max(e.data.get("truncated", 0) for e in events)
+    if truncated:
+        lines.append(f"_The source left out {truncated} more alerts (its `max_alerts`)._")
+    if last.get("all_resolved"):
+        tail = ":white_check_mark: All alerts resolved."
+        if last.get("auto_resolved") or incident.status == "resolved":
+            pass
+        elif last.get("auto_resolve") and last.get("acknowledged_by"):
+            tail += (
+                f" {md.user(last['acknowledged_by'])} acknowledged {incident.ref}, so it stays "
+                "open: resolve it when you are done."
+            )
+        else:
+            tail += f" Resolve {incident.ref} when you are done."
+        lines.append(tail)
+    return "\n".join(lines)
+
+
+def _maintenance_phrase(data: dict[str, Any], config: Config) -> str:
+    window = data["maintenance"]
+    scope = f"*{md.escape(window['service'])}*" if window.get("service") else "every service"
+    until = md.local(datetime.fromisoformat(window["until"]), config.zone)
+    return f"maintenance of {scope} until {until}"
+
+
+def alert_post(
+    notifications: Sequence[NotificationRecord], config: Config
+) -> tuple[str, list[dict[str, Any]]]:
+    """A quiet post in the incident channel: alerts under maintenance, or of a severity that
+    opens no incident. Mentions nobody."""
+    paragraphs, heads = [], []
+    for note in notifications:
+        data = note.data
+        title = md.escape(data.get("title") or "")
+        severity = md.escape(data.get("severity") or "")
+        source = md.escape(SOURCES.get(data.get("source"), "Alerts"))
+        if data.get("maintenance"):
+            head = f":wrench: *{source}*, during {_maintenance_phrase(data, config)}: [{severity}] {title}"
+            why = "No incident, nobody paged."
+        else:
+            head = f":information_source: *{source}*: [{severity}] {title}"
+            why = f"{severity} alerts open no incident."
+        state = f"{data.get('firing', 0)} of {data.get('total', 0)} alerts firing"
+        if data.get("all_resolved"):
+            state = "all alerts resolved"
+        heads.append(head)
+        lines = [f"{head} · {state}. _{why}_", *_listed(note.changes, config, 20)]
+        paragraphs.append("\n".join(lines))
+    text = heads[0] + (f" (+{len(heads) - 1} more)" if len(heads) > 1 else "")
+    return _fit(text, 3000), _sections(paragraphs)[:40]
+
+
+def maintenance_post(payload: dict[str, Any], config: Config) -> str:
+    """The start or the end of a maintenance window, in the incident channel."""
+    scope = f"*{md.escape(payload['service'])}*" if payload.get("service") else "every service"
+    number = f" #{payload['id']}" if payload.get("id") is not None else ""
+    if payload.get("phase") == "end":
+        line = f":white_check_mark: Maintenance{number} of {scope} is over"
+        if payload.get("ended_by"):
+            line += f", ended early by {md.user(payload['ended_by'])}"
+        return line + ". Its alerts open incidents and page again."
+    until = md.local(datetime.fromisoformat(payload["ends_at"]), config.zone)
+    line = f":wrench: Maintenance{number} of {scope} until {until}"
+    if payload.get("by"):
+        line += f", set by {md.user(payload['by'])}"
+    line += ". Its alerts are posted here quietly, page nobody and open no incident."
+    if payload.get("reason"):
+        line += f" Reason: {md.escape(payload['reason'])}"
+    return line
+
+
+def _window_line(window: Maintenance, at: datetime, config: Config) -> str:
+    scope = f"*{md.escape(window.service)}*" if window.service else "every service"
+    name = f"#{window.id}" if window.id is not None else "config"
+    if window.starts_at <= at:
+        span = f"now until {md.local(window.ends_at, config.zone)}"
+    else:
+        span = f"from {_wall(window.starts_at, config.zone)} to {md.local(window.ends_at, config.zone)}"
+    line = f"• {name} {scope}: {span}"
+    if window.created_by:
+        line += f" · set by {md.user(window.created_by)}"
+    if window.reason:
+        line += f" · {md.escape(window.reason)}"
+    return line
+
+
+def maintenance_started(started: Started, config: Config) -> str:
+    window = started.window
+    scope = f"*{md.escape(window.service)}*" if window.service else "every service"
+    line = (
+        f":wrench: Maintenance #{window.id} of {scope} until "
+        f"{md.local(window.ends_at, config.zone)}: its alerts are recorded and posted quietly "
+        "to the incident channel, page nobody and open no incident. "
+        f"End it early with `/incident maintenance end {window.id}`."
+    )
+    if started.overlaps:
+        others = "; ".join(_window_line(w, window.starts_at, config)[2:] for w in started.overlaps)
+        line += f"\nAlready running: {others}."
+    return _fit(line)
+
+
+def maintenance_ended(ended: Ended, config: Config) -> str:
+    window = ended.window
+    scope = f"*{md.escape(window.service)}*" if window.service else "every service"
+    return f"Ended maintenance #{window.id} of {scope}: its alerts open incidents again."
+
+
+def maintenance_list(listed: Listed, config: Config) -> tuple[str, list[dict]]:
+    if not listed.windows:
+        text = "No maintenance running or coming up in the next 7 days."
+        return text, [{"type": "section", "text": _text(text)}]
+    lines = [_window_line(w, listed.at, config) for w in listed.windows[:50]]
+    text = f"{len(listed.windows)} maintenance windows running or coming up"
+    return text, _sections(lines, "*Maintenance, now and in the next 7 days*")
+
+
+# -- keeping everyone informed: reminders, broadcasts, digests, reports -----------------------
+
+SNOOZE, POSTMORTEM = "reminder_snooze", "incident_postmortem"
+REPLY_ACTIONS = (SNOOZE, POSTMORTEM)  # buttons on thread replies (reminders, resolution)
+TIMELINE_SHORTCUT = "add_to_timeline"  # the message shortcut (manifest.yml)
+LATE = timedelta(minutes=1)  # a reply sent later than this after its change says when
+DIGEST_SHOWN = 15
+
+
+def _mention(user: str | None) -> str:
+    return f"{md.user(user)} " if user else ""
+
+
+def _author(author: str | None) -> str:
+    if author and author[:1] in ("U", "W"):
+        return md.user(author)
+    return "an app" if author else "someone"
+
+
+def informed_reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str | None:
+    """Thread replies of reminders, snoozes and timeline notes (None for other kinds)."""
+    kind, data = event.kind, event.data
+    if kind == "reminder":
+        since = datetime.fromisoformat(data["since"])
+        silent = md.duration((event.at - since).total_seconds())
+        every = md.duration(data.get("every", 0))
+        return (
+            f":alarm_clock: {_mention(data.get('mention'))}No status update on {incident.ref} "
+            f"for {silent} ({md.escape(incident.severity)} expects one every {every}). "
+            "Post one so everyone knows where things stand."
+        )
+    if kind == "eta_passed":
+        eta = md.when(datetime.fromisoformat(data["eta"]), config.zone)
+        return (
+            f":hourglass: {_mention(data.get('mention'))}The ETA of {incident.ref} ({eta}) has "
+            "passed and it is not resolved. Post an update with a new ETA, or resolve it."
+        )
+    if kind == "snoozed":
+        until = md.when(datetime.fromisoformat(data["until"]), config.zone)
+        return f":zzz: {md.user(event.actor)} snoozed update reminders for {incident.ref} until {until}."
+    if kind == "note":
+        excerpt = " ".join(event.text.split())
+        excerpt = excerpt if len(excerpt) <= 120 else excerpt[:119] + "…"
+        return (
+            f":pushpin: {md.user(event.actor)} added a message from {_author(data.get('author'))} "
+            f"to the timeline of {incident.ref}: “{md.escape(excerpt)}”"
+        )
+    return None
+
+
+def thread_reply(
+    event: EventRecord, incident: IncidentRecord, config: Config, now: datetime
+) -> tuple[str, list[dict[str, Any]] | None]:
+    """A change's thread reply as sent: its text (saying when, if it goes out late) and, for
+    reminders and the resolution, the buttons that go with it."""
+    text = reply(event, incident, config)
+    if event.kind == "update" and event.data.get("share"):
+        text += " _(shared with stakeholders)_"
+    if now - event.at > LATE:
+        text += f" _({md.when(event.at, config.zone, '{date_short_pretty} {time}')})_"
+    value = str(incident.id)
+    if event.kind in ("reminder", "eta_passed") and incident.is_open:
+        buttons = [
+            _button("Post update", UPDATE, value, "primary"),
+            _button("Snooze 30m", SNOOZE, value),
+        ]
+    elif event.kind == "resolved":
+        buttons = [_button("Draft postmortem", POSTMORTEM, value)]
+    else:
+        return text, None
+    return text, [
+        {"type": "section", "text": _text(_fit(text))},
+        {"type": "actions", "block_id": f"reply:{incident.id}", "elements": buttons},
+    ]
+
+
+def _impact(incident: IncidentRecord, config: Config) -> str:
+    try:
+        description = config.severity(incident.severity).description
+    except KeyError:
+        description = ""
+    name = md.escape(incident.severity)
+    return f"{md.plain(description)} ({name})" if description else name
+
+
+def _stage(incident: IncidentRecord) -> str:
+    if incident.status == "resolved" and incident.resolved_at:
+        lasted = md.duration((incident.resolved_at - incident.declared_at).total_seconds())
+        return f"Resolved after {lasted}"
+    if incident.status == "acknowledged":
+        return "Being worked on"
+    return "Investigating"
+
+
+def _eta(incident: IncidentRecord, config: Config, at: datetime) -> str | None:
+    if not incident.is_open:
+        return None
+    if incident.eta_at is None:
+        return "not known yet"
+    if incident.eta_at < at:
+        return "passed; a new estimate will follow"
+    return md.when(incident.eta_at, config.zone, "{date_short_pretty} {time}")
+
+
+def _facts(incident: IncidentRecord, config: Config, at: datetime) -> list[str]:
+    tenants = md.plain(", ".join(incident.tenants)) or "not known yet"
+    lines = [
+        f"*Impact:* {_impact(incident, config)}",
+        f"*Affected customers:* {tenants}",
+    ]
+    if incident.service:
+        lines.append(f"*Service:* {md.plain(incident.service)}")
+    lines.append(f"*Status:* {_stage(incident)}")
+    eta = _eta(incident, config, at)
+    if eta:
+        lines.append(f"*Expected fix (ETA):* {eta}")
+    lines.append(f"*Reference:* {incident.ref}")
+    return lines
+
+
+def _plain_title(incident: IncidentRecord) -> str:
+    return " ".join(md.plain(incident.title).split()) or incident.ref
+
+
+def _severity_rank(config: Config, name: str | None) -> int:
+    names = [s.upper() for s in config.severity_names]
+    return names.index(name.upper()) if name and name.upper() in names else len(names)
+
+
+def broadcast(
+    event: EventRecord, incident: IncidentRecord, config: Config, permalink: str | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """A stakeholder summary: plain language, no mentions, the thread the only link."""
+    title = _plain_title(incident)
+    kind, data = event.kind, event.data
+    body = ""
+    if kind == "declared":
+        head = f":rotating_light: *We are investigating an incident: {title}*"
+    elif kind == "severity":
+        worse = _severity_rank(config, data.get("to")) < _severity_rank(config, data.get("from"))
+        change = "more severe" if worse else "less severe"
+        head = f":warning: *The incident “{title}” is now {change}: {md.escape(data.get('to'))}*"
+    elif kind == "update":
+        head = f":memo: *Update on the incident: {title}*"
+        body = md.plain(event.text)
+    elif kind == "resolved":
+        head = f":white_check_mark: *Resolved: {title}*"
+        body = md.plain(event.text)
+    elif kind == "reopened":
+        head = f":leftwards_arrow_with_hook: *The incident “{title}” is under investigation again*"
+    else:
+        head = f"*Incident: {title}*"
+    parts = [head]
+    if body:
+        parts.append(body)
+    parts.append("\n".join(_facts(incident, config, event.at)))
+    if permalink:
+        parts.append(md.link(permalink, "Follow the incident thread"))
+    text = _fit("\n\n".join(parts))
+    return head, [{"type": "section", "text": _text(text)}]
+
+
+def digest(
+    incidents: Sequence[IncidentRecord],
+    total: int,
+    config: Config,
+    at: datetime,
+    permalinks: dict[int, str],
+) -> tuple[str, list[dict[str, Any]]]:
+    """The periodic summary of every open incident, for stakeholders."""
+    noun = "incident" if total == 1 else "incidents"
+    head = f":clipboard: *{total} open {noun}* as of {md.when(at, config.zone)}"
+    lines = []
+    for incident in incidents[:DIGEST_SHOWN]:
+        tenants = md.plain(", ".join(incident.tenants)) or "affected customers not known yet"
+        line = (
+            f"• *{_plain_title(incident)}* · {_impact(incident, config)} · {_stage(incident)} "
+            f"since {md.when(incident.declared_at, config.zone, '{date_short_pretty} {time}')}"
+            f" · {tenants}"
+        )
+        eta = _eta(incident, config, at)
+        if eta:
+            line += f" · ETA {eta}"
+        line += f" · {incident.ref}"
+        if incident.id in permalinks:
+            line += f" · {md.link(permalinks[incident.id], 'thread')}"
+        lines.append(line)
+    if total > len(lines):
+        lines.append(f"…and {total - len(lines)} more.")
+    return head, _sections(lines, head)
+
+
+def _share(row) -> str:
+    if row.share_met is None:
+        return "–"
+    return f"{round(row.share_met * 100)}% ({row.met}/{row.judged})"
+
+
+def report(
+    figures: Report, config: Config, heading: str = "Incident report"
+) -> tuple[str, list[dict]]:
+    """A period's figures (a `bot.core.metrics.Report`), for `/incident report` and weekly."""
+    zone = config.zone
+    days = round((figures.end - figures.start).total_seconds() / 86400)
+    period = f"{_wall(figures.start, zone)} – {_wall(figures.end, zone)}, {zone.key}"
+    total = figures.total
+    head = f":bar_chart: *{heading}: the last {days} days* ({period})"
+    if not total.declared:
+        text = f"{head}\nNo incidents were declared in this period."
+        return text, [{"type": "section", "text": _text(text)}]
+    summary = (
+        f"*{total.declared}* declared · *{total.still_open}* still open · acknowledged within "
+        f"target: *{_share(total)}* · MTTA median {span(total.acknowledge.median)} · "
+        f"MTTR median {span(total.resolve.median)}"
+    )
+    header = (
+        "Severity",
+        "Count",
+        "Open",
+        "MTTA p50",
+        "MTTA p90",
+        "MTTR p50",
+        "MTTR p90",
+        "In target",
+    )
+    rows = [header]
+    for row in [*figures.rows, total]:
+        rows.append(
+            (
+                row.severity[:10],
+                str(row.declared),
+                str(row.still_open),
+                span(row.acknowledge.median),
+                span(row.acknowledge.p90),
+                span(row.resolve.median),
+                span(row.resolve.p90),
+                _share(row),
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    table = "\n".join(
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in rows
+    )
+    blocks_out: list[dict[str, Any]] = [
+        {"type": "section", "text": _text(f"{head}\n{summary}")},
+        {"type": "section", "text": _text(f"```\n{table}\n```")},
+    ]
+    lines = []
+    if figures.longest:
+        lines.append("*Longest*")
+        for item in figures.longest:
+            still = " (still open)" if item.still_open else ""
+            lines.append(
+                f"• *{ref(item.number)}* [{md.escape(item.severity)}] "
+                f"{md.escape(item.title)} · {span(item.seconds)}{still}"
+            )
+    if figures.services:
+        busiest = ", ".join(f"{md.escape(name)} ({n})" for name, n in figures.services)
+        lines.append(f"*Busiest services:* {busiest}")
+    if figures.tenants:
+        affected = ", ".join(f"{md.escape(name)} ({n})" for name, n in figures.tenants)
+        lines.append(f"*Most affected tenants:* {affected}")
+    if lines:
+        blocks_out += _sections(lines)
+    blocks_out.append(
+        {
+            "type": "context",
+            "elements": [
+                _text(
+                    "MTTA counts from declaration (or from when coverage resumed); MTTR from "
+                    "declaration to resolution. In target: first response within the "
+                    "severity's `ack_within`."
+                )
+            ],
+        }
+    )
+    return f"{heading}: {total.declared} incidents in the last {days} days", blocks_out
+
+
+def postmortem_answer(incident: IncidentRecord, link: str | None) -> str:
+    """The private answer to whoever asked for a postmortem draft."""
+    text = f"The postmortem draft of {incident.ref} is going up in its thread as a Markdown file."
+    if link:
+        text += (
+            f" It is also at {md.link(link, f'{incident.ref}-postmortem.md')}, always "
+            "current; the link is private (anyone who has it can read the draft)."
+        )
+    return text

@@ -6,8 +6,10 @@ Only `&`, `<` and `>` are control characters in Slack text: escaping them makes 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
+from bot.core.alerts import actor_name
 from bot.core.incident import SYSTEM_ACTOR
 from bot.core.targets import Target, parse_target
 
@@ -21,6 +23,8 @@ def escape(text: str | None) -> str:
 def user(user_id: str | None) -> str:
     if user_id == SYSTEM_ACTOR:
         return "Firebell"
+    if source := actor_name(user_id):  # an alert source acted: "Alertmanager"
+        return source
     if user_id and "@" in user_id:  # an e-mail Slack could not resolve to a user
         return escape(user_id)
     return f"<@{user_id}>" if user_id else "_nobody_"
@@ -77,3 +81,26 @@ def link(url: str, label: str) -> str:
     """A link whose label cannot break out of the <url|label> syntax."""
     safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
     return f"<{safe_url}|{escape(label)}>"
+
+
+_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def plain(text: str | None) -> str:
+    """User text for people outside the response (stakeholder broadcasts): Slack markup is
+    reduced to what it shows, so nobody is pinged and no link target is kept (`<@U1|ann>` ->
+    `@ann`, `<!here>` -> nothing, `<https://x|docs>` -> `docs`); then escaped."""
+
+    def unwrap(match: re.Match) -> str:
+        target, label = match.group(1), (match.group(2) or "").strip()
+        if target.startswith("@"):
+            return "@" + label.lstrip("@") if label else "someone"
+        if target.startswith("#"):
+            return "#" + label.lstrip("#") if label else "a channel"
+        if target.startswith("!subteam"):
+            return "@" + label.lstrip("@") if label else "a team"
+        if target.startswith("!"):
+            return label if target.startswith("!date") else ""
+        return label or "a link"
+
+    return escape(_MARKUP.sub(unwrap, text or ""))

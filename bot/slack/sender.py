@@ -27,11 +27,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.services.alerts import AlertService
+from bot.services.container import Services
 from bot.services.handover import HandoverService
 from bot.services.incidents import IncidentService
 from bot.services.outbox import OutboxService
 from bot.services.records import OutboxRecord
-from bot.slack import blocks
+from bot.slack import alert_delivery, blocks, informed_delivery
 from bot.slack.errors import retry_after
 
 log = structlog.get_logger("firebell.sender")
@@ -96,8 +98,13 @@ class OutboxSender:
         batch: int = 500,
         poll_seconds: float = 1.0,
         settle_seconds: float = 0.1,
+        alerts: AlertService | None = None,
+        services: Services | None = None,
     ) -> None:
         self.outbox = outbox
+        # reports, postmortems, timeline and metrics for `informed_delivery`'s kinds
+        self.services = services
+        self.alerts = alerts  # renders alert replies, quiet alert posts, maintenance posts
         self.incidents = incidents
         self.handover = handover
         self.client = client
@@ -167,21 +174,20 @@ class OutboxSender:
                 if ready > now:  # paced: decided before any database or Slack work
                     return ready, settled
                 self.pacer.take(row.channel or "", now)  # no await between check and take
-                later_cards = [r.id for r in rows if r.kind == "card" and r.id > row.id]
-                retry = await self._attempt(row, now, later_cards)
+                later = alert_delivery.covered(rows, row)  # what this render also covers
+                retry = await self._attempt(row, now, later)
                 if retry is not None:
                     return retry, settled
                 settled += 1
-                if row.kind == "card":
-                    done.update(later_cards)  # superseded by the render just sent
+                done.update(r.id for r in later)  # superseded by the render just sent
             return None, settled
 
     async def _attempt(
-        self, row: OutboxRecord, now: datetime, later_cards: list[int]
+        self, row: OutboxRecord, now: datetime, later: list[OutboxRecord]
     ) -> datetime | None:
         channel = row.channel or ""
         try:
-            call = await self._prepare(row, later_cards)
+            call = await self._prepare(row, later)
             started = time.perf_counter()
             await call()
             log.info(
@@ -200,9 +206,13 @@ class OutboxSender:
             return await self._retry(row, f"network: {type(exc).__name__}: {exc}")
         return None
 
-    async def _prepare(self, row: OutboxRecord, later_cards: list[int]):
+    async def _prepare(self, row: OutboxRecord, later: list[OutboxRecord]):
         """The call that delivers a row and records it, rendered from current state."""
         payload = row.payload
+        if row.kind in alert_delivery.KINDS:
+            return await alert_delivery.prepare(self, row, later)
+        if row.kind in informed_delivery.KINDS:
+            return await informed_delivery.prepare(self, row)
         if row.kind == "ephemeral":
 
             async def ephemeral():
@@ -234,9 +244,10 @@ class OutboxSender:
             raise PermanentError(f"no incident {row.incident_id}")
         channel = incident.channel_id
         if row.kind == "card":
-            render = blocks.card(incident, self.config)
+            alert = await alert_delivery.card_context(self, incident)
+            render = blocks.card(incident, self.config, alert=alert)
             text = blocks.card_text(incident)
-            last = max(later_cards, default=None)
+            last = max((r.id for r in later), default=None)
 
             async def send_card():
                 if incident.thread_ts:
@@ -257,11 +268,15 @@ class OutboxSender:
         if row.kind == "reply":
             if not incident.thread_ts:
                 raise PermanentError("the incident's card was never posted")
-            text = blocks.reply(event, incident, self.config)
+            text, buttons = blocks.thread_reply(event, incident, self.config, self.clock.now())
 
             async def send_reply():
                 await self.client.chat_postMessage(
-                    channel=channel, thread_ts=incident.thread_ts, text=text, unfurl_links=False
+                    channel=channel,
+                    thread_ts=incident.thread_ts,
+                    text=text,
+                    unfurl_links=False,
+                    **({"blocks": buttons} if buttons else {}),
                 )
                 await self.outbox.delivered(row)
 
@@ -287,6 +302,7 @@ class OutboxSender:
             until = self.clock.now() + timedelta(seconds=wait)
             self.pacer.block(channel, until)
             log.warning("slack_rate_limited", row=row.id, channel=channel, retry_after=wait)
+            self._count_error(row, "rate_limited")
             await self.outbox.retry_at(row, until, f"429 ratelimited, retry after {wait}s")
             return until
         if status >= 500 or error in TRANSIENT:
@@ -301,6 +317,7 @@ class OutboxSender:
             return None
         delay = min(2.0**row.attempts, MAX_BACKOFF)
         until = now + timedelta(seconds=delay)
+        self._count_error(row, "retry")
         log.warning(
             "slack_retry",
             row=row.id,
@@ -312,7 +329,12 @@ class OutboxSender:
         await self.outbox.retry_at(row, until, error)
         return until
 
+    def _count_error(self, row: OutboxRecord, outcome: str) -> None:
+        if self.services is not None:
+            self.services.telemetry.delivery_error(row.kind, outcome)
+
     async def _fail(self, row: OutboxRecord, error: str) -> None:
+        self._count_error(row, "failed")
         log.error(
             "slack_delivery_failed",
             row=row.id,

@@ -75,6 +75,8 @@ incidents = sa.Table(
     sa.Column("waiting_until", UTCDateTime),  # outside coverage: no guaranteed response until
     sa.Index("ix_incidents_status_id", "status", "id"),
     sa.Index("ix_incidents_declared_at", "declared_at"),
+    # finds the incident a thread message belongs to (migration 0004)
+    sa.Index("ix_incidents_channel_id_thread_ts", "channel_id", "thread_ts"),
 )
 
 events = sa.Table(
@@ -88,6 +90,8 @@ events = sa.Table(
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("data", sa.JSON, nullable=False),
     sa.Index("ix_events_incident_id_id", "incident_id", "id"),
+    # one kind of event across incidents, e.g. when coverage resumed, for reports (0004)
+    sa.Index("ix_events_kind_incident_id", "kind", "incident_id"),
 )
 
 outbox = sa.Table(
@@ -146,4 +150,80 @@ people = sa.Table(
     sa.Column("email", sa.String(254), primary_key=True),  # as written in config, lower-case
     sa.Column("user_id", sa.String(64)),  # None: Slack knows no such user
     sa.Column("looked_up_at", UTCDateTime, nullable=False),
+)
+
+# -- alerts (migration 0003) ------------------------------------------------------------------
+
+alert_groups = sa.Table(  # one per alert group of a source: Alertmanager's groupKey, dedup_key
+    "alert_groups",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(16), nullable=False),  # alertmanager | grafana | generic
+    sa.Column("key_hash", sa.String(64), nullable=False),  # sha256 of the group key, hex
+    sa.Column("group_key", sa.Text, nullable=False),
+    sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id")),  # the latest one
+    sa.Column("status", sa.String(12), nullable=False),  # firing | resolved
+    sa.Column("severity", sa.String(16)),
+    sa.Column("service", sa.String(64)),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("labels", sa.JSON, nullable=False),  # common labels
+    sa.Column("annotations", sa.JSON, nullable=False),  # common annotations
+    sa.Column("links", sa.JSON, nullable=False),  # e.g. {"source": ...} (validated http(s))
+    sa.Column("notifications", sa.Integer, nullable=False),
+    sa.Column("first_seen_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("resolved_at", UTCDateTime),
+    sa.UniqueConstraint("source", "key_hash"),
+    sa.Index("ix_alert_groups_incident_id", "incident_id"),
+)
+
+alerts = sa.Table(  # the latest known state of each alert of a group
+    "alerts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("alert_groups.id"), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # firing | resolved
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("labels", sa.JSON, nullable=False),
+    sa.Column("annotations", sa.JSON, nullable=False),
+    sa.Column("links", sa.JSON, nullable=False),
+    sa.Column("starts_at", UTCDateTime),
+    sa.Column("ends_at", UTCDateTime),
+    sa.Column("first_seen_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("group_id", "fingerprint"),
+)
+
+alert_notifications = sa.Table(  # every notification received, what it changed and led to
+    "alert_notifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("group_id", sa.Integer, sa.ForeignKey("alert_groups.id"), nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # as the source said: firing | resolved
+    sa.Column("alerts", sa.Integer, nullable=False),  # how many alerts it carried
+    # opened | reopened | updated | resolved | unchanged | posted | maintenance
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id")),
+    sa.Column("changes", sa.JSON, nullable=False),  # the alerts that were new or changed
+    sa.Column("data", sa.JSON, nullable=False),  # what the quiet channel post needs
+    sa.Index("ix_alert_notifications_group_id_id", "group_id", "id"),
+    sa.Index("ix_alert_notifications_incident_id", "incident_id"),
+)
+
+maintenance_windows = sa.Table(  # set with `/incident maintenance`; config windows are not rows
+    "maintenance_windows",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("service", sa.String(64)),  # None: every service
+    sa.Column("reason", sa.Text),
+    sa.Column("starts_at", UTCDateTime, nullable=False),
+    sa.Column("ends_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("ended_by", sa.String(64)),  # ended early, by whom
+    sa.Column("ended_at", UTCDateTime),
+    sa.Index("ix_maintenance_windows_ends_at", "ends_at"),
 )

@@ -15,19 +15,24 @@ from bot.core.commands import (
     AddOverride,
     Assign,
     Declare,
+    EndMaintenance,
     Escalate,
     Handover,
     Help,
+    ListMaintenance,
     ListOpen,
     ListOverrides,
     OnCall,
     OpenDeclareModal,
     ParseError,
+    Postmortem,
     RemoveOverride,
     Reopen,
+    Report,
     Resolve,
     Sev,
     Show,
+    StartMaintenance,
     Update,
     parse,
     severity_name,
@@ -59,6 +64,9 @@ def test_usage_covers_every_command_and_aliases_point_at_commands():
         "override",
         "handover",
         "help",
+        "report",
+        "postmortem",
+        "maintenance",
     }
     assert all(target in USAGE for target in ALIASES.values())
     assert all(line.startswith("/incident ") for line in USAGE.values())
@@ -668,6 +676,11 @@ COMMAND_TYPES = (
     ListOpen,
     Show,
     Help,
+    Report,
+    Postmortem,
+    StartMaintenance,
+    ListMaintenance,
+    EndMaintenance,
 )
 
 
@@ -727,3 +740,42 @@ words = st.one_of(
 )
 def test_every_verb_with_random_words_never_raises(verb, rest, sep):
     _check_result(parse(sep.join([verb, *rest]), SEVS))
+
+
+# --- report and postmortem -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("report", Report(timedelta(days=7))),
+        ("report 7d", Report(timedelta(days=7))),
+        ("report 30d", Report(timedelta(days=30))),
+        ("REPORT 90d", Report(timedelta(days=90))),
+        ("report 2w", Report(timedelta(days=14))),
+        ("stats 30d", Report(timedelta(days=30))),
+        ("postmortem INC-42", Postmortem(42)),
+        ("postmortem inc42", Postmortem(42)),
+        ("pm INC-7", Postmortem(7)),
+    ],
+)
+def test_report_and_postmortem(text, expected):
+    assert p(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("report 12h", "A report covers at least a day (1d)."),
+        ("report 7d 30d", "Name one period, like 7d, 30d or 90d."),
+        ("report week", "Period: 'week' is not a duration like 15m, 4h or 1d."),
+        ("report 400d", "Period: '400d' is longer than a year."),
+    ],
+)
+def test_report_period_mistakes_are_named(text, message):
+    assert p(text) == ParseError(message, USAGE["report"])
+
+
+def test_postmortem_needs_an_incident():
+    assert p("postmortem") == ParseError(WHICH, USAGE["postmortem"])
+    assert p("postmortem INC-1 now") == ParseError("Unexpected `now`.", USAGE["postmortem"])

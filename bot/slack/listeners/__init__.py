@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt.async_app import AsyncApp
 
 from bot.services.container import Services
-from bot.slack.listeners import actions, commands, events, logging, views
+from bot.slack.listeners import actions, commands, events, logging, shortcuts, views
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -14,3 +14,4 @@ def register(app: AsyncApp, services: Services) -> None:
     actions.register(app, services)
     views.register(app, services)
     events.register(app, services)
+    shortcuts.register(app, services)

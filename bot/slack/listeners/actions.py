@@ -24,7 +24,9 @@ def register(app: AsyncApp, services: Services) -> None:
         if outcome_text and channel:
             await services.outbox.ephemeral(channel, user_of(body), outcome_text)
 
-    def button(run):
+    def button(run, done=lambda outcome: ""):
+        """`done(outcome)` is what the clicker is told on success (nothing by default)."""
+
         @logged
         async def handler(ack, body, action, context):
             await ack()
@@ -35,7 +37,7 @@ def register(app: AsyncApp, services: Services) -> None:
                     text = "That button does not name an incident; it may be from an old card."
                 else:
                     outcome = await run(user_of(body), number, action)
-                    text = confirm(outcome, "", context) or None
+                    text = confirm(outcome, done(outcome), context) or None
             except Exception:
                 log.exception("action_failed", action=action.get("action_id"))
                 text = OOPS
@@ -63,6 +65,18 @@ def register(app: AsyncApp, services: Services) -> None:
         incident = await incidents.get(number) if number is not None else None
         if incident is None:
             return
-        await client.views_open(trigger_id=body["trigger_id"], view=blocks.update_modal(incident))
+        view = blocks.update_modal(incident, share=bool(services.config.broadcast_channel))
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     app.action(blocks.UPDATE)(ack=ack_only, lazy=[open_update_modal])
+
+    # buttons on thread replies: a reminder's "Snooze 30m", the resolution's "Draft postmortem"
+    app.action(blocks.SNOOZE)(button(lambda user, n, a: services.reminders.snooze(user, n)))
+    app.action(blocks.POSTMORTEM)(
+        button(
+            lambda user, n, a: services.postmortems.request(user, n),
+            lambda outcome: blocks.postmortem_answer(
+                outcome.incident, services.postmortems.link(outcome.incident.id)
+            ),
+        )
+    )

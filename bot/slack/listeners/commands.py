@@ -7,6 +7,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.core import commands as cmd
 from bot.core.incident import ref
 from bot.services.container import Services
+from bot.services.maintenance import Refused as MaintenanceRefused
 from bot.services.overrides import Refused
 from bot.slack import blocks
 from bot.slack import mrkdwn as md
@@ -107,6 +108,26 @@ async def run(services: Services, command: dict, context) -> dict:
             | cmd.Handover()
         ):
             return await on_call(services, parsed, user, context)
+        case cmd.StartMaintenance() | cmd.ListMaintenance() | cmd.EndMaintenance():
+            return await maintenance(services, parsed, user, context)
+        case cmd.Report() | cmd.Postmortem():
+            return await informed(services, parsed, user, context)
+    raise AssertionError(f"unhandled command {parsed!r}")
+
+
+async def informed(services: Services, parsed: cmd.Command, user: str, context) -> dict:
+    """Reports and postmortem drafts."""
+    match parsed:
+        case cmd.Report(window):
+            figures = await services.reports.report(window)
+            text, answer = blocks.report(figures, services.config)
+            return {"text": text, "blocks": answer}
+        case cmd.Postmortem(number):
+            outcome = await services.postmortems.request(user, number)
+            done = ""
+            if outcome.ok:
+                done = blocks.postmortem_answer(outcome.incident, services.postmortems.link(number))
+            return {"text": confirm(outcome, done, context)}
     raise AssertionError(f"unhandled command {parsed!r}")
 
 
@@ -151,4 +172,28 @@ async def on_call(services: Services, parsed: cmd.Command, user: str, context) -
             summaries = await services.handover.now(rotation)
             text, answer = blocks.handover_answer(summaries, config)
             return {"text": text, "blocks": answer}
+    raise AssertionError(f"unhandled command {parsed!r}")
+
+
+async def maintenance(services: Services, parsed: cmd.Command, user: str, context) -> dict:
+    """Maintenance windows: alerts for a service open no incident while one runs."""
+    config, windows = services.config, services.maintenance
+    match parsed:
+        case cmd.StartMaintenance(duration, service, reason):
+            started = await windows.start(user, duration, service, reason)
+            if isinstance(started, MaintenanceRefused):
+                context["outcome"] = "denied"
+                return {"text": md.escape(started.message)}
+            context["outcome"] = "ok"
+            return {"text": blocks.maintenance_started(started, config)}
+        case cmd.ListMaintenance():
+            text, answer = blocks.maintenance_list(await windows.list(), config)
+            return {"text": text, "blocks": answer}
+        case cmd.EndMaintenance(number):
+            ended = await windows.end(user, number)
+            if isinstance(ended, MaintenanceRefused):
+                context["outcome"] = "denied"
+                return {"text": md.escape(ended.message)}
+            context["outcome"] = "ok"
+            return {"text": blocks.maintenance_ended(ended, config)}
     raise AssertionError(f"unhandled command {parsed!r}")

@@ -1,4 +1,5 @@
-"""Events API subscriptions: App Home (on call now and next, your shifts, open incidents)."""
+"""Events API subscriptions: App Home (on call now and next, your shifts, open incidents), and
+reactions with the timeline emoji (`timeline_emoji`) that add a thread message to the timeline."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from bot.services.container import Services
 from bot.slack import blocks
 from bot.slack.listeners.logging import logged
 
-EVENTS = ("app_home_opened",)  # each must be subscribed in manifest.yml (a test checks)
+# each must be subscribed in manifest.yml (a test checks)
+EVENTS = ("app_home_opened", "reaction_added")
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -25,3 +27,15 @@ def register(app: AsyncApp, services: Services) -> None:
         await client.views_publish(user_id=event["user"], view=view)
 
     app.event("app_home_opened")(ack=ack_only, lazy=[publish_home])
+
+    @logged
+    async def reaction(ack, body, event, context):
+        """The timeline emoji on a message in the incident channel: queue reading it (the
+        sender adds it to the timeline when it is in an incident thread)."""
+        if services.timeline.wants(event):
+            item = event["item"]
+            await services.timeline.react(event.get("user") or "", item["channel"], item["ts"])
+            context["outcome"] = "queued"
+        await ack()
+
+    app.event("reaction_added")(reaction)

@@ -19,6 +19,11 @@ def _value(view: dict, block_id: str) -> str:
     return (field.get("value") or "").strip()
 
 
+def _checked(view: dict, block_id: str) -> bool:
+    field = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
+    return bool(field.get("selected_options"))
+
+
 def register(app: AsyncApp, services: Services) -> None:
     config, incidents = services.config, services.incidents
 
@@ -66,6 +71,7 @@ def register(app: AsyncApp, services: Services) -> None:
     async def update(ack, body, view, context):
         number = int(view.get("private_metadata") or 0)
         text, eta_text = _value(view, "text"), _value(view, "eta")
+        share = _checked(view, "share")  # "share with stakeholders" (broadcast channel)
         eta = None
         if eta_text:
             try:
@@ -74,7 +80,7 @@ def register(app: AsyncApp, services: Services) -> None:
                 await ack(response_action="errors", errors={"eta": str(exc)})
                 return
         try:
-            outcome = await incidents.post_update(user_of(body), number, text, eta)
+            outcome = await incidents.post_update(user_of(body), number, text, eta, share=share)
         except Exception:
             log.exception("update_modal_failed")
             await ack(response_action="errors", errors={"text": OOPS[:150]})

@@ -1,0 +1,484 @@
+"""Alert notifications in: grouped, stored, and turned into incidents, replies or quiet posts.
+
+`ingest` runs one transaction per notification, and the webhook answers only after it has
+committed (Alertmanager retries 5xx and network errors, not 4xx). Under the group's row lock
+it stores each alert that moved on, asks `bot.core.alerts.decide` what the changes mean, and
+writes the outcome with the incident change it causes (declared, reopened, a thread reply,
+resolved) or a quiet channel post, plus a receipt of the notification. A notification
+delivered twice finds nothing new the second time and changes nothing but its receipt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.core import alerts as core
+from bot.core import incident as incident_core
+from bot.services import changes, maintenance
+from bot.services.changes import Context
+from bot.services.incidents import IncidentService, declare_in
+from bot.services.maintenance import windows_at
+from bot.services.records import EventRecord, IncidentRecord
+from bot.store import alerts as store
+from bot.store import incidents as incident_store
+from bot.store import outbox
+from bot.store.db import Database
+from bot.store.outbox import finish
+
+
+def rules_from(config: Config) -> core.Rules:
+    """The `alerts:` section as core's rules, severity names as the config spells them."""
+    section = config.alerts
+
+    def name(value: str) -> str:
+        return config.severity(value).name
+
+    return core.Rules(
+        severities=tuple(config.severity_names),
+        severity_label=section.severity_label,
+        mapping={k.strip().lower(): name(v) for k, v in section.severities.items()},
+        default_severity=name(section.default_severity) if section.default_severity else None,
+        service_labels=tuple(section.service_labels),
+        tenant_labels=tuple(section.tenant_labels),
+        title=section.title,
+        incident_severities=(
+            frozenset(name(v) for v in section.open_incidents)
+            if section.open_incidents is not None
+            else None
+        ),
+        auto_resolve=section.auto_resolve,
+        reopen_within=section.reopen_within,
+        card_labels=tuple(section.card_labels),
+    )
+
+
+def _ack_within(config: Config, severity: str):
+    try:
+        return config.severity(severity).ack_within
+    except KeyError:  # a severity removed from the config since: the least urgent
+        return config.severities[-1].ack_within
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What became of one notification (the webhook's answer)."""
+
+    notification: int
+    outcome: str
+    incident: int | None
+    changes: int
+
+    @property
+    def incident_ref(self) -> str | None:
+        return incident_core.ref(self.incident) if self.incident else None
+
+
+@dataclass(frozen=True)
+class NotificationRecord:
+    id: int
+    group_id: int
+    received_at: datetime
+    status: str
+    alerts: int
+    outcome: str
+    incident_id: int | None
+    changes: list[dict[str, Any]]
+    data: dict[str, Any]
+
+    @classmethod
+    def from_row(cls, row) -> NotificationRecord:
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class AlertCard:
+    """What an incident's card shows about the alert group that opened it."""
+
+    source: str
+    firing: int
+    total: int
+    labels: list[tuple[str, str]]
+    links: dict[str, str]
+
+
+def _known(rows) -> dict[str, core.Known]:
+    return {r["fingerprint"]: core.Known(r["status"], r["starts_at"]) for r in rows}
+
+
+def _save(conn: Connection, group_id: int, rows, found: Sequence[core.Change], now: datetime):
+    by_fingerprint = {r["fingerprint"]: r for r in rows}
+    for change in found:
+        alert = change.alert
+        values = {
+            "status": alert.status,
+            "severity": change.severity,
+            "name": core.alert_name(alert)[:200],
+            "labels": alert.labels,
+            "annotations": alert.annotations,
+            "links": alert.links,
+            "starts_at": alert.starts_at,
+            "ends_at": alert.ends_at,
+            "updated_at": now,
+        }
+        existing = by_fingerprint.get(alert.fingerprint)
+        if existing is None:
+            store.insert_alert(
+                conn,
+                {
+                    **values,
+                    "group_id": group_id,
+                    "fingerprint": alert.fingerprint,
+                    "first_seen_at": now,
+                },
+            )
+        else:
+            store.update_alert(conn, existing["id"], values)
+
+
+class AlertService:
+    def __init__(
+        self,
+        db: Database,
+        config: Config,
+        clock: Clock,
+        incidents: IncidentService,
+        on_outbox: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+        self.incidents = incidents
+        self.ctx = incidents.ctx
+        self.rules = rules_from(config)
+        self._on_outbox = on_outbox
+
+    def parse(self, source: str, data: Any) -> core.Notification:
+        """Read a webhook body; raises `core.PayloadError` naming the field."""
+        return core.PARSERS[source](data)
+
+    async def ingest(self, notification: core.Notification) -> Receipt:
+        now = self.clock.now()
+        receipt, wrote = await self.db.write(lambda conn: self._ingest(conn, notification, now))
+        if wrote:
+            self._on_outbox()
+        return receipt
+
+    def _ingest(
+        self, conn: Connection, notification: core.Notification, now: datetime
+    ) -> tuple[Receipt, bool]:
+        rules = self.rules
+        source = notification.source
+        group = store.lock_group(conn, source, notification.key_hash)
+        if group is None:
+            group_id = store.insert_group(
+                conn,
+                {
+                    "source": source,
+                    "key_hash": notification.key_hash,
+                    "group_key": notification.group_key,
+                    "status": notification.status,
+                    "title": core.title_of(notification, rules),
+                    "labels": {},
+                    "annotations": {},
+                    "links": {},
+                    "notifications": 0,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                },
+            )
+            group = (
+                store.load_group(conn, group_id)
+                if group_id is not None
+                else store.lock_group(conn, source, notification.key_hash)
+            )
+        group_id = group["id"]
+        rows = store.group_alerts(conn, group_id)
+        found = core.diff(_known(rows), notification, rules)
+        if found:
+            _save(conn, group_id, rows, found, now)
+            rows = store.group_alerts(conn, group_id)
+        firing = [r for r in rows if r["status"] == core.FIRING]
+        severity = core.most_severe((r["severity"] for r in firing), rules)
+        service = core.service_of(notification, rules) or group["service"]
+        incident = None
+        if group["incident_id"] is not None:
+            row = incident_store.load(conn, group["incident_id"], lock=True)
+            incident = IncidentRecord.from_row(row) if row else None
+        windows = windows_at(conn, self.config, now)
+        window = core.under_maintenance(windows, service, now)
+        state = core.Group(
+            incident_id=incident.id if incident else None,
+            incident_status=incident.status if incident else None,
+            incident_resolved_at=incident.resolved_at if incident else None,
+            told=incident is None and store.told(conn, group_id),
+        )
+        decision = core.decide(
+            state, found, len(firing), severity, rules, now, maintenance=window is not None
+        )
+        lines = core.change_lines(found)
+        title = core.title_of(notification, rules) if firing else group["title"]
+        data: dict[str, Any] = {
+            "source": source,
+            "title": title,
+            "severity": severity or (found[0].severity if found else None),
+            "service": service,
+            "firing": len(firing),
+            "total": len(rows),
+            "all_resolved": decision.all_resolved,
+            "truncated": notification.truncated,
+        }
+        if window is not None:
+            data["maintenance"] = {
+                "service": window.service,
+                "until": window.ends_at.isoformat(),
+                "reason": window.reason,
+            }
+        action = decision.action
+        incident_id = incident.id if incident else None
+        if action == core.OPEN:
+            opened = declare_in(
+                conn,
+                self.ctx,
+                now,
+                source,
+                title,
+                severity,
+                service=service,
+                tenants=core.tenants_of(notification, rules),
+                description=core.description_of(notification),
+                source=source,
+            )
+            incident_id = opened.id
+        elif action == core.REOPEN:
+            result = incident_core.reopen(
+                incident.core(),
+                source,
+                now,
+                _ack_within(self.config, incident.severity),
+                "its alerts are firing again",
+            )
+            if not isinstance(result, incident_core.Denied):
+                changes.apply(conn, self.ctx, incident, result.fields, result.event, now)
+        receipt_id = store.add_notification(
+            conn,
+            {
+                "group_id": group_id,
+                "received_at": now,
+                "status": notification.status,
+                "alerts": len(notification.alerts),
+                "outcome": action,
+                "incident_id": incident_id
+                if action in (core.OPEN, core.REOPEN, core.UPDATE)
+                else None,
+                "changes": lines,
+                "data": data,
+            },
+        )
+        wrote = True
+        if action in (core.OPEN, core.REOPEN, core.UPDATE):
+            extra = {"notification": receipt_id}
+            if decision.all_resolved and not decision.auto_resolve and incident is not None:
+                extra["auto_resolve"] = rules.auto_resolve
+                extra["acknowledged_by"] = incident.acknowledged_by
+            extra["auto_resolved"] = decision.auto_resolve
+            alerts_event(conn, self.ctx, incident_id, lines, {**data, **extra}, now)
+            if decision.auto_resolve and incident is not None:
+                result = incident_core.resolve(
+                    incident.core(), source, now, self.config.zone, "all its alerts resolved"
+                )
+                if not isinstance(result, incident_core.Denied):
+                    changes.apply(conn, self.ctx, incident, result.fields, result.event, now)
+        elif action in (core.POST, core.MAINTENANCE):
+            outbox.enqueue(
+                conn,
+                now,
+                "alert_post",
+                channel=self.config.incident_channel,
+                payload={"notification_id": receipt_id},
+            )
+        else:
+            wrote = False
+        group_fields: dict[str, Any] = {
+            "status": core.FIRING if firing else core.RESOLVED,
+            "severity": severity or group["severity"],
+            "service": service,
+            "title": title[:200],
+            "last_seen_at": now,
+            "notifications": group["notifications"] + 1,
+            "incident_id": incident_id
+            if action in (core.OPEN, core.REOPEN)
+            else group["incident_id"],
+        }
+        if found:
+            group_fields["labels"] = notification.common_labels
+            group_fields["annotations"] = notification.common_annotations
+            group_fields["links"] = (
+                {"external": notification.external_url} if notification.external_url else {}
+            )
+        if not firing and group["status"] == core.FIRING:
+            group_fields["resolved_at"] = now
+        store.update_group(conn, group_id, group_fields)
+        return Receipt(receipt_id, action, incident_id, len(lines)), wrote
+
+    # -- what the Slack sender reads --------------------------------------------------------
+
+    async def events(self, event_ids: Sequence[int]) -> list[EventRecord]:
+        def work(conn: Connection) -> list[EventRecord]:
+            rows = [incident_store.get_event(conn, i) for i in event_ids]
+            return [EventRecord.from_row(r) for r in rows if r is not None]
+
+        return await self.db.read(work)
+
+    async def notifications(self, ids: Sequence[int]) -> list[NotificationRecord]:
+        def work(conn: Connection) -> list[NotificationRecord]:
+            rows = [store.notification(conn, i) for i in ids]
+            return [NotificationRecord.from_row(r) for r in rows if r is not None]
+
+        return await self.db.read(work)
+
+    async def card(self, incident_id: int) -> AlertCard | None:
+        """The alert group an incident is about, as its card shows it."""
+        labels_wanted = self.rules.card_labels
+
+        def work(conn: Connection) -> AlertCard | None:
+            group = store.group_of_incident(conn, incident_id)
+            if group is None:
+                return None
+            rows = store.group_alerts(conn, group["id"])
+            firing = [r for r in rows if r["status"] == core.FIRING]
+            first = (firing or rows or [None])[0]
+            source_labels = {**(first["labels"] if first else {}), **group["labels"]}
+            labels = [(k, source_labels[k]) for k in labels_wanted if source_labels.get(k)]
+            links = dict(first["links"]) if first else {}
+            if group["links"].get("external"):
+                links.setdefault("external", group["links"]["external"])
+            return AlertCard(group["source"], len(firing), len(rows), labels, links)
+
+        return await self.db.read(work)
+
+    async def waiting_with(
+        self, row_id: int, kind: str, incident_id: int | None, channel: str | None
+    ) -> list[tuple[int, dict]]:
+        """The rows of `kind` waiting right behind row `row_id` in its lane, however many:
+        one post renders them all."""
+        return await self.db.read(
+            lambda conn: store.pending_run(conn, kind, row_id, incident_id, channel)
+        )
+
+    async def delivered(self, row_id: int, covered: Sequence[int]) -> None:
+        """A coalesced post went out: its row is sent, the rows it covered are superseded."""
+        now = self.clock.now()
+
+        def work(conn: Connection) -> None:
+            finish(conn, row_id, "sent", now)
+            for other in covered:
+                finish(conn, other, "superseded", now)
+
+        await self.db.write(work)
+
+
+def alerts_event(
+    conn: Connection,
+    ctx: Context,
+    incident_id: int,
+    lines: list[dict],
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    """The timeline entry of alert changes in an incident, with the card re-render and the
+    thread reply (coalesced with its neighbours at send time)."""
+    event_id = incident_store.add_event(
+        conn, incident_id, now, data["source"], "alerts", "", {**data, "changes": lines}
+    )
+    channel = ctx.config.incident_channel
+    outbox.enqueue(conn, now, "card", incident_id=incident_id, channel=channel)
+    outbox.enqueue(
+        conn,
+        now,
+        "alert_reply",
+        incident_id=incident_id,
+        channel=channel,
+        payload={"event_id": event_id},
+    )
+
+
+def open_after_maintenance(conn: Connection, ctx: Context, now: datetime, service: str | None):
+    """A maintenance window ended: each group it kept quiet that still fires opens its
+    incident now (unless another window still covers it, or its severity only posts)."""
+    rules = rules_from(ctx.config)
+    windows = windows_at(conn, ctx.config, now)
+    for group in store.firing_groups(conn, service):
+        if group["incident_id"] is not None:
+            row = incident_store.load(conn, group["incident_id"], lock=True)
+            if row is not None and row["status"] != "resolved":
+                continue
+        if store.last_outcome(conn, group["id"]) != core.MAINTENANCE:
+            continue
+        if core.under_maintenance(windows, group["service"], now):
+            continue
+        firing = [r for r in store.group_alerts(conn, group["id"]) if r["status"] == core.FIRING]
+        severity = core.most_severe((r["severity"] for r in firing), rules)
+        if not firing or severity is None or not rules.opens_incident(severity):
+            continue
+        alerts = [
+            core.Alert(
+                r["fingerprint"],
+                r["status"],
+                r["labels"],
+                r["annotations"],
+                r["starts_at"],
+                r["ends_at"],
+                r["links"],
+            )
+            for r in firing
+        ]
+        still = core.Notification(
+            group["source"],
+            group["group_key"],
+            core.FIRING,
+            tuple(alerts),
+            common_labels=group["labels"],
+            common_annotations=group["annotations"],
+        )
+        incident = declare_in(
+            conn,
+            ctx,
+            now,
+            group["source"],
+            group["title"],
+            severity,
+            service=group["service"],
+            tenants=core.tenants_of(still, rules),
+            description=core.description_of(still),
+            source=group["source"],
+        )
+        lines = core.change_lines(
+            [core.Change(a, "new", r["severity"]) for a, r in zip(alerts, firing, strict=True)]
+        )
+        data = {
+            "source": group["source"],
+            "title": group["title"],
+            "severity": severity,
+            "service": group["service"],
+            "firing": len(firing),
+            "total": len(store.group_alerts(conn, group["id"])),
+            "all_resolved": False,
+            "after_maintenance": True,
+        }
+        alerts_event(conn, ctx, incident.id, lines, data, now)
+        store.update_group(conn, group["id"], {"incident_id": incident.id})
+
+
+def fire_maintenance_end(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
+    """A maintenance window's end timer: post the end, then open what still fires."""
+    if not maintenance.fire_end(conn, ctx, timer, now):
+        return False
+    open_after_maintenance(conn, ctx, now, timer["payload"].get("service"))
+    return True

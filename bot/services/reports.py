@@ -1,0 +1,81 @@
+"""Incident reports: `/incident report [7d|30d|90d]` and the weekly report in the broadcast
+channel. Figures come from `bot.core.metrics`; this module reads the period's incidents (one
+indexed range query, times as epoch seconds, plus the service and tenant counts) and
+schedules the weekly post.
+
+The weekly report is a timer keyed by its instant (`weekly_report:<when>`), planned every timer
+round like handovers, so replicas and restarts arm each week once. It covers the seven days
+before its instant and is rendered when it is sent. After downtime across one or more report
+times, the report of the latest one is posted, once, as soon as the bot is back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.core import metrics
+from bot.core.metrics import Report
+from bot.services.changes import Context
+from bot.store import outbox, timers
+from bot.store import reports as queries
+from bot.store.db import Database
+
+WEEK = timedelta(days=7)
+
+
+def build(conn: Connection, config: Config, start: datetime, end: datetime) -> Report:
+    targets = {s.name: s.ack_within for s in config.severities}
+    timings, resumed, services, tenants = queries.period(conn, start, end)
+    return metrics.report(
+        timings,
+        start,
+        end,
+        targets,
+        config.severity_names,
+        resumed=resumed,
+        services=services,
+        tenants=tenants,
+    )
+
+
+def _weekly_due(config: Config, after: datetime) -> datetime | None:
+    at = config.broadcast.weekly_at()
+    if at is None or not config.broadcast_channel:
+        return None
+    return metrics.next_weekly(after, *at, config.zone)
+
+
+def plan(conn: Connection, ctx: Context, now: datetime) -> None:
+    """Make sure the next weekly report has its timer."""
+    due = _weekly_due(ctx.config, now)
+    if due is not None:
+        timers.schedule(conn, now, "weekly_report", due, key=f"weekly_report:{due.isoformat()}")
+
+
+def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
+    """Post the report of the week ending at the latest weekly instant that has passed (after
+    downtime across several weeks: only that one)."""
+    latest = timer["due_at"]
+    if _weekly_due(ctx.config, latest) is None:  # turned off since
+        return False
+    while (following := _weekly_due(ctx.config, latest)) is not None and following <= now:
+        latest = following
+    payload = {"end": latest.isoformat(), "days": WEEK.days}
+    outbox.enqueue(conn, now, "report", channel=ctx.config.broadcast_channel, payload=payload)
+    return True
+
+
+class ReportService:
+    def __init__(self, db: Database, config: Config, clock: Clock) -> None:
+        self.db = db
+        self.config = config
+        self.clock = clock
+
+    async def report(self, window: timedelta, end: datetime | None = None) -> Report:
+        """Figures over the incidents declared in the `window` before `end` (default now)."""
+        end = end or self.clock.now()
+        return await self.db.read(lambda conn: build(conn, self.config, end - window, end))

@@ -1,0 +1,29 @@
+"""A Slack Web API client that counts failed calls by method (for `GET /metrics`)."""
+
+from __future__ import annotations
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.services.telemetry import Telemetry
+
+
+class MeteredClient(AsyncWebClient):
+    """Every Web API method goes through `api_call`; a failure is counted, then re-raised."""
+
+    def __init__(self, *args, telemetry: Telemetry, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.telemetry = telemetry
+
+    async def api_call(self, api_method: str, **kwargs):
+        try:
+            return await super().api_call(api_method, **kwargs)
+        except SlackApiError as exc:
+            response = exc.response
+            error = response.get("error") if isinstance(response.data, dict) else None
+            self.telemetry.slack_error(api_method, error or f"http_{response.status_code}")
+            raise
+        except (aiohttp.ClientError, TimeoutError, OSError):
+            self.telemetry.slack_error(api_method, "network")
+            raise

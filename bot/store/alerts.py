@@ -1,0 +1,205 @@
+"""Queries on alert groups, their alerts, the notifications received, and maintenance windows.
+
+A group is unique per (source, hash of its key): the first notification of a group inserts it
+inside a SAVEPOINT, and a concurrent one that lost the race (PostgreSQL) reads the winner's
+row, locked. Every later step of a notification runs under that group's row lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.tables import (
+    alert_groups,
+    alert_notifications,
+    alerts,
+    maintenance_windows,
+    outbox,
+)
+
+# Statements built once: a storm of notifications runs these thousands of times.
+_GROUP = sa.select(alert_groups).where(
+    alert_groups.c.source == sa.bindparam("source"),
+    alert_groups.c.key_hash == sa.bindparam("key_hash"),
+)
+_GROUP_LOCKED = _GROUP.with_for_update()
+_GROUP_BY_ID = sa.select(alert_groups).where(alert_groups.c.id == sa.bindparam("group_id"))
+_INSERT_GROUP = sa.insert(alert_groups)
+_UPDATE_GROUP = sa.update(alert_groups).where(alert_groups.c.id == sa.bindparam("group_id_"))
+_ALERTS = (
+    sa.select(alerts)
+    .where(alerts.c.group_id == sa.bindparam("group_id"))
+    .order_by(alerts.c.first_seen_at, alerts.c.id)
+)
+_INSERT_ALERT = sa.insert(alerts)
+_UPDATE_ALERT = sa.update(alerts).where(alerts.c.id == sa.bindparam("alert_id"))
+_INSERT_NOTIFICATION = sa.insert(alert_notifications)
+_TOLD = (
+    sa.select(alert_notifications.c.id)
+    .where(
+        alert_notifications.c.group_id == sa.bindparam("group_id"),
+        alert_notifications.c.outcome.in_(("post", "maintenance")),
+    )
+    .limit(1)
+)
+
+
+def lock_group(conn: Connection, source: str, key_hash: str):
+    return conn.execute(_GROUP_LOCKED, {"source": source, "key_hash": key_hash}).mappings().first()
+
+
+def load_group(conn: Connection, group_id: int):
+    return conn.execute(_GROUP_BY_ID, {"group_id": group_id}).mappings().first()
+
+
+def insert_group(conn: Connection, values: Mapping[str, Any]) -> int | None:
+    """A new group; None when another transaction inserted the same (source, key) first."""
+    try:
+        with conn.begin_nested():
+            result = conn.execute(_INSERT_GROUP, dict(values))
+    except IntegrityError:
+        return None
+    return int(result.inserted_primary_key[0])
+
+
+def update_group(conn: Connection, group_id: int, fields: Mapping[str, Any]) -> None:
+    conn.execute(_UPDATE_GROUP, {**fields, "group_id_": group_id})
+
+
+def group_alerts(conn: Connection, group_id: int):
+    return conn.execute(_ALERTS, {"group_id": group_id}).mappings().all()
+
+
+def insert_alert(conn: Connection, values: Mapping[str, Any]) -> None:
+    conn.execute(_INSERT_ALERT, dict(values))
+
+
+def update_alert(conn: Connection, alert_id: int, fields: Mapping[str, Any]) -> None:
+    conn.execute(_UPDATE_ALERT, {**fields, "alert_id": alert_id})
+
+
+def add_notification(conn: Connection, values: Mapping[str, Any]) -> int:
+    return int(conn.execute(_INSERT_NOTIFICATION, dict(values)).inserted_primary_key[0])
+
+
+def told(conn: Connection, group_id: int) -> bool:
+    """Whether anything about this group was posted quietly before."""
+    return conn.execute(_TOLD, {"group_id": group_id}).first() is not None
+
+
+def firing_groups(conn: Connection, service: str | None):
+    """Groups with an alert firing, of one service (None: of every service), locked."""
+    query = sa.select(alert_groups).where(alert_groups.c.status == "firing")
+    if service is not None:
+        query = query.where(alert_groups.c.service == service)
+    return conn.execute(query.order_by(alert_groups.c.id).with_for_update()).mappings().all()
+
+
+def last_outcome(conn: Connection, group_id: int) -> str | None:
+    """What the latest notification of a group that changed anything led to."""
+    query = (
+        sa.select(alert_notifications.c.outcome)
+        .where(
+            alert_notifications.c.group_id == group_id,
+            alert_notifications.c.outcome.not_in(("unchanged", "record")),
+        )
+        .order_by(alert_notifications.c.id.desc())
+        .limit(1)
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
+def notification(conn: Connection, notification_id: int):
+    query = sa.select(alert_notifications).where(alert_notifications.c.id == notification_id)
+    return conn.execute(query).mappings().first()
+
+
+def group_of_incident(conn: Connection, incident_id: int):
+    """The group whose alerts an incident is about (the latest, if the group moved on)."""
+    row = (
+        conn.execute(sa.select(alert_groups).where(alert_groups.c.incident_id == incident_id))
+        .mappings()
+        .first()
+    )
+    if row is not None:
+        return row
+    group_id = conn.execute(
+        sa.select(alert_notifications.c.group_id)
+        .where(alert_notifications.c.incident_id == incident_id)
+        .order_by(alert_notifications.c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return load_group(conn, group_id) if group_id is not None else None
+
+
+# -- maintenance windows set with `/incident maintenance` --------------------------------------
+
+
+def insert_window(conn: Connection, values: Mapping[str, Any]) -> int:
+    result = conn.execute(sa.insert(maintenance_windows).values(**values))
+    return int(result.inserted_primary_key[0])
+
+
+def load_window(conn: Connection, window_id: int, *, lock: bool = False):
+    query = sa.select(maintenance_windows).where(maintenance_windows.c.id == window_id)
+    if lock:
+        query = query.with_for_update()
+    return conn.execute(query).mappings().first()
+
+
+def live_windows(conn: Connection, at: datetime, *, until: datetime | None = None):
+    """Windows not ended early that are running at `at` (or start before `until`)."""
+    query = sa.select(maintenance_windows).where(
+        maintenance_windows.c.ended_at.is_(None),
+        maintenance_windows.c.ends_at > at,
+        maintenance_windows.c.starts_at <= (until or at),
+    )
+    return conn.execute(query.order_by(maintenance_windows.c.id)).mappings().all()
+
+
+def end_window(conn: Connection, window_id: int, by: str, at: datetime) -> bool:
+    result = conn.execute(
+        sa.update(maintenance_windows)
+        .where(maintenance_windows.c.id == window_id, maintenance_windows.c.ended_at.is_(None))
+        .values(ended_by=by, ended_at=at)
+    )
+    return result.rowcount == 1
+
+
+# -- coalescing what is waiting in the outbox ---------------------------------------------------
+
+
+def pending_run(
+    conn: Connection,
+    kind: str,
+    after_id: int,
+    incident_id: int | None,
+    channel: str | None,
+    limit: int = 1000,
+) -> list[tuple[int, dict]]:
+    """The pending rows of `kind` that follow row `after_id` in its lane with nothing else in
+    between (cards excepted: they are rendered on their own): (id, payload) each."""
+    lane = (
+        outbox.c.incident_id == incident_id
+        if incident_id is not None
+        else sa.and_(outbox.c.incident_id.is_(None), outbox.c.channel == channel)
+    )
+    query = (
+        sa.select(outbox.c.id, outbox.c.kind, outbox.c.payload)
+        .where(lane, outbox.c.status == "pending", outbox.c.id > after_id)
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    run = []
+    for row in conn.execute(query):
+        if row.kind == kind:
+            run.append((row.id, row.payload))
+        elif row.kind != "card":
+            break
+    return run

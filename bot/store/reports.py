@@ -1,0 +1,159 @@
+"""Queries for keeping everyone informed: report figures, metrics, timelines, threads.
+
+Each is served by an index: incidents by `declared_at` (a report's period), by
+`(status, id)` (open ones), by `(channel_id, thread_ts)` (a thread's incident); events by
+`(incident_id, id)` (a timeline) and `(kind, incident_id)` (when coverage resumed).
+
+A report reads its period's incidents as plain numbers: the database turns each time into
+seconds since the epoch (`Epoch`), and services and tenants are counted by the database, so
+tens of thousands of incidents cost no datetime, JSON or object per incident in Python.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from bot.store.incidents import OPEN
+from bot.store.tables import UTCDateTime, events, incidents, outbox, timers
+
+
+class Epoch(FunctionElement):
+    """A stored time as seconds since the Unix epoch (a float), computed by the database:
+    `julianday` on SQLite, `EXTRACT(EPOCH ...)` on PostgreSQL. NULL stays NULL."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "epoch"
+
+
+@compiles(Epoch, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    # exact to about 50 microseconds for present-day times, plenty for a report
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@compiles(Epoch, "postgresql")
+def _epoch_postgresql(element, compiler, **kw):
+    return (
+        f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS DOUBLE PRECISION)"
+    )
+
+
+_IN_PERIOD = sa.and_(
+    incidents.c.declared_at >= sa.bindparam("start", type_=UTCDateTime),
+    incidents.c.declared_at < sa.bindparam("end", type_=UTCDateTime),
+)
+_PERIOD = sa.select(
+    incidents.c.id.label("number"),
+    incidents.c.title,
+    incidents.c.severity,
+    Epoch(incidents.c.declared_at).label("declared"),
+    Epoch(incidents.c.waiting_until).label("waiting_until"),
+    Epoch(incidents.c.acknowledged_at).label("acknowledged"),
+    Epoch(incidents.c.resolved_at).label("resolved"),
+).where(_IN_PERIOD)
+# when coverage resumed (level 1 paged) for the incidents that waited, from the period's
+# first incident on
+_RESUMED = (
+    sa.select(events.c.incident_id, Epoch(sa.func.min(events.c.at)))
+    .where(
+        events.c.kind == "paged",
+        events.c.incident_id
+        >= sa.select(sa.func.min(incidents.c.id)).where(_IN_PERIOD).scalar_subquery(),
+    )
+    .group_by(events.c.incident_id)
+)
+_COUNTS = (  # one row per distinct (service, tenant list), counted up in Python
+    sa.select(
+        incidents.c.service, sa.cast(incidents.c.tenants, sa.Text).label("tenants"), sa.func.count()
+    )
+    .where(_IN_PERIOD)
+    .group_by(incidents.c.service, sa.cast(incidents.c.tenants, sa.Text))
+)
+_OPEN_BY_SEVERITY = (
+    sa.select(incidents.c.severity, sa.func.count())
+    .where(incidents.c.status.in_(OPEN))
+    .group_by(incidents.c.severity)
+)
+_BY_THREAD = sa.select(incidents.c.id).where(
+    incidents.c.channel_id == sa.bindparam("channel"),
+    incidents.c.thread_ts == sa.bindparam("ts"),
+)
+_TIMELINE = (
+    sa.select(events).where(events.c.incident_id == sa.bindparam("number")).order_by(events.c.id)
+)
+_FAILED = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "failed")
+_PENDING_OF_KIND = (
+    sa.select(sa.func.count())
+    .select_from(timers)
+    .where(timers.c.status == "pending", timers.c.kind == sa.bindparam("kind"))
+)
+
+
+def period(conn: Connection, start: datetime, end: datetime):
+    """Incidents declared in [start, end): an iterable of `bot.core.metrics.Timing` rows
+    (epoch seconds; read it inside the transaction), when coverage resumed for those that
+    waited, and counts per service and per tenant."""
+    values = {"start": start, "end": end}
+    resumed = dict(conn.execute(_RESUMED, values).all())
+    services: dict[str, int] = {}
+    tenants: dict[str, int] = {}
+    for service, listed, count in conn.execute(_COUNTS, values):
+        if service:
+            services[service] = services.get(service, 0) + count
+        for tenant in set(json.loads(listed or "[]")):
+            tenants[tenant] = tenants.get(tenant, 0) + count
+    # streamed, not fetched whole: each row is gone once counted, so a long period builds no
+    # pile of objects for the garbage collector to walk
+    timings = conn.execute(_PERIOD, values)
+    return timings, resumed, services, tenants
+
+
+def open_by_severity(conn: Connection) -> dict[str, int]:
+    return dict(conn.execute(_OPEN_BY_SEVERITY).all())
+
+
+def open_of(conn: Connection, severities: Sequence[str]) -> int:
+    """How many open incidents have one of `severities`."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(incidents)
+        .where(incidents.c.status.in_(OPEN), incidents.c.severity.in_(list(severities)))
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def by_thread(conn: Connection, channel: str, ts: str) -> int | None:
+    """The incident whose card is message `ts` in `channel`."""
+    return conn.execute(_BY_THREAD, {"channel": channel, "ts": ts}).scalar()
+
+
+def timeline(conn: Connection, number: int):
+    """Every event of an incident, oldest first."""
+    return conn.execute(_TIMELINE, {"number": number}).mappings().all()
+
+
+def failed_deliveries(conn: Connection) -> int:
+    return int(conn.execute(_FAILED).scalar_one())
+
+
+def pending_timers(conn: Connection, kind: str) -> int:
+    return int(conn.execute(_PENDING_OF_KIND, {"kind": kind}).scalar_one())
+
+
+def pending_between(conn: Connection, kind: str, after: datetime, until: datetime) -> bool:
+    """Whether a pending timer of `kind` is due in (after, until]."""
+    query = sa.select(timers.c.id).where(
+        timers.c.status == "pending",
+        timers.c.kind == kind,
+        timers.c.due_at > after,
+        timers.c.due_at <= until,
+    )
+    return conn.execute(query.limit(1)).first() is not None

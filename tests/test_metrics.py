@@ -1,0 +1,130 @@
+"""`GET /metrics`: Prometheus text format, and its figures move with what happens."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.harness import Bot
+
+FAMILIES = {
+    "firebell_open_incidents",
+    "firebell_incidents_declared",
+    "firebell_acknowledge_seconds",
+    "firebell_resolve_seconds",
+    "firebell_outbox_backlog",
+    "firebell_outbox_failed",
+    "firebell_outbox_delivery_errors",
+    "firebell_timer_lateness_seconds",
+    "firebell_slack_api_errors",
+}
+
+
+async def scrape(bot) -> dict[tuple[str, tuple], float]:
+    """Every sample by (name, sorted labels); the body must parse as Prometheus text."""
+    response = await bot.http.get(f"{bot.base}/metrics")
+    assert response.status == 200
+    assert response.headers["Content-Type"].startswith("text/plain; version=")
+    families = list(text_string_to_metric_families(await response.text()))
+    assert {f.name for f in families} >= FAMILIES
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value for f in families for s in f.samples}
+
+
+def value(samples, name: str, **labels) -> float:
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+async def test_metrics_parse_and_move_with_incidents(bot, double):
+    before = await scrape(bot)
+    assert value(before, "firebell_open_incidents", severity="SEV2") == 0
+    assert value(before, "firebell_incidents_declared_total", severity="SEV2", source="slack") == 0
+
+    await bot.command("declare sev2 One")
+    await bot.command("declare sev2 Two")
+    await bot.command("declare sev1 Three")
+    samples = await scrape(bot)
+    assert value(samples, "firebell_incidents_declared_total", severity="SEV2", source="slack") == 2
+    assert value(samples, "firebell_open_incidents", severity="SEV2") == 2
+    assert value(samples, "firebell_open_incidents", severity="SEV1") == 1
+    assert value(samples, "firebell_outbox_backlog") > 0
+
+    bot.clock.advance(timedelta(minutes=4))
+    await bot.command("ack INC-1")
+    bot.clock.advance(timedelta(minutes=26))
+    await bot.command("resolve INC-1")
+    await bot.deliver()
+    samples = await scrape(bot)
+    assert value(samples, "firebell_outbox_backlog") == 0
+    assert value(samples, "firebell_open_incidents", severity="SEV2") == 1
+    assert value(samples, "firebell_acknowledge_seconds_count", severity="SEV2") == 1
+    assert value(samples, "firebell_acknowledge_seconds_sum", severity="SEV2") == 240
+    assert value(samples, "firebell_acknowledge_seconds_bucket", severity="SEV2", le="300.0") == 1
+    assert value(samples, "firebell_acknowledge_seconds_bucket", severity="SEV2", le="120.0") == 0
+    assert value(samples, "firebell_resolve_seconds_sum", severity="SEV2") == 1800
+    assert value(samples, "firebell_timer_lateness_seconds_count", kind="reminder") == 0
+
+
+async def test_delivery_errors_and_slack_errors_by_method_are_counted(bot, double):
+    await bot.command("declare sev3 Errors")
+    double.inject("chat.postMessage", status=500)
+    await bot.deliver()  # the card: 500, then retried and delivered
+    await bot.command("update INC-1 more")
+    double.inject("chat.postMessage", error="channel_not_found")
+    await bot.deliver()  # the reply fails for good
+    samples = await scrape(bot)
+    assert (
+        value(samples, "firebell_outbox_delivery_errors_total", kind="card", outcome="retry") == 1
+    )
+    assert (
+        value(samples, "firebell_outbox_delivery_errors_total", kind="reply", outcome="failed") == 1
+    )
+    assert value(samples, "firebell_outbox_failed") == 1
+    assert (
+        value(
+            samples, "firebell_slack_api_errors_total", method="chat.postMessage", error="http_500"
+        )
+        == 1
+    )
+    assert (
+        value(
+            samples,
+            "firebell_slack_api_errors_total",
+            method="chat.postMessage",
+            error="channel_not_found",
+        )
+        == 1
+    )
+
+
+async def test_timer_lateness_is_observed(tmp_path, double):
+    bot = await Bot(tmp_path, double).start()
+    try:
+        await bot.command("declare sev1 Late")  # escalates after 15m
+        await bot.stop()
+        bot.clock.advance(timedelta(minutes=15, seconds=42))
+        await bot.start()
+        await bot.tick()
+        samples = await scrape(bot)
+        assert value(samples, "firebell_timer_lateness_seconds_count", kind="escalate") == 1
+        assert value(samples, "firebell_timer_lateness_seconds_sum", kind="escalate") == 42
+        assert (
+            value(samples, "firebell_timer_lateness_seconds_bucket", kind="escalate", le="30.0")
+            == 0
+        )
+    finally:
+        await bot.close()
+
+
+async def test_each_app_has_its_own_registry(tmp_path, double):
+    first = await Bot(tmp_path / "a", double).start()
+    second = await Bot(tmp_path / "b", double).start()
+    try:
+        await first.command("declare sev2 Only in the first")
+        one, two = await scrape(first), await scrape(second)
+        assert value(one, "firebell_incidents_declared_total", severity="SEV2", source="slack") == 1
+        assert value(two, "firebell_incidents_declared_total", severity="SEV2", source="slack") == 0
+        assert value(two, "firebell_open_incidents", severity="SEV2") == 0
+    finally:
+        await first.close()
+        await second.close()
