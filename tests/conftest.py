@@ -16,7 +16,7 @@ def _postgres_databases():
     """On PostgreSQL runs, clear databases an interrupted run left, and ours at the end."""
     database.drop_leftovers()
     yield
-    database.drop_leftovers()
+    database.drop_leftovers(mine=True)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def fresh_url(directory: Path, name: str = "firebell.db") -> str:
     server = server_url()
     if server is None:
         return f"sqlite+aiosqlite:///{directory / name}"
-    database = PREFIX + uuid.uuid4().hex[:16]
+    database = f"{PREFIX}{os.getpid()}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(libpq(server), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{database}"')
     return make_url(server).set(database=database).render_as_string(hide_password=False)
