@@ -33,6 +33,12 @@ class Role(StrEnum):
 
 SYSTEM_ACTOR = "firebell"  # the actor of what Firebell does by itself (timers, alerts)
 
+
+def is_person(actor: str | None) -> bool:
+    """Whether an actor is someone to mention, not Firebell itself or an alert source."""
+    return bool(actor) and actor != SYSTEM_ACTOR and actor_name(actor) is None
+
+
 REF = re.compile(r"^(?:inc-?)(\d{1,9})$", re.IGNORECASE)
 
 

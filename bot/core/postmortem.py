@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.alerts import actor_name
 from bot.core.incident import SYSTEM_ACTOR, ref
 from bot.core.metrics import Response, response, span
 
@@ -45,6 +46,8 @@ def who(actor: str | None) -> str:
         return "nobody"
     if actor == SYSTEM_ACTOR:
         return "Firebell"
+    if source := actor_name(actor):
+        return source
     return actor if "@" in actor else f"@{actor}"
 
 

@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from bot.clock import Clock
-from bot.core.incident import SYSTEM_ACTOR, Event, Status, ref
+from bot.core.incident import SYSTEM_ACTOR, Event, Status, is_person, ref
 from bot.services.records import Outcome
 from bot.services.timeline import post
 from bot.store import incidents as store
@@ -56,9 +56,10 @@ def update_every(ctx: Context, severity: str) -> timedelta:
 
 
 def who_to_remind(row) -> str | None:
-    """The commander, else whoever acknowledged, else whoever declared (not Firebell)."""
+    """The commander, else whoever acknowledged, else whoever declared: a person, never
+    Firebell or the alert source that opened it (None: the reminder mentions nobody)."""
     for person in (row["commander"], row["acknowledged_by"], row["declared_by"]):
-        if person and person != SYSTEM_ACTOR:
+        if is_person(person):
             return person
     return None
 

@@ -52,20 +52,32 @@ def drop(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
-def drop_leftovers() -> None:
-    """Databases left by an interrupted earlier run."""
+def drop_leftovers(mine: bool = False) -> None:
+    """Databases of test runs that ended without cleaning up (their process is gone), or,
+    with `mine`, this run's own. Runs going on at the same time keep theirs."""
     server = server_url()
     if server is None:
         return
     with psycopg.connect(libpq(server), autocommit=True) as conn:
-        names = [
-            r[0]
-            for r in conn.execute(
-                "SELECT datname FROM pg_database WHERE datname LIKE %s", (PREFIX + "%",)
-            )
-        ]
-        for name in names:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        found = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (PREFIX + "%",)
+        )
+        for (name,) in list(found):
+            pid = name.removeprefix(PREFIX).split("_", 1)[0]
+            if (mine and pid == str(os.getpid())) or (not mine and not _alive(pid)):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 _BY_DIRECTORY: dict[Path, str] = {}
