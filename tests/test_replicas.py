@@ -147,11 +147,21 @@ async def declare_all(http: aiohttp.ClientSession, replicas: list[Replica]) -> d
     return declared
 
 
+def last_words(record: dict) -> str:
+    """The line of a logged exception that says what went wrong."""
+    lines = [
+        line
+        for line in str(record.get("exception") or "").strip().splitlines()
+        if line.strip() and not line.startswith("(Background on this error")
+    ]
+    return lines[-1] if lines else json.dumps(record)
+
+
 def logged_errors(replicas: list[Replica]) -> str:
     """What the replicas logged as errors (the last ones) and warnings (counted), for a
     failure message."""
     found = [
-        f"{r.name}: {json.dumps(record)[:1500]}"
+        f"{r.name}: {record.get('event')}: {last_words(record)}"
         for r in replicas
         for record in r.records
         if record.get("level") in ("error", "critical")
@@ -163,6 +173,15 @@ def logged_errors(replicas: list[Replica]) -> str:
         if record.get("level") == "warning"
     )
     return "\n".join([*found[-10:], f"warnings: {dict(warnings)}"])
+
+
+def delivered_twice(replicas: list[Replica]) -> dict[int, list[str]]:
+    """Outbox rows more than one delivery was logged for: {row id: [replica, ...]}."""
+    by_row: dict[int, list[str]] = defaultdict(list)
+    for replica in replicas:
+        for record in replica.events("slack_delivered"):
+            by_row[record["row"]].append(replica.name)
+    return {row: names for row, names in by_row.items() if len(names) > 1}
 
 
 def accepted(double: SlackDouble, method: str, token: str | None = None) -> list[Call]:
@@ -313,7 +332,10 @@ async def test_three_replicas_one_killed_mid_escalation_nothing_twice_nothing_lo
         ]
         assert not repeated, (
             f"{len(repeated)} of {len(by_content)} posts sent more than once (replica "
-            f"{victim.name} was SIGKILLed after call {killed_after}):\n" + "\n".join(repeated)
+            f"{victim.name} was SIGKILLed after call {killed_after}):\n"
+            + "\n".join(repeated)
+            + f"\noutbox rows delivered more than once: {delivered_twice(everyone)}\n"
+            + logged_errors(everyone)
         )
         assert len(posts) == POSTS
         assert len(updates) == cards_sent - INCIDENTS  # the first render of a card is its post
