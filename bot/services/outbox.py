@@ -23,6 +23,11 @@ class OutboxService:
         """The lanes this replica delivers: one replica per lane keeps each incident's order."""
         return await self._lanes.acquire(lanes)
 
+    @property
+    def took_over(self) -> bool:
+        """Whether the last `own_lanes` took a lane this replica did not hold before."""
+        return self._lanes.took_over
+
     async def release_lanes(self, keep: list[tuple]) -> None:
         await self._lanes.release_all_but(keep)
 

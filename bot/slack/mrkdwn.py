@@ -11,6 +11,7 @@ from datetime import datetime
 
 from bot.core.alerts import actor_name
 from bot.core.incident import SYSTEM_ACTOR
+from bot.core.metrics import span
 from bot.core.targets import Target, parse_target
 
 
@@ -64,17 +65,8 @@ def when(at: datetime, fallback_zone, fmt: str = "{time}") -> str:
 
 
 def duration(seconds: float) -> str:
-    seconds = int(max(seconds, 0))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h" if hours else f"{days}d"
-    if hours:
-        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
-    if minutes:
-        return f"{minutes}m"
-    return f"{secs}s"
+    """`45s`, `12m`, `1h 30m`, `2d 4h`: one spelling of a length of time everywhere."""
+    return span(seconds)
 
 
 def link(url: str, label: str) -> str:

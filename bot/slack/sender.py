@@ -147,17 +147,30 @@ class OutboxSender:
     async def run_once(self) -> datetime | None:
         """Send everything deliverable now; return when to look again (None: nothing waits)."""
         rows = await self.outbox.pending(self.batch)
-        lanes: dict[tuple, list[OutboxRecord]] = defaultdict(list)
-        for row in rows:
-            key = ("incident", row.incident_id) if row.incident_id else ("channel", row.channel)
-            lanes[key].append(row)
+        lanes = _lanes(rows)
         owned = await self.outbox.own_lanes(list(lanes))  # other replicas deliver the rest
-        results = await asyncio.gather(*(self._lane(lanes[key]) for key in lanes if key in owned))
+        if self.outbox.took_over:
+            # Rows of a lane taken over just now were read before this replica held it; the
+            # replica that held it may have sent them since. Read again, under the lock.
+            rows = await self.outbox.pending(self.batch)
+            lanes = _lanes(rows)
+        results = await asyncio.gather(
+            *(self._guarded(lanes[key]) for key in lanes if key in owned)
+        )
         await self.outbox.release_lanes(keep=list(lanes))
         waits = [wait for wait, _ in results if wait is not None]
         if len(rows) == self.batch and any(sent for _, sent in results):
             return self.clock.now()  # a full batch made progress: more may be behind it
         return min(waits) if waits else None
+
+    async def _guarded(self, rows: list[OutboxRecord]) -> tuple[datetime | None, int]:
+        """One lane's failure (a database error, say) must not leave the round half done:
+        the lanes are released and that lane is tried again a second later."""
+        try:
+            return await self._lane(rows)
+        except Exception:
+            log.exception("outbox_lane_failed", first_row=rows[0].id if rows else None)
+            return self.clock.now() + timedelta(seconds=1), 0
 
     async def _lane(self, rows: list[OutboxRecord]) -> tuple[datetime | None, int]:
         """Deliver one lane in order; (when it can go on, how many rows were settled)."""
@@ -343,3 +356,12 @@ class OutboxSender:
             error=error,
         )
         await self.outbox.failed(row, error)
+
+
+def _lanes(rows: list[OutboxRecord]) -> dict[tuple, list[OutboxRecord]]:
+    """Rows by delivery lane: per incident, else per channel; in id order within each."""
+    lanes: dict[tuple, list[OutboxRecord]] = defaultdict(list)
+    for row in rows:
+        key = ("incident", row.incident_id) if row.incident_id else ("channel", row.channel)
+        lanes[key].append(row)
+    return lanes

@@ -194,6 +194,7 @@ class LaneLocks:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.held: set[int] = set()
+        self.took_over = False  # the last acquire took a lane not held before
         self._conn = None
 
     @staticmethod
@@ -205,6 +206,7 @@ class LaneLocks:
 
     async def acquire(self, lanes: list[tuple]) -> set[tuple]:
         """The lanes among `lanes` this process may deliver now."""
+        self.took_over = False
         if self.db.is_sqlite:
             return set(lanes)
         wanted = {self.key(lane): lane for lane in lanes}
@@ -213,7 +215,9 @@ class LaneLocks:
             conn = await self._connection()
             result = await conn.execute(self._TRY, {"keys": missing})
             await conn.commit()
-            self.held.update(row[0] for row in result)
+            taken = {row[0] for row in result}
+            self.took_over = bool(taken)
+            self.held.update(taken)
         return {lane for k, lane in wanted.items() if k in self.held}
 
     async def release_all_but(self, lanes: list[tuple]) -> None:

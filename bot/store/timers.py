@@ -56,14 +56,21 @@ def schedule(
 
 
 def cancel(conn: Connection, incident_id: int, kinds: Sequence[str]) -> int:
-    result = conn.execute(
-        sa.update(timers)
+    """Cancel an incident's pending timers of these kinds. A timer another transaction holds
+    (a replica's timer round firing it) is left to that round: waiting for it would invert
+    the lock order (the round locks timers, then the incident), and the fence the caller
+    bumps makes the round find it stale."""
+    unlocked = (
+        sa.select(timers.c.id)
         .where(
             timers.c.incident_id == incident_id,
             timers.c.status == "pending",
             timers.c.kind.in_(kinds),
         )
-        .values(status="cancelled")
+        .with_for_update(skip_locked=True)
+    )
+    result = conn.execute(
+        sa.update(timers).where(timers.c.id.in_(unlocked)).values(status="cancelled")
     )
     return result.rowcount
 
