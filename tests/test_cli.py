@@ -69,7 +69,7 @@ async def test_serve_without_credentials_names_what_is_missing(tmp_path):
 
 
 async def test_socket_mode_needs_no_signing_secret(tmp_path):
-    code, _, err = await run(tmp_path, SLACK_APP_TOKEN="xapp-1-test")
+    code, _, err = await run(tmp_path, SLACK_APP_TOKEN="xapp-test")
     assert code == 2
     assert "SLACK_BOT_TOKEN" in err and "SLACK_SIGNING_SECRET" not in err
 

@@ -552,7 +552,7 @@ def test_event_body_wraps_the_event_in_an_event_callback():
 
 # -- Socket Mode ---------------------------------------------------------------------------
 
-APP_TOKEN = "xapp-1-A0FIREBELL-1-abcdef"
+APP_TOKEN = "xapp-test-A0FIREBELL-abcdef"
 
 
 async def socket_url(slack: SlackDouble) -> str:

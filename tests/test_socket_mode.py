@@ -60,7 +60,7 @@ async def test_connects_with_the_app_token_and_needs_no_signing_secret(socket_bo
     assert socket_bot.app.settings.slack_signing_secret is None
     assert socket_bot.app.settings.socket_mode
     [opened] = double.calls_to("apps.connections.open")
-    assert opened.token == "xapp-1-test"
+    assert opened.token == "xapp-test"
     assert double.socket_connections == 1
     assert double.socket_pings >= 1  # the SDK checks the link with a ping at once
 

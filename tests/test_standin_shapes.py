@@ -180,7 +180,7 @@ async def scenario(http: aiohttp.ClientSession, slack: SlackDouble, name: str) -
         files = [{"id": upload["file_id"], "title": "INC-1 postmortem"}]
         return await call(http, slack, name, files=json.dumps(files), channel_id=CHANNEL)
     if name == "apps.connections.open":
-        return await call(http, slack, name, token="xapp-1-test")
+        return await call(http, slack, name, token="xapp-test")
     raise AssertionError(f"no scenario for {name}")
 
 

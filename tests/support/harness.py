@@ -85,7 +85,7 @@ class Bot:
         """Start the bot; `socket_mode` connects it to the double's Socket Mode endpoint
         with an app-level token and no signing secret (none is needed there)."""
         overrides = (
-            {"slack_app_token": "xapp-1-test", "slack_signing_secret": None} if socket_mode else {}
+            {"slack_app_token": "xapp-test", "slack_signing_secret": None} if socket_mode else {}
         )
         self.app = Firebell(self.settings(**overrides), self.config, self.clock, run_workers=False)
         await self.app.start()
