@@ -271,14 +271,16 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-def load_config(path: Path | str) -> Config:
-    path = Path(path)
+def read_source(path: Path | str, hint: str) -> str:
+    """A config file's text; a missing file is a ConfigError that says what to do (`hint`)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            [f"{path}: no such file (copy config/firebell.example.yml there and edit it)"]
-        ) from None
+        raise ConfigError([f"{path}: no such file ({hint})"]) from None
+
+
+def load_config(path: Path | str) -> Config:
+    text = read_source(path, "copy config/firebell.example.yml there and edit it")
     return parse_config(text, str(path))
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.config import WEEKDAYS, Config, ConfigError, parse_config
+from bot.config import WEEKDAYS, Config, ConfigError, parse_config, read_source
 
 _BLOCK = re.compile(r"^sandbox:\s*(#.*)?$")
 
@@ -89,13 +89,7 @@ def strip_block(text: str) -> tuple[str, str]:
 
 
 def load(path: Path | str) -> Sandbox:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(
-            [f"{path}: no such file (the sandbox's config is config/sandbox.yml)"]
-        ) from None
+    text = read_source(path, "the sandbox's config is config/sandbox.yml")
     return parse(text, str(path))
 
 

@@ -61,8 +61,9 @@ class IncidentService:
         now = self.clock.now()
 
         def work(conn) -> IncidentRecord:
-            return self.declare_in(
+            return declare_in(
                 conn,
+                self.ctx,
                 now,
                 actor,
                 title,
@@ -76,18 +77,6 @@ class IncidentService:
         incident = await self.db.write(work)
         self._on_outbox()
         return Outcome(True, None, incident)
-
-    def declare_in(
-        self,
-        conn,
-        now: datetime,
-        actor: str,
-        title: str,
-        severity: str | None = None,
-        **given,
-    ) -> IncidentRecord:
-        """`declare_in` (below) with this service's config."""
-        return declare_in(conn, self.ctx, now, actor, title, severity, **given)
 
     def on_outbox(self) -> None:
         """Wake the sender: rows were committed by a transaction run elsewhere."""
