@@ -33,8 +33,8 @@ from typing import Any
 
 import aiohttp
 
+from bot.sandbox.standin.server import SlackDouble
 from tests.support.signing import sign, slash_command_body
-from tests.support.slack_double import SlackDouble
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "ack_latency.json"

@@ -37,7 +37,7 @@ from typing import Any
 import aiohttp
 
 from bench.ack_latency import Server, free_port, percentile
-from tests.support.slack_double import SlackDouble
+from bot.sandbox.standin.server import SlackDouble
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "alert_storm.json"

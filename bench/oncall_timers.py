@@ -41,6 +41,7 @@ import structlog
 from bot.clock import SystemClock
 from bot.config import parse_config
 from bot.core.rotation import Override, RotationSpec, on_call
+from bot.services.container import Services
 from bot.services.incidents import IncidentService
 from bot.services.timers import TimerService
 from bot.store import timers as timer_store
@@ -160,7 +161,7 @@ async def timer_lateness(args: argparse.Namespace, directory: Path) -> dict:
     config = parse_config(CONFIG)
     try:
         await upgrade(db)
-        incident_service = IncidentService(db, config, clock)
+        incident_service = Services.build(db, config, clock).incidents
         started = time.perf_counter()
         cold_count = max(1, args.later // 9)
         hot = await declare_all(incident_service, args.soon, "hot")

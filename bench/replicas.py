@@ -46,11 +46,11 @@ from sqlalchemy.engine import make_url
 from bench.ack_latency import CONCURRENCY, SECRET, TOKEN, Declarer, Phase, Server, free_port
 from bench.oncall_timers import CONFIG, LATENESS_TARGET_S, _stats, quiet_logs
 from bot.clock import SystemClock
+from bot.sandbox.standin.server import SlackDouble
 from bot.store import timers as timer_store
 from bot.store.db import Database
 from bot.store.tables import events, incidents, timers
 from tests.support.database import libpq
-from tests.support.slack_double import SlackDouble
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "replicas.json"

@@ -45,12 +45,12 @@ import structlog
 from bot.app import Firebell
 from bot.clock import ManualClock
 from bot.config import parse_config
+from bot.sandbox.standin.server import SlackDouble
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.tables import events, incidents
 from tests.support import signing
-from tests.support.slack_double import SlackDouble
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "reports.json"

@@ -15,10 +15,13 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services.container import Services
 from bot.settings import Settings
+from bot.slack.client import MeteredClient
+from bot.slack.delivery.kinds import Deliveries
+from bot.slack.delivery.pacing import Pacer
+from bot.slack.delivery.sender import OutboxSender
+from bot.slack.delivery.table import coalescing, delivery_table
 from bot.slack.directory import refresh_people
 from bot.slack.listeners import register
-from bot.slack.metered import MeteredClient
-from bot.slack.sender import OutboxSender, Pacer
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.web import alerts, calendar, health, metrics, postmortem, slack_events
@@ -51,21 +54,20 @@ class Firebell:
             self.db, config, self.clock, self._wake_sender, settings=settings
         )
         telemetry = self.services.telemetry  # this app's own Prometheus registry
+        table = delivery_table()
+        deliveries = Deliveries(
+            slack=MeteredClient(
+                token=token, base_url=api_url, retry_handlers=[], timeout=15, telemetry=telemetry
+            ),
+            services=self.services,
+            coalesce=coalescing(table),
+        )
         self.sender = OutboxSender(
             self.services.outbox,
-            self.services.incidents,
-            self.services.handover,
-            MeteredClient(
-                token=token,
-                base_url=api_url,
-                retry_handlers=[],
-                timeout=15,
-                telemetry=telemetry,
-            ),
-            config,
+            table,
+            deliveries,
             self.clock,
-            alerts=self.services.alerts,
-            services=self.services,
+            telemetry,
             pacer=pacer
             or Pacer(
                 rate=settings.firebell_channel_rate,
@@ -82,9 +84,7 @@ class Firebell:
         )
         register(self.bolt, self.services)
         self.web = web.Application(client_max_size=1024 * 1024)
-        routes = health.routes(self.services, self.replica) + calendar.routes(
-            self.services, settings
-        )
+        routes = health.routes(self.services, self.replica) + calendar.routes(self.services)
         routes += alerts.routes(self.services, settings)
         routes += metrics.routes(self.services) + postmortem.routes(self.services)
         if not settings.socket_mode:  # in Socket Mode nothing may arrive unsigned over HTTP

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 
 from bot import logs
 from bot.clock import SystemClock
-from bot.config import Config, ConfigError, load_config
+from bot.config import Config, load_config
+from bot.config_source import ConfigError
 from bot.core.coverage import gaps
 from bot.core.durations import format_duration
 from bot.services.oncall import Rotations
@@ -226,14 +227,14 @@ def _oncall(settings: Settings, config: Config, rotation: str | None, links: boo
 
 
 async def _print_oncall(settings: Settings, config: Config, names: list[str], links: bool) -> int:
-    from bot.services.calendar import CalendarService
+    from bot.services.container import Services
     from bot.store.db import Database
     from bot.store.migrate import upgrade
 
     db = Database(settings.database_url)
     try:
         await upgrade(db)
-        calendars = CalendarService(db, config, SystemClock(), settings.calendar_secret())
+        calendars = Services.build(db, config, SystemClock(), settings=settings).calendars
         for name in names:
             current, upcoming = await calendars.now_and_next(name)
             zone = calendars.rotations.specs[name].zone

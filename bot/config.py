@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -24,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.config_source import ConfigError, KeyPath, locate, read_source, read_yaml
 from bot.core.coverage import overlapping_windows, parse_window
 from bot.core.durations import format_duration, parse_duration
 from bot.core.escalation import EMPTY, Level, Policy
@@ -263,47 +263,18 @@ class Config(_Model):
         return ZoneInfo(self.timezone)
 
 
-class ConfigError(Exception):
-    """A config that must not be started with; `problems` are ready to print, one a line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-def read_source(path: Path | str, hint: str) -> str:
-    """A config file's text; a missing file is a ConfigError that says what to do (`hint`)."""
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: no such file ({hint})"]) from None
-
-
 def load_config(path: Path | str) -> Config:
     text = read_source(path, "copy config/firebell.example.yml there and edit it")
     return parse_config(text, str(path))
 
 
 def parse_config(text: str, source: str = "<config>") -> Config:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise ConfigError([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
-    if not isinstance(data, dict):
-        raise ConfigError([f"{source}: the config must be a mapping of keys (see the example)"])
-    lines: dict[tuple[Any, ...], int] = {}
-    duplicates: list[str] = []
-    _index_lines(node, (), lines, duplicates)
-    if duplicates:
-        raise ConfigError([f"{source}:{d}" for d in duplicates])
+    data, lines = read_yaml(text, source)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([_describe(err, source, lines) for err in exc.errors()]) from None
-    problems = [_locate(loc, message, source, lines) for loc, message in _cross_checks(config)]
+    problems = [locate(loc, message, source, lines) for loc, message in _cross_checks(config)]
     if problems:
         raise ConfigError(problems)
     return config
@@ -430,36 +401,8 @@ def _rotation_checks(i: int, rotation: Rotation) -> list[tuple[tuple[Any, ...], 
     return problems
 
 
-def _index_lines(
-    node: yaml.Node,
-    path: tuple[Any, ...],
-    lines: dict,
-    duplicates: list[str],
-    seen: set[int] | None = None,
-):
-    """Line of every key path; aliases are walked once (a recursive alias cannot loop)."""
-    seen = set() if seen is None else seen
-    lines[path] = node.start_mark.line + 1
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = key_node.value
-            if key in seen:
-                duplicates.append(
-                    f"{key_node.start_mark.line + 1}: {_dotted((*path, key))}: key given twice"
-                )
-            seen.add(key)
-            _index_lines(value_node, (*path, key), lines, duplicates, seen)
-            lines[(*path, key)] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _index_lines(item, (*path, i), lines, duplicates, seen)
-
-
-def _describe(err: dict[str, Any], source: str, lines: dict) -> str:
+def _describe(err: dict[str, Any], source: str, lines: dict[KeyPath, int]) -> str:
+    """A pydantic error as `file:line: key.path: message`, in the config's words."""
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
@@ -468,19 +411,4 @@ def _describe(err: dict[str, Any], source: str, lines: dict) -> str:
         message = "is not a known key (check the spelling)"
     elif err["type"] == "string_pattern_mismatch":
         message = f"{err.get('input')!r} does not have the expected form"
-    return _locate(loc, message, source, lines)
-
-
-def _locate(loc: tuple[Any, ...], message: str, source: str, lines: dict) -> str:
-    """`file:line: key.path: message`, the line of the deepest key that exists."""
-    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
-    where = f"{source}:{line}" if line else source
-    key = _dotted(loc) or "(top level)"
-    return f"{where}: {key}: {message}"
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+    return locate(loc, message, source, lines)

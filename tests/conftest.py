@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.sandbox.standin.server import SlackDouble
 from tests.support import database
 from tests.support.harness import Bot
-from tests.support.slack_double import SlackDouble
 
 
 @pytest.fixture(scope="session", autouse=True)

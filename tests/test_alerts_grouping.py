@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.slack import blocks
+from bot.slack.ids import Action
 from tests.support.alerts import (
     ALERTS_CONFIG,
     alertmanager,
@@ -292,7 +292,7 @@ async def test_escalation_starts_for_an_alert_opened_incident_as_for_a_declared_
     assert sorted(dms(double)) == ["U0AAA", "U0AAA", "U0LEAD", "U0LEAD"]
     assert any("Firebell escalated INC-1 to level 2: <@U0LEAD>." in r for r in replies(double, 1))
     # and an acknowledgement stops it, as for any incident
-    await bot.click(blocks.ACK, "1", user="U0LEAD")
+    await bot.click(Action.ACK, "1", user="U0LEAD")
     await bot.advance(timedelta(days=1))
     assert count(db(bot), "events", "kind = 'escalated' AND incident_id = 1") == 1
 

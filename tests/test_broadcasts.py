@@ -10,8 +10,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.config import ConfigError, parse_config
-from bot.slack import blocks
+from bot.config import parse_config
+from bot.config_source import ConfigError
+from bot.slack.blocks import modals
+from bot.slack.ids import Action, View
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL, CONFIG, Bot, modal_values
 
@@ -91,7 +93,7 @@ async def test_a_sev1_is_announced_in_plain_words_with_tenants_eta_and_the_threa
             eta="45m",
         )
     )
-    status, _ = await bot.submit(blocks.UPDATE_VIEW, values, user="U0BOB", private_metadata="1")
+    status, _ = await bot.submit(View.UPDATE, values, user="U0BOB", private_metadata="1")
     assert status == 200
     await bot.deliver()
     update = broadcasts(double)[-1]
@@ -122,7 +124,7 @@ async def test_an_update_not_marked_for_sharing_stays_in_the_thread(bot, double)
     await bot.command("declare sev1 Quiet updates")
     await bot.command("update INC-1 internal detail about <@U0BOB>")
     status, _ = await bot.submit(
-        blocks.UPDATE_VIEW, modal_values(text="more internal detail"), private_metadata="1"
+        View.UPDATE, modal_values(text="more internal detail"), private_metadata="1"
     )
     assert status == 200
     await bot.deliver()
@@ -131,11 +133,11 @@ async def test_an_update_not_marked_for_sharing_stays_in_the_thread(bot, double)
 
 async def test_the_update_form_offers_sharing_only_with_a_broadcast_channel(bot, double, tmp_path):
     await bot.command("declare sev2 Form")
-    await bot.click(blocks.UPDATE, "1")
+    await bot.click(Action.UPDATE, "1")
     [opened] = await double.wait_for("views.open")
     assert "share" in [b.get("block_id") for b in opened.params["view"]["blocks"]]
     incident = await bot.app.services.incidents.get(1)
-    plain = blocks.update_modal(incident)
+    plain = modals.update_modal(incident)
     assert "share" not in [b.get("block_id") for b in plain["blocks"]]
 
 
@@ -158,9 +160,7 @@ async def test_minor_incidents_are_announced_only_once_they_matter(bot, double):
     assert resolved.startswith(":white_check_mark: *Resolved: Search degraded*")
 
     await bot.command("declare sev4 Typo")
-    await bot.submit(
-        blocks.UPDATE_VIEW, share(modal_values(text="Fixing it")), private_metadata="3"
-    )
+    await bot.submit(View.UPDATE, share(modal_values(text="Fixing it")), private_metadata="3")
     await bot.command("reopen INC-2 back again")
     await bot.command("resolve INC-3")
     await bot.deliver()

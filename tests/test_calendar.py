@@ -206,7 +206,7 @@ async def test_token_is_never_logged(cal, capsys):
 
 
 def test_calendar_token_must_be_long_enough():
-    from bot.config import ConfigError
+    from bot.config_source import ConfigError
 
     with pytest.raises(ConfigError) as caught:
         parse_config(CONFIG_WITH_CALENDARS.replace(TOKEN, "short"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.slack import blocks
+from bot.slack.ids import Action
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL
 
@@ -17,8 +17,8 @@ async def test_double_click_on_acknowledge_acknowledges_once(bot, double):
     await bot.command("declare sev1 Double click")
     await bot.deliver()
     first, second = await asyncio.gather(
-        bot.click(blocks.ACK, "1", user="U0BOB"),
-        bot.click(blocks.ACK, "1", user="U0CAROL"),
+        bot.click(Action.ACK, "1", user="U0BOB"),
+        bot.click(Action.ACK, "1", user="U0CAROL"),
     )
     assert first.status == second.status == 200
     assert count(db(bot), "events", "kind = 'acknowledged'") == 1

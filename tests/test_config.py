@@ -11,7 +11,8 @@ import pydantic
 import pytest
 import yaml
 
-from bot.config import Config, ConfigError, load_config, parse_config
+from bot.config import Config, load_config, parse_config
+from bot.config_source import ConfigError
 from bot.core.escalation import EMPTY, Level, Policy
 from bot.core.targets import Target
 
@@ -529,6 +530,16 @@ def test_coverage_past_midnight_is_rejected():
 
 def test_recursive_yaml_alias_is_a_config_error():
     found = problems("incident_channel: &a [*a]\nseverities: []\n")
+    assert found[0].startswith(f"{SRC}:1: incident_channel: ")
+
+
+def test_self_referencing_mapping_alias_is_a_config_error():
+    found = problems("incident_channel: C0INCIDENTS\na: &x {b: *x}\n")
+    assert f"{SRC}:2: a: is not a known key (check the spelling)" in found
+
+
+def test_mapping_alias_reused_under_a_known_key_is_located():
+    found = problems("incident_channel: &x {b: *x}\nseverities: []\n")
     assert found[0].startswith(f"{SRC}:1: incident_channel: ")
 
 

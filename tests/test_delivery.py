@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.slack import blocks
+from bot.slack.ids import Action
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL
 
@@ -119,7 +119,7 @@ async def test_posts_are_paced_per_channel(bot, double):
 async def test_restart_with_rows_pending_delivers_everything_once(bot, double):
     for n in range(3):
         await bot.command(f"declare sev2 Before restart {n}")
-    await bot.click(blocks.ACK, "2")
+    await bot.click(Action.ACK, "2")
     await bot.stop()  # the process goes away with every row still pending
     assert count(db(bot), "outbox", "status = 'pending'") == 3 * 3 + 2  # card, reply, DM each
 

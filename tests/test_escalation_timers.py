@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.services.timers import TimerService
-from bot.slack import blocks
+from bot.slack.ids import Action
 from bot.store.db import Database
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL, CONFIG, Bot
@@ -86,7 +86,7 @@ async def test_a_levels_after_sets_the_wait_before_it_and_the_chain_ends_once(bo
 async def test_escalate_button_jumps_a_level_and_restarts_the_clock(bot, double):
     await bot.command("declare sev2 Queue stuck")
     await bot.advance(timedelta(minutes=40))
-    await bot.click(blocks.ESCALATE, "1", user="U0BOB")
+    await bot.click(Action.ESCALATE, "1", user="U0BOB")
     assert count(db(bot), "events", "kind = 'escalated'") == 1
     await bot.advance(timedelta(minutes=29))  # level 3 comes 30m after level 2
     assert count(db(bot), "events", "kind = 'escalated'") == 1

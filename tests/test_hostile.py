@@ -7,7 +7,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.slack import blocks
+from bot.slack.ids import Action
 from tests.support import signing
 from tests.support.db import count
 from tests.support.harness import CHANNEL
@@ -56,9 +56,9 @@ async def test_unknown_incident_by_command_and_button(bot, double):
     assert (await bot.command("ack INC-404"))[
         "text"
     ] == "There is no INC-404. See `/incident list`."
-    response = await bot.click(blocks.RESOLVE, "404")
+    response = await bot.click(Action.RESOLVE, "404")
     assert response.status == 200
-    response = await bot.click(blocks.ESCALATE, "not-a-number")
+    response = await bot.click(Action.ESCALATE, "not-a-number")
     assert response.status == 200
     await bot.deliver()
     texts = [c.params["text"] for c in double.calls_to("chat.postEphemeral")]

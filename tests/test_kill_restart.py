@@ -17,10 +17,10 @@ from typing import Any
 
 import aiohttp
 
+from bot.sandbox.standin.server import SlackDouble
 from tests.support import database, signing
 from tests.support.db import rows
 from tests.support.harness import CHANNEL, CONFIG, SECRET
-from tests.support.slack_double import SlackDouble
 
 INCIDENTS = 5
 START_WITHIN = 60.0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from bot.slack import blocks
+from bot.slack.ids import Action, View
 from tests.support.harness import CHANNEL, modal_values
 
 
@@ -48,11 +48,11 @@ async def test_declare_by_command_posts_card_then_pages_level_one(bot, double):
     assert "acme" in fields
     assert "Ack due by <!date^" in fields and "(target 1h)" in fields
     assert set(buttons(card)) == {
-        blocks.ACK,
-        blocks.ESCALATE,
-        blocks.UPDATE,
-        blocks.RESOLVE,
-        blocks.SEVERITY,
+        Action.ACK,
+        Action.ESCALATE,
+        Action.UPDATE,
+        Action.RESOLVE,
+        Action.SEVERITY,
     }
     assert all(b.get("value", "1").startswith("1") for b in buttons(card).values())
     [declared] = replies(double, card)
@@ -71,14 +71,14 @@ async def test_acknowledge_button_updates_card_and_thread(bot, double):
     await bot.command("declare sev2 Queue backlog growing")
     await bot.deliver()
     bot.clock.advance(timedelta(minutes=4))
-    response = await bot.click(blocks.ACK, "1", user="U0BOB")
+    response = await bot.click(Action.ACK, "1", user="U0BOB")
     assert response.status == 200
     await bot.deliver()
 
     card = card_of(double)
     assert "Acknowledged by <@U0BOB>" in card_fields(card)
     assert "Acknowledged in 4m (target 1h)" in card_fields(card)
-    assert blocks.ACK not in buttons(card)
+    assert Action.ACK not in buttons(card)
     assert replies(double, card)[-1] == ":eyes: <@U0BOB> acknowledged INC-1 after 4m."
     updates = double.calls_to("chat.update")
     assert len(updates) == 1 and updates[0].params["ts"] == card["ts"]
@@ -97,7 +97,7 @@ async def test_acknowledge_twice_by_command_answers_who_did_it(bot, double):
 
 async def test_escalate_by_button_and_command_walks_the_chain(bot, double):
     await bot.command("declare sev2 Payments failing")
-    await bot.click(blocks.ESCALATE, "1", user="U0BOB")
+    await bot.click(Action.ESCALATE, "1", user="U0BOB")
     answer = await bot.command("escalate INC-1 need the product lead", user="U0BOB")
     assert answer["text"] == "Escalated INC-1 to level 3."
     last = await bot.command("escalate INC-1")
@@ -115,7 +115,7 @@ async def test_severity_selector_and_command(bot, double):
     await bot.command("declare sev3 Slow search")
     await bot.deliver()
     option = {"text": {"type": "plain_text", "text": "SEV1"}, "value": "1:SEV1"}
-    response = await bot.click(blocks.SEVERITY, None, selected_option=option)
+    response = await bot.click(Action.SEVERITY, None, selected_option=option)
     assert response.status == 200
     same = await bot.command("sev INC-1 1")
     assert same["text"] == "INC-1 is already SEV1."
@@ -134,20 +134,20 @@ async def test_update_by_command_and_by_modal(bot, double):
     assert "Update from <@U0ALICE>: Rolled back the deploy" in replies(double, card)[-1]
     assert ":hourglass: ETA <!date^" in replies(double, card)[-1]
 
-    await bot.click(blocks.UPDATE, "1")
+    await bot.click(Action.UPDATE, "1")
     await double.wait_for("views.open")
     view = double.calls_to("views.open")[0].params["view"]
-    assert view["callback_id"] == blocks.UPDATE_VIEW and view["private_metadata"] == "1"
+    assert view["callback_id"] == View.UPDATE and view["private_metadata"] == "1"
 
     status, body = await bot.submit(
-        blocks.UPDATE_VIEW,
+        View.UPDATE,
         modal_values(text="Error rate back to normal", eta="soon"),
         private_metadata="1",
     )
     assert status == 200 and body["response_action"] == "errors"
     assert "eta" in body["errors"]
     status, body = await bot.submit(
-        blocks.UPDATE_VIEW,
+        View.UPDATE,
         modal_values(text="Error rate back to normal", eta="15m"),
         private_metadata="1",
     )
@@ -159,13 +159,13 @@ async def test_update_by_command_and_by_modal(bot, double):
 async def test_resolve_then_reopen(bot, double):
     await bot.command("declare sev2 Webhooks delayed")
     bot.clock.advance(timedelta(minutes=90))
-    await bot.click(blocks.RESOLVE, "1", user="U0BOB")
+    await bot.click(Action.RESOLVE, "1", user="U0BOB")
     again = await bot.command("resolve INC-1 twice", user="U0CAROL")
     assert again["text"].startswith("INC-1 is already resolved by <@U0BOB> at ")
     await bot.deliver()
     card = card_of(double)
     assert "Resolved by <@U0BOB>" in card_fields(card)
-    assert set(buttons(card)) == {blocks.REOPEN}
+    assert set(buttons(card)) == {Action.REOPEN}
     assert "resolved INC-1 after 1h 30m" in replies(double, card)[-1]
 
     denied = await bot.command("update INC-1 more news")
@@ -211,12 +211,12 @@ async def test_bare_command_opens_declare_modal_and_modal_declares(bot, double):
     assert "Opening the declare form" in answer["text"]
     await double.wait_for("views.open")
     view = double.calls_to("views.open")[0].params["view"]
-    assert view["callback_id"] == blocks.DECLARE_VIEW and view["private_metadata"] == "C0OTHER"
+    assert view["callback_id"] == View.DECLARE and view["private_metadata"] == "C0OTHER"
 
-    status, body = await bot.submit(blocks.DECLARE_VIEW, modal_values(title="  ", severity="SEV2"))
+    status, body = await bot.submit(View.DECLARE, modal_values(title="  ", severity="SEV2"))
     assert body["response_action"] == "errors" and "title" in body["errors"]
     status, body = await bot.submit(
-        blocks.DECLARE_VIEW,
+        View.DECLARE,
         modal_values(
             title="Uploads failing",
             severity="SEV2",

@@ -7,9 +7,9 @@ from pathlib import Path
 import yaml
 
 from bot.services.people import PeopleService
-from bot.slack import blocks
 from bot.slack.directory import Directory
-from bot.slack.listeners import commands, events, shortcuts
+from bot.slack.ids import Action, Command, Event, Shortcut, View
+from bot.slack.listeners import actions, commands, events, shortcuts, views
 from tests.support import signing
 from tests.support.shortcuts import message_action_body, reaction_event
 
@@ -31,6 +31,8 @@ METHOD_SCOPES = {
 }
 # The scopes each subscribed event needs (api.slack.com/events).
 EVENT_SCOPES = {"app_home_opened": set(), "reaction_added": {"reactions:read"}}
+# Buttons on thread replies (a reminder's, the resolution's); every other action is on the card.
+REPLY_ACTIONS = {Action.SNOOZE, Action.POSTMORTEM}
 
 
 def manifest_commands() -> set[str]:
@@ -38,20 +40,29 @@ def manifest_commands() -> set[str]:
 
 
 def test_commands_in_manifest_are_exactly_those_the_code_registers():
-    assert manifest_commands() == {commands.COMMAND}
+    assert manifest_commands() == set(Command)
     for command in MANIFEST["features"]["slash_commands"]:
         assert command["should_escape"] is True  # mentions arrive as <@U…> ids
 
 
 def test_events_in_manifest_are_exactly_those_the_code_handles():
-    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == set(events.EVENTS)
+    assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == set(Event)
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
 
 
 def test_shortcuts_in_manifest_are_exactly_those_the_code_registers():
     declared = MANIFEST["features"]["shortcuts"]
-    assert {s["callback_id"] for s in declared} == set(shortcuts.SHORTCUTS)
+    assert {s["callback_id"] for s in declared} == set(Shortcut)
     assert all(s["type"] == "message" and len(s["name"]) <= 24 for s in declared)
+
+
+async def test_each_kind_of_listener_is_registered_for_exactly_its_ids(bot):
+    services = bot.app.services
+    assert set(commands.listeners(services)) == set(Command)
+    assert set(actions.listeners(services)) == set(Action)
+    assert set(views.listeners(services)) == set(View)
+    assert set(events.listeners(services)) == set(Event)
+    assert set(shortcuts.listeners(services)) == set(Shortcut)
 
 
 async def test_every_manifest_command_and_event_is_handled(bot, double):
@@ -82,11 +93,11 @@ async def test_interactivity_is_enabled_and_every_rendered_action_is_handled(bot
     rendered = {
         e["action_id"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
     }
-    assert rendered | {blocks.REOPEN} == set(blocks.BUTTON_ACTIONS) | {blocks.SEVERITY}
-    for action_id in sorted(blocks.BUTTON_ACTIONS + blocks.REPLY_ACTIONS):
+    assert rendered | {Action.REOPEN} == set(Action) - REPLY_ACTIONS
+    for action_id in sorted(Action):
         response = await bot.click(action_id, "999")
         assert response.status == 200, action_id
-    for view in (blocks.DECLARE_VIEW, blocks.UPDATE_VIEW):
+    for view in View:
         body = signing.view_submission_body(view, {}, private_metadata="999")
         response = await bot.post_signed(body)
         assert response.status == 200, view
@@ -97,7 +108,7 @@ async def test_scopes_cover_every_method_the_bot_calls_and_nothing_more(bot, dou
     await bot.command("update INC-1 looking")
     await bot.command("ack INC-1")
     await bot.command("ack INC-1")
-    await bot.click(blocks.ACK, "1")
+    await bot.click(Action.ACK, "1")
     await bot.command("")
     await bot.post_signed(signing.event_body({"type": "app_home_opened", "user": "U0A"}))
     await double.wait_for("views.open")
@@ -115,6 +126,6 @@ async def test_scopes_cover_every_method_the_bot_calls_and_nothing_more(bot, dou
     granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])
     needed = {"commands"} | set().union(*(METHOD_SCOPES[m] for m in used))
     needed |= set().union(*EVENT_SCOPES.values())
-    assert set(EVENT_SCOPES) == set(events.EVENTS)
+    assert set(EVENT_SCOPES) == set(Event)
     assert needed <= granted
     assert granted <= needed, f"unused scopes: {granted - needed}"

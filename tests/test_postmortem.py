@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.services.postmortem import derive_token
-from bot.slack import blocks
+from bot.slack.ids import Action, Shortcut
 from tests.support.harness import CHANNEL, SECRET
 from tests.support.shortcuts import message_action_body
 
@@ -51,7 +51,7 @@ async def script(bot, double) -> None:
         "text": "Error rate is back to normal on <#C0API|api-alerts>",
     }
     bot.clock.advance(timedelta(minutes=5))
-    await bot.post_signed(message_action_body(blocks.TIMELINE_SHORTCUT, message, user_id="U0CAROL"))
+    await bot.post_signed(message_action_body(Shortcut.ADD_TO_TIMELINE, message, user_id="U0CAROL"))
     await bot.advance(timedelta(minutes=40))  # the ETA (10:45) passes
     await bot.command("update INC-1 Canary looks good", user="U0LEAD")
     bot.clock.advance(timedelta(minutes=20))
@@ -137,9 +137,9 @@ async def test_resolution_offers_the_draft_with_a_button(bot, double):
     assert resolved["text"].startswith(":white_check_mark: <@U0ALICE> resolved INC-1 after 30m.")
     [actions] = [b for b in resolved["blocks"] if b["type"] == "actions"]
     [button] = actions["elements"]
-    assert (button["action_id"], button["value"]) == (blocks.POSTMORTEM, "1")
+    assert (button["action_id"], button["value"]) == (Action.POSTMORTEM, "1")
 
-    response = await bot.click(blocks.POSTMORTEM, "1", user="U0BOB")
+    response = await bot.click(Action.POSTMORTEM, "1", user="U0BOB")
     assert response.status == 200
     await bot.deliver()
     assert len(double.calls_to("files.completeUploadExternal")) == 1

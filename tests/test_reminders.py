@@ -10,7 +10,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from bot.services.timers import TimerService
-from bot.slack import blocks
+from bot.slack.ids import Action, View
 from bot.store.db import Database
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL, CONFIG, Bot
@@ -47,7 +47,7 @@ async def test_a_reminder_comes_after_update_every_and_not_before(bot, double):
     reminder = replies(double)[-1]
     assert reminder["text"].startswith(":alarm_clock: <@U0ALICE> No status update on INC-1 for 1h")
     assert "(SEV2 expects one every 1h)" in reminder["text"]
-    assert buttons(reminder) == {blocks.UPDATE: "1", blocks.SNOOZE: "1"}
+    assert buttons(reminder) == {Action.UPDATE: "1", Action.SNOOZE: "1"}
     # still nothing after another hour: it reminds again, once
     await bot.advance(timedelta(hours=1))
     assert reminded(bot) == ["2026-03-02 10:00:00.000000", "2026-03-02 11:00:00.000000"]
@@ -86,17 +86,17 @@ async def test_the_post_update_button_opens_the_form_and_its_update_resets_it(bo
     await bot.advance(timedelta(minutes=30))
     await bot.deliver()
     reminder = replies(double)[-1]
-    assert buttons(reminder)[blocks.UPDATE] == "1"
-    await bot.click(blocks.UPDATE, "1", user="U0BOB")
+    assert buttons(reminder)[Action.UPDATE] == "1"
+    await bot.click(Action.UPDATE, "1", user="U0BOB")
     [opened] = await double.wait_for("views.open")
-    assert opened.params["view"]["callback_id"] == blocks.UPDATE_VIEW
+    assert opened.params["view"]["callback_id"] == View.UPDATE
 
 
 async def test_snooze_delays_the_next_reminder_by_30_minutes(bot, double):
     await bot.command("declare sev1 Database failover")
     await bot.advance(timedelta(minutes=30))  # first reminder at 09:30
     await bot.advance(timedelta(minutes=5))
-    response = await bot.click(blocks.SNOOZE, "1", user="U0BOB")
+    response = await bot.click(Action.SNOOZE, "1", user="U0BOB")
     assert response.status == 200
     # without the snooze the next one was due at 10:00; now 30m from 09:35
     await bot.advance(timedelta(minutes=29, seconds=59))
@@ -115,7 +115,7 @@ async def test_snooze_delays_the_next_reminder_by_30_minutes(bot, double):
 async def test_snooze_never_brings_a_later_reminder_forward(bot, double):
     await bot.command("declare sev4 Typo on the status page")  # reminds after 1d
     await bot.advance(timedelta(hours=1))
-    await bot.click(blocks.SNOOZE, "1")
+    await bot.click(Action.SNOOZE, "1")
     [(due,)] = rows(db(bot), f"SELECT due_at FROM timers WHERE {REMINDER_TIMERS}")
     assert due == "2026-03-03 09:00:00.000000"
 
@@ -130,7 +130,7 @@ async def test_resolution_stops_reminders_and_snoozing_a_resolved_incident_is_re
     await bot.advance(timedelta(days=2))
     assert len(reminded(bot)) == 1
     assert count(db(bot), "events", "kind = 'eta_passed'") == 1  # passed at 09:20, before
-    await bot.click(blocks.SNOOZE, "1", user="U0BOB")
+    await bot.click(Action.SNOOZE, "1", user="U0BOB")
     await bot.deliver()
     [answer] = double.calls_to("chat.postEphemeral")
     assert answer.params["text"] == "INC-1 is resolved; there is nothing to remind."
@@ -169,7 +169,7 @@ async def test_an_eta_that_passes_without_resolution_prompts_a_reminder(bot, dou
     # the declarer: nobody acknowledged and there is no commander
     assert passed["text"].startswith(":hourglass: <@U0ALICE> The ETA of INC-1 (<!date^")
     assert "has passed and it is not resolved" in passed["text"]
-    assert set(buttons(passed)) == {blocks.UPDATE, blocks.SNOOZE}
+    assert set(buttons(passed)) == {Action.UPDATE, Action.SNOOZE}
 
 
 async def test_a_severity_change_rearms_with_the_new_interval(bot, double):

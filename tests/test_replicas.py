@@ -31,9 +31,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from bot.sandbox.standin.server import SlackDouble
+from bot.sandbox.standin.web_api import Call
 from tests.support import database, signing
 from tests.support.db import rows
-from tests.support.slack_double import Call, SlackDouble
 from tests.test_kill_restart import Serve
 
 pytestmark = pytest.mark.skipif(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError
+from bot.config_source import ConfigError
 from bot.sandbox import config as sandbox_config
 
 SHIPPED = Path(__file__).parent.parent / "config" / "sandbox.yml"

@@ -18,8 +18,8 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.sandbox.standin.server import SlackDouble
 from tests.support import signing
-from tests.support.slack_double import SlackDouble
 
 CHANNEL = "C0INCIDENTS"
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*INC-1* Checkout down"}}

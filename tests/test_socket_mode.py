@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, parse_qsl
 
 import pytest
 
-from bot.slack import blocks
+from bot.sandbox.standin.server import SlackDouble
+from bot.slack.ids import Action
 from tests.support import signing
 from tests.support.db import count
 from tests.support.harness import CHANNEL, Bot
-from tests.support.slack_double import SlackDouble
 
 
 def command_payload(text: str, user: str = "U0ALICE") -> dict:
@@ -93,7 +93,7 @@ async def test_button_click_over_the_socket_acknowledges(socket_bot, double):
     card = card_of(double)
 
     click = interactive_payload(
-        signing.block_actions_body(blocks.ACK, value="1", user_id="U0BOB", message_ts=card["ts"])
+        signing.block_actions_body(Action.ACK, value="1", user_id="U0BOB", message_ts=card["ts"])
     )
     ack = await double.socket_send("interactive", click, within=10)
     assert ack == {"envelope_id": double.socket_sent[-1]["envelope_id"]}  # a bare ack

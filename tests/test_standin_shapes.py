@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.support.slack_double import SlackDouble
+from bot.sandbox.standin.server import SlackDouble
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "slack"
@@ -211,12 +211,13 @@ def test_the_comparison_catches_a_missing_key_a_new_key_and_a_wrong_type():
 
 
 def _methods_the_bot_calls() -> set[str]:
-    """Web API methods named in the bot's code: `client.chat_postMessage(` and the like."""
+    """Web API methods named in the bot's code: `client.chat_postMessage(`,
+    `ctx.slack.chat_update(` and the like."""
     found = set()
     for source in (ROOT / "bot").rglob("*.py"):
         if "sandbox" in source.parts:
             continue
-        for name in re.findall(r"client\.([a-z]+_[A-Za-z_0-9]+)\(", source.read_text()):
+        for name in re.findall(r"(?:client|slack)\.([a-z]+_[A-Za-z_0-9]+)\(", source.read_text()):
             if name == "files_upload_v2":  # slack_sdk's upload is these two calls
                 found |= {"files.getUploadURLExternal", "files.completeUploadExternal"}
             else:

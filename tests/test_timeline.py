@@ -3,7 +3,7 @@ and reacting with the configured emoji (read back with conversations.replies).""
 
 from __future__ import annotations
 
-from bot.slack import blocks
+from bot.slack.ids import Shortcut
 from tests.support import signing
 from tests.support.db import rows
 from tests.support.harness import CHANNEL, CONFIG, Bot
@@ -29,7 +29,7 @@ async def thread_message(bot, double, text: str, user: str = "U0BOB") -> dict:
 async def test_the_shortcut_adds_a_thread_message_once(bot, double):
     await bot.command("declare sev2 Cache stampede")
     message = await thread_message(bot, double, "Saw the spike on <#C0API|api-alerts> at 10:02")
-    body = message_action_body(blocks.TIMELINE_SHORTCUT, message, user_id="U0CAROL")
+    body = message_action_body(Shortcut.ADD_TO_TIMELINE, message, user_id="U0CAROL")
     assert (await bot.post_signed(body)).status == 200
     assert notes(bot) == [(1, "U0CAROL", "Saw the spike on <#C0API|api-alerts> at 10:02")]
     assert (await bot.post_signed(body)).status == 200  # again: nothing more
@@ -51,9 +51,9 @@ async def test_messages_outside_incident_threads_are_refused(bot, double):
     await bot.command("declare sev2 Somewhere")
     await bot.deliver()
     outside = {"ts": "1700000099.000100", "text": "unrelated", "user": "U0BOB"}
-    await bot.post_signed(message_action_body(blocks.TIMELINE_SHORTCUT, outside))
+    await bot.post_signed(message_action_body(Shortcut.ADD_TO_TIMELINE, outside))
     empty = await thread_message(bot, double, "")
-    await bot.post_signed(message_action_body(blocks.TIMELINE_SHORTCUT, {**empty, "text": ""}))
+    await bot.post_signed(message_action_body(Shortcut.ADD_TO_TIMELINE, {**empty, "text": ""}))
     await bot.deliver()
     assert notes(bot) == []
     answers = [c.params["text"] for c in double.calls_to("chat.postEphemeral")]

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.alerts import actor_name
+from bot.core.alert_sources import actor_name
 from bot.core.escalation import Policy
 from bot.core.targets import Target
 

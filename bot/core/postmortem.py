@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.alerts import actor_name
+from bot.core.alert_sources import actor_name
 from bot.core.incident import SYSTEM_ACTOR, ref
 from bot.core.metrics import Response, response, span
 

@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.config import WEEKDAYS, Config, ConfigError, parse_config, read_source
+from bot.config import WEEKDAYS, Config, parse_config
+from bot.config_source import ConfigError, read_source
 
 _BLOCK = re.compile(r"^sandbox:\s*(#.*)?$")
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.workspace import Refused, Workspace
+from bot.sandbox.client import Refused
+from bot.sandbox.workspace import Workspace
 
 STATIC = Path(__file__).parent / "static"
 KEEP_ALIVE = 15.0  # seconds between comments on an idle stream, so proxies keep it open

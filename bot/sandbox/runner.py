@@ -20,7 +20,7 @@ from bot.app import Firebell
 from bot.clock import FastClock
 from bot.sandbox import config as sandbox_config
 from bot.sandbox import page
-from bot.sandbox.standin import SlackDouble
+from bot.sandbox.standin.server import SlackDouble
 from bot.sandbox.workspace import Workspace
 from bot.settings import Settings
 

@@ -2,7 +2,7 @@
 
 `ingest` runs one transaction per notification, and the webhook answers only after it has
 committed (Alertmanager retries 5xx and network errors, not 4xx). Under the group's row lock
-it stores each alert that moved on, asks `bot.core.alerts.decide` what the changes mean, and
+it stores each alert that moved on, asks core (`grouping.decide`) what the changes mean, and
 writes the outcome with the incident change it causes (declared, reopened, a thread reply,
 resolved) or a quiet channel post, plus a receipt of the notification. A notification
 delivered twice finds nothing new the second time and changes nothing but its receipt.
@@ -10,37 +10,36 @@ delivered twice finds nothing new the second time and changes nothing but its re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
 from bot.config import Config
-from bot.core import alerts as core
 from bot.core import incident as incident_core
+from bot.core.alerts import grouping, payloads
+from bot.core.alerts import rules as alert_rules
+from bot.core.maintenance import under_maintenance
 from bot.services import changes, maintenance
-from bot.services.changes import Context
-from bot.services.incidents import IncidentService, declare_in
+from bot.services.context import Context, UseCase
+from bot.services.incidents import declare_in
 from bot.services.maintenance import windows_at
-from bot.services.records import EventRecord, IncidentRecord
+from bot.services.models import EventRecord, IncidentRecord
 from bot.store import alerts as store
 from bot.store import incidents as incident_store
 from bot.store import outbox
-from bot.store.db import Database
-from bot.store.outbox import finish
 
 
-def rules_from(config: Config) -> core.Rules:
+def rules_from(config: Config) -> alert_rules.Rules:
     """The `alerts:` section as core's rules, severity names as the config spells them."""
     section = config.alerts
 
     def name(value: str) -> str:
         return config.severity(value).name
 
-    return core.Rules(
+    return alert_rules.Rules(
         severities=tuple(config.severity_names),
         severity_label=section.severity_label,
         mapping={k.strip().lower(): name(v) for k, v in section.severities.items()},
@@ -57,13 +56,6 @@ def rules_from(config: Config) -> core.Rules:
         reopen_within=section.reopen_within,
         card_labels=tuple(section.card_labels),
     )
-
-
-def _ack_within(config: Config, severity: str):
-    try:
-        return config.severity(severity).ack_within
-    except KeyError:  # a severity removed from the config since: the least urgent
-        return config.severities[-1].ack_within
 
 
 @dataclass(frozen=True)
@@ -108,18 +100,18 @@ class AlertCard:
     links: dict[str, str]
 
 
-def _known(rows) -> dict[str, core.Known]:
-    return {r["fingerprint"]: core.Known(r["status"], r["starts_at"]) for r in rows}
+def _known(rows) -> dict[str, grouping.Known]:
+    return {r["fingerprint"]: grouping.Known(r["status"], r["starts_at"]) for r in rows}
 
 
-def _save(conn: Connection, group_id: int, rows, found: Sequence[core.Change], now: datetime):
+def _save(conn: Connection, group_id: int, rows, found: Sequence[grouping.Change], now: datetime):
     by_fingerprint = {r["fingerprint"]: r for r in rows}
     for change in found:
         alert = change.alert
         values = {
             "status": alert.status,
             "severity": change.severity,
-            "name": core.alert_name(alert)[:200],
+            "name": alert_rules.alert_name(alert)[:200],
             "labels": alert.labels,
             "annotations": alert.annotations,
             "links": alert.links,
@@ -142,36 +134,24 @@ def _save(conn: Connection, group_id: int, rows, found: Sequence[core.Change], n
             store.update_alert(conn, existing["id"], values)
 
 
-class AlertService:
-    def __init__(
-        self,
-        db: Database,
-        config: Config,
-        clock: Clock,
-        incidents: IncidentService,
-        on_outbox: Callable[[], None] = lambda: None,
-    ) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock
-        self.incidents = incidents
-        self.ctx = incidents.ctx
-        self.rules = rules_from(config)
-        self._on_outbox = on_outbox
+@dataclass(eq=False)
+class AlertService(UseCase):
+    def __post_init__(self) -> None:
+        self.rules = rules_from(self.config)
 
-    def parse(self, source: str, data: Any) -> core.Notification:
-        """Read a webhook body; raises `core.PayloadError` naming the field."""
-        return core.PARSERS[source](data)
+    def parse(self, source: str, data: Any) -> payloads.Notification:
+        """Read a webhook body; raises `PayloadError` naming the field."""
+        return payloads.PARSERS[source](data)
 
-    async def ingest(self, notification: core.Notification) -> Receipt:
+    async def ingest(self, notification: payloads.Notification) -> Receipt:
         now = self.clock.now()
-        receipt, wrote = await self.db.write(lambda conn: self._ingest(conn, notification, now))
-        if wrote:
-            self._on_outbox()
+        receipt, _ = await self.write(
+            lambda conn: self._ingest(conn, notification, now), wakes=lambda done: done[1]
+        )
         return receipt
 
     def _ingest(
-        self, conn: Connection, notification: core.Notification, now: datetime
+        self, conn: Connection, notification: payloads.Notification, now: datetime
     ) -> tuple[Receipt, bool]:
         rules = self.rules
         source = notification.source
@@ -184,7 +164,7 @@ class AlertService:
                     "key_hash": notification.key_hash,
                     "group_key": notification.group_key,
                     "status": notification.status,
-                    "title": core.title_of(notification, rules),
+                    "title": alert_rules.title_of(notification, rules),
                     "labels": {},
                     "annotations": {},
                     "links": {},
@@ -200,30 +180,30 @@ class AlertService:
             )
         group_id = group["id"]
         rows = store.group_alerts(conn, group_id)
-        found = core.diff(_known(rows), notification, rules)
+        found = grouping.diff(_known(rows), notification, rules)
         if found:
             _save(conn, group_id, rows, found, now)
             rows = store.group_alerts(conn, group_id)
-        firing = [r for r in rows if r["status"] == core.FIRING]
-        severity = core.most_severe((r["severity"] for r in firing), rules)
-        service = core.service_of(notification, rules) or group["service"]
+        firing = [r for r in rows if r["status"] == payloads.FIRING]
+        severity = alert_rules.most_severe((r["severity"] for r in firing), rules)
+        service = alert_rules.service_of(notification, rules) or group["service"]
         incident = None
         if group["incident_id"] is not None:
             row = incident_store.load(conn, group["incident_id"], lock=True)
             incident = IncidentRecord.from_row(row) if row else None
         windows = windows_at(conn, self.config, now)
-        window = core.under_maintenance(windows, service, now)
-        state = core.Group(
+        window = under_maintenance(windows, service, now)
+        state = grouping.Group(
             incident_id=incident.id if incident else None,
             incident_status=incident.status if incident else None,
             incident_resolved_at=incident.resolved_at if incident else None,
             told=incident is None and store.told(conn, group_id),
         )
-        decision = core.decide(
+        decision = grouping.decide(
             state, found, len(firing), severity, rules, now, maintenance=window is not None
         )
-        lines = core.change_lines(found)
-        title = core.title_of(notification, rules) if firing else group["title"]
+        lines = grouping.change_lines(found)
+        title = alert_rules.title_of(notification, rules) if firing else group["title"]
         data: dict[str, Any] = {
             "source": source,
             "title": title,
@@ -242,7 +222,7 @@ class AlertService:
             }
         action = decision.action
         incident_id = incident.id if incident else None
-        if action == core.OPEN:
+        if action == grouping.OPEN:
             opened = declare_in(
                 conn,
                 self.ctx,
@@ -251,17 +231,17 @@ class AlertService:
                 title,
                 severity,
                 service=service,
-                tenants=core.tenants_of(notification, rules),
-                description=core.description_of(notification),
+                tenants=alert_rules.tenants_of(notification, rules),
+                description=alert_rules.description_of(notification),
                 source=source,
             )
             incident_id = opened.id
-        elif action == core.REOPEN:
+        elif action == grouping.REOPEN:
             result = incident_core.reopen(
                 incident.core(),
                 source,
                 now,
-                _ack_within(self.config, incident.severity),
+                self.ctx.level(incident.severity).ack_within,
                 "its alerts are firing again",
             )
             if not isinstance(result, incident_core.Denied):
@@ -275,14 +255,14 @@ class AlertService:
                 "alerts": len(notification.alerts),
                 "outcome": action,
                 "incident_id": incident_id
-                if action in (core.OPEN, core.REOPEN, core.UPDATE)
+                if action in (grouping.OPEN, grouping.REOPEN, grouping.UPDATE)
                 else None,
                 "changes": lines,
                 "data": data,
             },
         )
         wrote = True
-        if action in (core.OPEN, core.REOPEN, core.UPDATE):
+        if action in (grouping.OPEN, grouping.REOPEN, grouping.UPDATE):
             extra = {"notification": receipt_id}
             if decision.all_resolved and not decision.auto_resolve and incident is not None:
                 extra["auto_resolve"] = rules.auto_resolve
@@ -295,7 +275,7 @@ class AlertService:
                 )
                 if not isinstance(result, incident_core.Denied):
                     changes.apply(conn, self.ctx, incident, result.fields, result.event, now)
-        elif action in (core.POST, core.MAINTENANCE):
+        elif action in (grouping.POST, grouping.MAINTENANCE):
             outbox.enqueue(
                 conn,
                 now,
@@ -306,14 +286,14 @@ class AlertService:
         else:
             wrote = False
         group_fields: dict[str, Any] = {
-            "status": core.FIRING if firing else core.RESOLVED,
+            "status": payloads.FIRING if firing else payloads.RESOLVED,
             "severity": severity or group["severity"],
             "service": service,
             "title": title[:200],
             "last_seen_at": now,
             "notifications": group["notifications"] + 1,
             "incident_id": incident_id
-            if action in (core.OPEN, core.REOPEN)
+            if action in (grouping.OPEN, grouping.REOPEN)
             else group["incident_id"],
         }
         if found:
@@ -322,7 +302,7 @@ class AlertService:
             group_fields["links"] = (
                 {"external": notification.external_url} if notification.external_url else {}
             )
-        if not firing and group["status"] == core.FIRING:
+        if not firing and group["status"] == payloads.FIRING:
             group_fields["resolved_at"] = now
         store.update_group(conn, group_id, group_fields)
         return Receipt(receipt_id, action, incident_id, len(lines)), wrote
@@ -352,7 +332,7 @@ class AlertService:
             if group is None:
                 return None
             rows = store.group_alerts(conn, group["id"])
-            firing = [r for r in rows if r["status"] == core.FIRING]
+            firing = [r for r in rows if r["status"] == payloads.FIRING]
             first = (firing or rows or [None])[0]
             source_labels = {**(first["labels"] if first else {}), **group["labels"]}
             labels = [(k, source_labels[k]) for k in labels_wanted if source_labels.get(k)]
@@ -362,26 +342,6 @@ class AlertService:
             return AlertCard(group["source"], len(firing), len(rows), labels, links)
 
         return await self.db.read(work)
-
-    async def waiting_with(
-        self, row_id: int, kind: str, incident_id: int | None, channel: str | None
-    ) -> list[tuple[int, dict]]:
-        """The rows of `kind` waiting right behind row `row_id` in its lane, however many:
-        one post renders them all."""
-        return await self.db.read(
-            lambda conn: store.pending_run(conn, kind, row_id, incident_id, channel)
-        )
-
-    async def delivered(self, row_id: int, covered: Sequence[int]) -> None:
-        """A coalesced post went out: its row is sent, the rows it covered are superseded."""
-        now = self.clock.now()
-
-        def work(conn: Connection) -> None:
-            finish(conn, row_id, "sent", now)
-            for other in covered:
-                finish(conn, other, "superseded", now)
-
-        await self.db.write(work)
 
 
 def alerts_event(
@@ -419,16 +379,18 @@ def open_after_maintenance(conn: Connection, ctx: Context, now: datetime, servic
             row = incident_store.load(conn, group["incident_id"], lock=True)
             if row is not None and row["status"] != "resolved":
                 continue
-        if store.last_outcome(conn, group["id"]) != core.MAINTENANCE:
+        if store.last_outcome(conn, group["id"]) != grouping.MAINTENANCE:
             continue
-        if core.under_maintenance(windows, group["service"], now):
+        if under_maintenance(windows, group["service"], now):
             continue
-        firing = [r for r in store.group_alerts(conn, group["id"]) if r["status"] == core.FIRING]
-        severity = core.most_severe((r["severity"] for r in firing), rules)
+        firing = [
+            r for r in store.group_alerts(conn, group["id"]) if r["status"] == payloads.FIRING
+        ]
+        severity = alert_rules.most_severe((r["severity"] for r in firing), rules)
         if not firing or severity is None or not rules.opens_incident(severity):
             continue
         alerts = [
-            core.Alert(
+            payloads.Alert(
                 r["fingerprint"],
                 r["status"],
                 r["labels"],
@@ -439,10 +401,10 @@ def open_after_maintenance(conn: Connection, ctx: Context, now: datetime, servic
             )
             for r in firing
         ]
-        still = core.Notification(
+        still = payloads.Notification(
             group["source"],
             group["group_key"],
-            core.FIRING,
+            payloads.FIRING,
             tuple(alerts),
             common_labels=group["labels"],
             common_annotations=group["annotations"],
@@ -455,12 +417,12 @@ def open_after_maintenance(conn: Connection, ctx: Context, now: datetime, servic
             group["title"],
             severity,
             service=group["service"],
-            tenants=core.tenants_of(still, rules),
-            description=core.description_of(still),
+            tenants=alert_rules.tenants_of(still, rules),
+            description=alert_rules.description_of(still),
             source=group["source"],
         )
-        lines = core.change_lines(
-            [core.Change(a, "new", r["severity"]) for a, r in zip(alerts, firing, strict=True)]
+        lines = grouping.change_lines(
+            [grouping.Change(a, "new", r["severity"]) for a, r in zip(alerts, firing, strict=True)]
         )
         data = {
             "source": group["source"],

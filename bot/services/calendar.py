@@ -9,27 +9,17 @@ change only when the secret does.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
-from bot.config import Config
+from bot.core.links import derive_token, token_matches
 from bot.core.rotation import Override, Shift, shift_at, shifts
-from bot.services import people
-from bot.services.oncall import Rotations, load_overrides
-from bot.store.db import Database
+from bot.services.context import UseCase
+from bot.services.oncall import Rotations, known_people, load_overrides
 
 HORIZON = timedelta(weeks=8)
-TOKEN_LENGTH = 32
-
-
-def derive_token(secret: str, rotation: str) -> str:
-    digest = hmac.new(secret.encode(), f"calendar:{rotation}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:TOKEN_LENGTH]
 
 
 @dataclass(frozen=True)
@@ -70,7 +60,7 @@ def timeline(
         found = _overrides(conn, name, start, pieces[-1].ends_at, lower)
         pieces = shifts(spec, found, start, end)
     by_id = {o.id: o for o in found}
-    known = people.directory(conn)
+    known = known_people(conn)
     out = []
     for piece in pieces:
         user, email = piece.user, None
@@ -115,20 +105,13 @@ class Feed:
     entries: list[Entry]
 
 
-class CalendarService:
-    def __init__(
-        self,
-        db: Database,
-        config: Config,
-        clock: Clock,
-        secret: str | None,
-        rotations: Rotations | None = None,
-    ) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock
-        self._secret = secret
-        self.rotations = rotations or Rotations(config)
+@dataclass(eq=False)
+class CalendarService(UseCase):
+    secret: str | None = None  # derives the feed tokens; None: only configured tokens
+
+    @property
+    def rotations(self) -> Rotations:
+        return self.ctx.rotations
 
     def exists(self, name: str) -> bool:
         return name in self.rotations.specs
@@ -138,14 +121,11 @@ class CalendarService:
         for rotation in self.config.rotations:
             if rotation.name == name and rotation.calendar_token:
                 return rotation.calendar_token
-        return derive_token(self._secret, name) if self._secret else None
+        return derive_token(self.secret, f"calendar:{name}") if self.secret else None
 
     def allows(self, name: str, given: str | None) -> bool:
         """Whether `given` opens `name`'s feed; compared in constant time."""
-        expected = self.token(name)
-        if not expected or not given:
-            return False
-        return hmac.compare_digest(given.encode(), expected.encode())
+        return token_matches(self.token(name), given)
 
     async def feed(self, name: str, horizon: timedelta = HORIZON) -> Feed:
         """The shift in force now and every one beginning in the next `horizon`."""

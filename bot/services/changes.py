@@ -1,37 +1,41 @@
-"""The one write path of an incident change, shared by commands, buttons and timers.
+"""The one write path of an incident change, shared by commands, buttons, alerts and timers.
 
-Writes the fields, re-arms the escalation timers when the schedule moved (bumping the fence
-so a timer already claimed elsewhere sees it is stale), records the timeline event, resolves
-who a notification reaches at this instant, and queues what Slack must show: the card, the
-thread reply and a DM per person paged. Then `informed.follow` keeps the update reminders,
-stakeholder broadcasts and metrics in step with the change, in the same transaction.
+Everything a change causes, in order, in the caller's transaction:
+1. the incident's fields; when the schedule moved, a bumped fence (so a timer already
+   claimed elsewhere sees it is stale) and re-armed escalation timers;
+2. the timeline event, with who a page reaches at this instant;
+3. the outbox rows for what Slack must show: the card, the thread reply, a DM per person paged;
+4. the followers, in order, each handed the incident as now written: the metrics, the update
+   reminders, the stakeholder broadcasts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.config import Config
 from bot.core.incident import Event
-from bot.services import informed, oncall
-from bot.services.oncall import Rotations
-from bot.services.records import IncidentRecord
+from bot.services import broadcasts, oncall, reminders
+from bot.services.context import Context, Recorded
+from bot.services.models import IncidentRecord
 from bot.store import incidents as store
 from bot.store import outbox, timers
 
 ESCALATION_TIMERS = ("escalate", "page")
+# the kinds of change the followers act on; for others the incident is not read again
+FOLLOWED = frozenset({"declared", "acknowledged", "update", "severity", "resolved", "reopened"})
 
 
-@dataclass(frozen=True)
-class Context:
-    config: Config
-    rotations: Rotations
-    telemetry: Any = None  # a Telemetry: counts declarations, acknowledgements, resolutions
+def count(conn: Connection, ctx: Context, change: Recorded) -> None:
+    """Metrics: declarations counted, acknowledgement and resolution times observed."""
+    ctx.telemetry.recorded(change.kind, change.row, change.now)
+
+
+Follower = Callable[[Connection, Context, Recorded], None]
+FOLLOWERS: tuple[Follower, ...] = (count, reminders.follow, broadcasts.follow)
 
 
 def apply(
@@ -68,9 +72,9 @@ def arm(
 def record(
     conn: Connection, ctx: Context, number: int, channel: str, event: Event, now: datetime
 ) -> int:
-    """Timeline event plus the card re-render, the thread reply and the DMs it causes."""
+    """The timeline event, the outbox rows it causes, and the followers."""
     data = dict(event.data)
-    if "level" in data and not data.get("waiting_until"):
+    if "level" in data and not data.get("waiting_until"):  # a page goes out now: to whom
         found = oncall.resolve(
             conn, ctx.rotations, [*data.get("targets", []), *data.get("page", [])], now
         )
@@ -89,5 +93,8 @@ def record(
             channel=user,
             payload={"user": user, "event_id": event_id},
         )
-    informed.follow(conn, ctx, number, event_id, event, now)  # reminders, broadcasts
+    if event.kind in FOLLOWED and (row := store.load(conn, number)) is not None:
+        change = Recorded(row, event_id, event, now)
+        for follower in FOLLOWERS:
+            follower(conn, ctx, change)
     return event_id

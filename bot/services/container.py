@@ -1,4 +1,5 @@
-"""Every use case, built once by the composition root and handed to the Slack and web layers."""
+"""Every use case, built once by `Services.build` (the one place services are constructed) and
+handed to the Slack and web layers, the worker and the command line."""
 
 from __future__ import annotations
 
@@ -8,11 +9,15 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Config
 from bot.services.alerts import AlertService, open_after_maintenance
+from bot.services.calendar import CalendarService
+from bot.services.context import Context
 from bot.services.handover import HandoverService
+from bot.services.health import HealthService
 from bot.services.incidents import IncidentService
 from bot.services.maintenance import MaintenanceService
 from bot.services.outbox import OutboxService
 from bot.services.overrides import OverrideService
+from bot.services.people import PeopleService
 from bot.services.postmortem import PostmortemService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
@@ -21,6 +26,8 @@ from bot.services.timeline import TimelineService
 from bot.services.timers import TimerService
 from bot.settings import Settings
 from bot.store.db import Database
+
+DEFAULT_PUBLIC_URL = "http://localhost:3000"
 
 
 @dataclass
@@ -40,6 +47,9 @@ class Services:
     timeline: TimelineService
     reports: ReportService
     postmortems: PostmortemService
+    calendars: CalendarService
+    people: PeopleService
+    health: HealthService
 
     @classmethod
     def build(
@@ -47,31 +57,32 @@ class Services:
         db: Database,
         config: Config,
         clock: Clock,
-        on_outbox: Callable[[], None],
+        on_outbox: Callable[[], None] = lambda: None,
         settings: Settings | None = None,
     ) -> Services:
-        telemetry = Telemetry(config.severity_names)
-        incidents = IncidentService(db, config, clock, on_outbox, telemetry)
-        timers = TimerService(db, incidents.ctx, clock, on_outbox)
-        timers.telemetry = telemetry
-        secret = settings.calendar_secret() if settings else None  # postmortem links too
-        public_url = settings.public_url() if settings else "http://localhost:3000"
+        """`on_outbox` wakes the sender after a transaction wrote outbox rows; `settings`
+        give the link secret (calendar feeds, postmortem drafts) and the public address."""
+        ctx = Context.of(config)
+        secret = settings.calendar_secret() if settings else None
+        public_url = settings.public_url() if settings else DEFAULT_PUBLIC_URL
+        outbox = OutboxService(db, clock, on_outbox)
         return cls(
             db=db,
             config=config,
             clock=clock,
-            incidents=incidents,
-            outbox=OutboxService(db, clock, on_outbox),
-            timers=timers,
-            handover=HandoverService(db, incidents.ctx, clock, on_outbox),
-            overrides=OverrideService(db, incidents.ctx, clock),
-            alerts=AlertService(db, config, clock, incidents, on_outbox),
-            maintenance=MaintenanceService(
-                db, incidents.ctx, clock, on_outbox, after_end=open_after_maintenance
-            ),
-            telemetry=telemetry,
-            reminders=ReminderService(db, incidents.ctx, clock, on_outbox),
-            timeline=TimelineService(db, config, clock, on_outbox),
-            reports=ReportService(db, config, clock),
-            postmortems=PostmortemService(db, config, clock, secret, public_url, on_outbox),
+            incidents=IncidentService(db, ctx, clock, on_outbox),
+            outbox=outbox,
+            timers=TimerService(db, ctx, clock, on_outbox),
+            handover=HandoverService(db, ctx, clock, on_outbox),
+            overrides=OverrideService(db, ctx, clock),
+            alerts=AlertService(db, ctx, clock, on_outbox),
+            maintenance=MaintenanceService(db, ctx, clock, on_outbox, open_after_maintenance),
+            telemetry=ctx.telemetry,
+            reminders=ReminderService(db, ctx, clock, on_outbox),
+            timeline=TimelineService(db, ctx, clock, on_outbox),
+            reports=ReportService(db, ctx, clock),
+            postmortems=PostmortemService(db, ctx, clock, on_outbox, secret, public_url),
+            calendars=CalendarService(db, ctx, clock, secret=secret),
+            people=PeopleService(db, config, clock),
+            health=HealthService(db, outbox),
         )

@@ -15,8 +15,8 @@ from sqlalchemy import Connection
 from bot.core import incident as core
 from bot.core.incident import SYSTEM_ACTOR, Denied, Event, Status
 from bot.services import changes
-from bot.services.changes import Context
-from bot.services.records import IncidentRecord
+from bot.services.context import Context
+from bot.services.models import IncidentRecord
 from bot.store import incidents as store
 
 
@@ -34,10 +34,7 @@ def fire_escalation(conn: Connection, ctx: Context, timer, now: datetime) -> boo
     incident = _current(conn, timer)
     if incident is None:
         return False
-    try:
-        ack_within = ctx.config.severity(incident.severity).ack_within
-    except KeyError:
-        ack_within = ctx.config.severities[-1].ack_within
+    ack_within = ctx.level(incident.severity).ack_within
     waited = core.format_wait(now - (incident.escalated_at or incident.declared_at))
     result = core.escalate(
         incident.core(), SYSTEM_ACTOR, now, ack_within, f"not acknowledged within {waited}"

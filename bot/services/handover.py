@@ -9,20 +9,18 @@ latest handover is worth posting.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
-from bot.core.rotation import Override, Shift, on_call, shift_at
+from bot.core.handover import next_handoff, superseded
+from bot.core.rotation import Override, Shift
 from bot.services import oncall
-from bot.services.changes import Context
-from bot.services.records import IncidentRecord
+from bot.services.context import Context, UseCase
+from bot.services.models import IncidentRecord
 from bot.store import incidents as incident_store
 from bot.store import outbox, timers
-from bot.store.db import Database
 
 UPCOMING = timedelta(days=7)
 
@@ -50,7 +48,7 @@ def _key(rotation: str, at: datetime) -> str:
 def plan(conn: Connection, ctx: Context, now: datetime) -> None:
     """Make sure each rotation's next handoff has its timer."""
     for name, spec in ctx.rotations.specs.items():
-        due = shift_at(spec, now).ends_at
+        due = next_handoff(spec, now)
         timers.schedule(conn, now, "handover", due, payload={"rotation": name}, key=_key(name, due))
 
 
@@ -60,10 +58,9 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     if spec is None:  # the rotation left the config
         return False
     due = timer["due_at"]
-    if shift_at(spec, now).starts_at > due:  # a newer handoff has passed since
+    if superseded(spec, due, now):  # a newer handoff has passed since
         return False
-    incoming = on_call(spec, oncall.overrides_at(conn, due, name), due)
-    user = oncall.known_people(conn).get(incoming.user.lower(), incoming.user)
+    user = oncall.who(conn, ctx.rotations, name, due).user
     payload = {"rotation": name, "at": due.isoformat()}
     outbox.enqueue(conn, now, "handover", channel=ctx.config.incident_channel, payload=payload)
     if "@" not in user:
@@ -73,32 +70,21 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
 
 def summarize(conn: Connection, ctx: Context, name: str, at: datetime) -> Summary:
     """The handover of rotation `name` at instant `at`, from current state."""
-    spec = ctx.rotations.specs[name]
-    people = oncall.known_people(conn)
-    incoming = on_call(spec, oncall.overrides_at(conn, at, name), at)
-    before = at - timedelta(microseconds=1)
-    previous = on_call(spec, oncall.overrides_at(conn, before, name), before).user
+    incoming = oncall.who(conn, ctx.rotations, name, at)
+    previous = oncall.who(conn, ctx.rotations, name, at - timedelta(microseconds=1))
     rows = incident_store.list_open(conn, 50)
     updates = incident_store.last_updates(conn, [r["id"] for r in rows])
     return Summary(
         rotation=name,
         at=at,
-        incoming=replace(incoming, user=people.get(incoming.user.lower(), incoming.user)),
-        previous=people.get(previous.lower(), previous),
+        incoming=incoming,
+        previous=previous.user,
         incidents=[OpenIncident(IncidentRecord.from_row(r), updates.get(r["id"])) for r in rows],
         overrides=oncall.load_overrides(conn, at, at + UPCOMING, name),
     )
 
 
-class HandoverService:
-    def __init__(
-        self, db: Database, ctx: Context, clock: Clock, on_outbox: Callable[[], None]
-    ) -> None:
-        self.db = db
-        self.ctx = ctx
-        self.clock = clock
-        self._on_outbox = on_outbox
-
+class HandoverService(UseCase):
     @property
     def rotations(self) -> list[str]:
         return list(self.ctx.rotations.specs)

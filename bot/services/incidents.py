@@ -10,35 +10,17 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.clock import Clock
-from bot.config import Config
 from bot.core import incident as core
 from bot.core.incident import Change, Denied, Role
 from bot.services import changes
-from bot.services.changes import Context
-from bot.services.oncall import Rotations
-from bot.services.records import EventRecord, IncidentRecord, Outcome
+from bot.services.context import Context, UseCase
+from bot.services.models import EventRecord, IncidentRecord, Outcome
 from bot.store import incidents as store
-from bot.store.db import Database
 
 Decide = Callable[[core.Incident, datetime], Change | Denied]
 
 
-class IncidentService:
-    def __init__(
-        self,
-        db: Database,
-        config: Config,
-        clock: Clock,
-        on_outbox: Callable[[], None] = lambda: None,
-        telemetry=None,
-    ) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock
-        self.ctx = Context(config, Rotations(config), telemetry)
-        self._on_outbox = on_outbox  # wakes the sender when rows were written
-
+class IncidentService(UseCase):
     @property
     def zone(self) -> ZoneInfo:
         return self.config.zone
@@ -74,13 +56,7 @@ class IncidentService:
                 source=source,
             )
 
-        incident = await self.db.write(work)
-        self._on_outbox()
-        return Outcome(True, None, incident)
-
-    def on_outbox(self) -> None:
-        """Wake the sender: rows were committed by a transaction run elsewhere."""
-        self._on_outbox()
+        return Outcome(True, None, await self.write(work))
 
     async def acknowledge(self, actor: str, number: int) -> Outcome:
         return await self._transition(
@@ -172,10 +148,7 @@ class IncidentService:
         return Outcome(False, f"There is no {core.ref(number)}. See `/incident list`.")
 
     def _ack_within(self, severity: str) -> timedelta:
-        try:
-            return self.config.severity(severity).ack_within
-        except KeyError:  # a severity removed from config since: fall back to the least urgent
-            return self.config.severities[-1].ack_within
+        return self.ctx.level(severity).ack_within
 
     async def _transition(self, actor: str, number: int, decide: Decide) -> Outcome:
         now = self.clock.now()
@@ -191,10 +164,7 @@ class IncidentService:
             changes.apply(conn, self.ctx, before, result.fields, result.event, now)
             return Outcome(True, None, IncidentRecord.from_row(store.load(conn, number)))
 
-        outcome = await self.db.write(work)
-        if outcome.ok:
-            self._on_outbox()
-        return outcome
+        return await self.write(work, wakes=lambda outcome: outcome.ok)
 
 
 def declare_in(

@@ -17,15 +17,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
 from bot.config import Config
-from bot.core.alerts import ConfigWindow, Maintenance, occurrences
 from bot.core.coverage import parse_window
 from bot.core.durations import format_duration
-from bot.services.changes import Context
+from bot.core.maintenance import ConfigWindow, Maintenance, occurrences
+from bot.services.context import Context, UseCase
 from bot.store import alerts as store
 from bot.store import outbox, timers
-from bot.store.db import Database
 
 AfterEnd = Callable[[Connection, Context, datetime, "str | None"], None]
 MAX_LENGTH = timedelta(days=7)  # longer maintenance belongs in the config
@@ -159,20 +157,9 @@ class Refused:
     message: str
 
 
-class MaintenanceService:
-    def __init__(
-        self,
-        db: Database,
-        ctx: Context,
-        clock: Clock,
-        on_outbox: Callable[[], None] = lambda: None,
-        after_end: AfterEnd | None = None,
-    ) -> None:
-        self.db = db
-        self.ctx = ctx
-        self.clock = clock
-        self._on_outbox = on_outbox
-        self._after_end = after_end  # opens incidents for what still fires
+@dataclass(eq=False)
+class MaintenanceService(UseCase):
+    after_end: AfterEnd | None = None  # opens incidents for what still fires
 
     async def start(
         self, actor: str, duration: timedelta, service: str | None, reason: str = ""
@@ -217,9 +204,7 @@ class MaintenanceService:
             )
             return Started(window, overlaps)
 
-        started = await self.db.write(work)
-        self._on_outbox()
-        return started
+        return await self.write(work)
 
     async def end(self, actor: str, number: int | None) -> Ended | Refused:
         now = self.clock.now()
@@ -248,14 +233,11 @@ class MaintenanceService:
             store.end_window(conn, target, actor, now)
             window = _from_row(store.load_window(conn, target))
             _post(conn, self.ctx, now, "end", {**_facts(window), "ended_by": actor})
-            if self._after_end is not None:
-                self._after_end(conn, self.ctx, now, window.service)
+            if self.after_end is not None:
+                self.after_end(conn, self.ctx, now, window.service)
             return Ended(window)
 
-        ended = await self.db.write(work)
-        if isinstance(ended, Ended):
-            self._on_outbox()
-        return ended
+        return await self.write(work, wakes=lambda ended: isinstance(ended, Ended))
 
     async def list(self) -> Listed:
         now = self.clock.now()

@@ -7,14 +7,15 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from bot.config import Config
 from bot.core.coverage import Coverage, is_covered, next_covered, parse_window
 from bot.core.rotation import Override, RotationSpec, Shift, on_call
 from bot.core.targets import Target, parse_target
-from bot.store.tables import overrides, people
+from bot.services.models import OverrideRecord
+from bot.store import overrides as store
+from bot.store import people
 
 
 @dataclass(frozen=True)
@@ -70,30 +71,14 @@ def load_overrides(
     conn: Connection, start: datetime, end: datetime, rotation: str | None = None
 ) -> list[Override]:
     """Live overrides overlapping [start, end)."""
-    query = sa.select(overrides).where(
-        overrides.c.removed_at.is_(None),
-        overrides.c.ends_at > start,
-        overrides.c.starts_at < end,
-    )
-    if rotation is not None:
-        query = query.where(overrides.c.rotation == rotation)
-    rows = (conn.execute(query.order_by(overrides.c.id))).mappings().all()
     return [
-        Override(
-            id=r["id"],
-            rotation=r["rotation"],
-            user=r["user_id"],
-            starts_at=r["starts_at"],
-            ends_at=r["ends_at"],
-            created_at=r["created_at"],
-        )
-        for r in rows
+        OverrideRecord.from_row(r).core() for r in store.overlapping(conn, start, end, rotation)
     ]
 
 
 def known_people(conn: Connection) -> dict[str, str]:
-    rows = (conn.execute(sa.select(people).where(people.c.user_id.is_not(None)))).all()
-    return {r.email: r.user_id for r in rows}
+    """E-mail -> Slack user id, for the addresses Slack resolved."""
+    return people.known(conn)
 
 
 def who(conn: Connection, rotations: Rotations, name: str, at: datetime) -> Shift:

@@ -1,12 +1,13 @@
-"""The outbox as the sender sees it: what is pending, and recording what became of it."""
+"""The outbox's one owner above the store: what is pending, and what became of each row."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.services.records import OutboxRecord
+from bot.core.outbox import Coalesce, covered
+from bot.services.models import OutboxRecord
 from bot.store import incidents as incident_store
 from bot.store import outbox as store
 from bot.store.db import Database, LaneLocks
@@ -48,22 +49,37 @@ class OutboxService:
         )
         self._on_outbox()
 
+    async def run_behind(
+        self, row: OutboxRecord, modes: Mapping[str, Coalesce]
+    ) -> list[OutboxRecord]:
+        """The rows waiting behind `row` in its lane that its delivery covers, however many
+        (a storm leaves more rows than one sender batch holds)."""
+
+        def work(conn) -> list[OutboxRecord]:
+            behind = [
+                OutboxRecord.from_row(r)
+                for r in store.lane_after(conn, row.id, row.incident_id, row.channel)
+            ]
+            return covered(behind, row, modes)
+
+        return await self.db.read(work)
+
     async def delivered(
         self,
         row: OutboxRecord,
         *,
         card_ts: str | None = None,
-        supersede_up_to: int | None = None,
+        covering: Sequence[int] = (),
     ) -> None:
-        """Mark a row sent; a first card post also records the thread's root ts."""
+        """Mark a row sent and the rows its delivery covered superseded; a first card post
+        also records the thread's root ts."""
         now = self.clock.now()
 
         def work(conn) -> None:
             store.finish(conn, row.id, "sent", now)
+            store.supersede(conn, covering, now)
             if card_ts and row.incident_id is not None:
                 incident_store.update_card(conn, row.incident_id, card_ts)
-            if supersede_up_to is not None and row.incident_id is not None:
-                store.supersede_cards(conn, row.incident_id, supersede_up_to, now)
 
         await self.db.write(work)
 

@@ -17,14 +17,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
 from bot.core.coverage import intervals, is_covered, next_covered
 from bot.core.rotation import Shift, next_shifts, on_call, resolve_local, shifts
 from bot.core.targets import Target
 from bot.services import oncall
-from bot.services.changes import Context
+from bot.services.context import UseCase
+from bot.services.models import OverrideRecord
 from bot.store import overrides as store
-from bot.store.db import Database
 
 MAX_LENGTH = timedelta(days=90)
 MAX_AHEAD = timedelta(days=366)  # the latest an override may start, from now
@@ -33,36 +32,6 @@ LOOKAHEAD = 12  # timeline pieces searched for the next person on call
 COVERAGE_LOOKAHEAD = timedelta(days=8)
 LIST_LIMIT = 40
 _FAR = timedelta(days=3650)  # "every override still to come"
-
-
-@dataclass(frozen=True)
-class OverrideRecord:
-    id: int
-    rotation: str
-    user: str
-    starts_at: datetime
-    ends_at: datetime
-    created_by: str
-    created_at: datetime
-    removed_by: str | None = None
-    removed_at: datetime | None = None
-
-    @classmethod
-    def from_row(cls, row: Mapping) -> OverrideRecord:
-        return cls(
-            id=row["id"],
-            rotation=row["rotation"],
-            user=row["user_id"],
-            starts_at=row["starts_at"],
-            ends_at=row["ends_at"],
-            created_by=row["created_by"],
-            created_at=row["created_at"],
-            removed_by=row["removed_by"],
-            removed_at=row["removed_at"],
-        )
-
-    def active(self, at: datetime) -> bool:
-        return self.starts_at <= at < self.ends_at
 
 
 @dataclass(frozen=True)
@@ -134,12 +103,7 @@ def _is(target: Target | str, actor: str, people: Mapping[str, str]) -> bool:
     return value == actor or people.get(value.lower()) == actor
 
 
-class OverrideService:
-    def __init__(self, db: Database, ctx: Context, clock: Clock) -> None:
-        self.db = db
-        self.ctx = ctx
-        self.clock = clock
-
+class OverrideService(UseCase):
     @property
     def rotations(self) -> list[str]:
         return list(self.ctx.rotations.specs)

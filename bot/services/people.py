@@ -7,18 +7,13 @@ asked by `bot.slack.directory`; this side only reads and writes the table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
-
-import sqlalchemy as sa
-from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from datetime import timedelta
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.core.targets import Target
+from bot.store import people as store
 from bot.store.db import Database
-from bot.store.tables import people
 
 STALE_AFTER = timedelta(days=7)
 
@@ -32,42 +27,6 @@ def config_emails(config: Config) -> list[str]:
     return list(dict.fromkeys(t.value.lower() for t in targets if t.kind == "email"))
 
 
-def due_for_lookup(
-    conn: Connection, emails: Iterable[str], now: datetime, stale_after: timedelta = STALE_AFTER
-) -> list[str]:
-    """The addresses without a row, or whose row is older than `stale_after`."""
-    wanted = list(dict.fromkeys(e.lower() for e in emails))
-    if not wanted:
-        return []
-    fresh = set(
-        conn.execute(
-            sa.select(people.c.email).where(
-                people.c.email.in_(wanted), people.c.looked_up_at > now - stale_after
-            )
-        ).scalars()
-    )
-    return [e for e in wanted if e not in fresh]
-
-
-def store_lookup(conn: Connection, email: str, user_id: str | None, now: datetime) -> None:
-    """Record what Slack answered for `email` (None: no such user), replacing any older row."""
-    email = email.lower()
-    values = {"user_id": user_id, "looked_up_at": now}
-    updated = conn.execute(sa.update(people).where(people.c.email == email).values(**values))
-    if updated.rowcount:
-        return
-    try:
-        with conn.begin_nested():
-            conn.execute(sa.insert(people).values(email=email, **values))
-    except IntegrityError:  # another replica stored it first: ours is as new
-        conn.execute(sa.update(people).where(people.c.email == email).values(**values))
-
-
-def directory(conn: Connection) -> dict[str, str | None]:
-    """Every stored lookup: e-mail -> user id, or None where Slack knows no such user."""
-    return {r.email: r.user_id for r in conn.execute(sa.select(people.c.email, people.c.user_id))}
-
-
 class PeopleService:
     """The use cases the Slack directory needs: what to look up, and remembering answers."""
 
@@ -79,11 +38,8 @@ class PeopleService:
     async def due(self) -> list[str]:
         now = self.clock.now()
         emails = config_emails(self.config)
-        return await self.db.read(lambda conn: due_for_lookup(conn, emails, now))
+        return await self.db.read(lambda conn: store.due_for_lookup(conn, emails, now, STALE_AFTER))
 
     async def record(self, email: str, user_id: str | None) -> None:
         now = self.clock.now()
-        await self.db.write(lambda conn: store_lookup(conn, email, user_id, now))
-
-    async def known(self) -> dict[str, str | None]:
-        return await self.db.read(directory)
+        await self.db.write(lambda conn: store.store_lookup(conn, email, user_id, now))

@@ -11,26 +11,23 @@ constant time; without any secret there are no links.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.core import links
 from bot.core.incident import ref
 from bot.core.postmortem import Subject, markdown
-from bot.services.records import EventRecord, IncidentRecord, Outcome
+from bot.services.context import Context, UseCase
+from bot.services.models import EventRecord, IncidentRecord, Outcome
 from bot.store import incidents as store
 from bot.store import outbox
-from bot.store import reports as queries
 from bot.store.db import Database
-
-TOKEN_LENGTH = 32
+from bot.store.timeline import timeline
 
 
 def derive_token(secret: str, number: int) -> str:
-    digest = hmac.new(secret.encode(), f"postmortem:{ref(number)}".encode(), hashlib.sha256)
-    return digest.hexdigest()[:TOKEN_LENGTH]
+    return links.derive_token(secret, f"postmortem:{ref(number)}")
 
 
 def subject(incident: IncidentRecord, config: Config) -> Subject:
@@ -61,31 +58,25 @@ def subject(incident: IncidentRecord, config: Config) -> Subject:
     )
 
 
-class PostmortemService:
+class PostmortemService(UseCase):
     def __init__(
         self,
         db: Database,
-        config: Config,
+        ctx: Context,
         clock: Clock,
+        on_outbox: Callable[[], None],
         secret: str | None,
         public_url: str,
-        on_outbox: Callable[[], None] = lambda: None,
     ) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock
-        self._secret = secret
+        super().__init__(db, ctx, clock, on_outbox)
+        self._secret = secret  # derives the link tokens; None: no links
         self.public_url = public_url.rstrip("/")
-        self._on_outbox = on_outbox
 
     def token(self, number: int) -> str | None:
         return derive_token(self._secret, number) if self._secret else None
 
     def allows(self, number: int, token: str | None) -> bool:
-        expected = self.token(number)
-        if not expected or not token:
-            return False
-        return hmac.compare_digest(expected.encode(), token.encode())
+        return links.token_matches(self.token(number), token)
 
     def link(self, number: int) -> str | None:
         token = self.token(number)
@@ -102,7 +93,7 @@ class PostmortemService:
             if row is None:
                 return None
             return IncidentRecord.from_row(row), [
-                EventRecord.from_row(e) for e in queries.timeline(conn, number)
+                EventRecord.from_row(e) for e in timeline(conn, number)
             ]
 
         found = await self.db.read(work)
@@ -129,7 +120,4 @@ class PostmortemService:
             )
             return Outcome(True, None, IncidentRecord.from_row(row))
 
-        outcome = await self.db.write(work)
-        if outcome.ok:
-            self._on_outbox()
-        return outcome
+        return await self.write(work, wakes=lambda outcome: outcome.ok)

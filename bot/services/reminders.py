@@ -23,49 +23,48 @@ reminder gets one (incidents from before reminders existed), which never doubles
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from bot.clock import Clock
-from bot.core.incident import SYSTEM_ACTOR, Event, Status, is_person, ref
-from bot.services.records import Outcome
+from bot.core.incident import SYSTEM_ACTOR, Event, Status, ref
+from bot.core.reminders import (
+    SNOOZE,
+    reminder_due,
+    silence_since,
+    snoozed_until,
+    updated_since,
+    who_to_remind,
+)
+from bot.services.context import Context, Recorded, UseCase
+from bot.services.models import Outcome
 from bot.services.timeline import post
 from bot.store import incidents as store
 from bot.store import timers
-from bot.store.db import Database
-from bot.store.incidents import OPEN
-from bot.store.tables import incidents
-from bot.store.tables import timers as timers_table
 
-if TYPE_CHECKING:  # changes.py calls into this module
-    from bot.services.changes import Context
-
-SNOOZE = timedelta(minutes=30)
 KINDS = ("reminder", "eta")
+FOLLOWS = frozenset({"declared", "update", "severity", "resolved", "reopened"})
 
 
 def update_every(ctx: Context, severity: str) -> timedelta:
-    try:
-        return ctx.config.severity(severity).update_every
-    except KeyError:  # a severity removed from config since: the least urgent one's
-        return ctx.config.severities[-1].update_every
+    return ctx.level(severity).update_every
 
 
-def who_to_remind(row) -> str | None:
-    """The commander, else whoever acknowledged, else whoever declared: a person, never
-    Firebell or the alert source that opened it (None: the reminder mentions nobody)."""
-    for person in (row["commander"], row["acknowledged_by"], row["declared_by"]):
-        if is_person(person):
-            return person
-    return None
+def _mention(row) -> str | None:
+    return who_to_remind(row["commander"], row["acknowledged_by"], row["declared_by"])
 
 
 def _pending(conn: Connection, number: int, kind: str):
     return next((t for t in timers.pending_for(conn, number) if t["kind"] == kind), None)
+
+
+def _pending_since(conn: Connection, row) -> tuple[datetime, datetime | None]:
+    """The silence the pending reminder measures and when it is due (no reminder pending:
+    the silence since the last update or declaration, and None)."""
+    pending = _pending(conn, row["id"], "reminder")
+    if pending is None:
+        return silence_since(row["last_update_at"], row["declared_at"], None), None
+    return datetime.fromisoformat(pending["payload"]["since"]), pending["due_at"]
 
 
 def arm(
@@ -83,7 +82,7 @@ def arm(
     if not first:
         timers.cancel(conn, row["id"], ("reminder",))
     if due is None:
-        due = max(since + update_every(ctx, row["severity"]), now)
+        due = reminder_due(since, update_every(ctx, row["severity"]), now)
     timers.schedule(
         conn,
         now,
@@ -94,9 +93,12 @@ def arm(
     )
 
 
-def follow(conn: Connection, ctx: Context, row, event: Event, now: datetime) -> None:
-    """Keep the reminder timers in step with a change just recorded on incident `row`."""
-    kind, number = event.kind, row["id"]
+def follow(conn: Connection, ctx: Context, change: Recorded) -> None:
+    """Keep the reminder timers in step with a change just recorded."""
+    row, kind, now = change.row, change.kind, change.now
+    if kind not in FOLLOWS:
+        return
+    number = row["id"]
     if row["status"] == Status.RESOLVED:
         timers.cancel(conn, number, KINDS)
         return
@@ -106,7 +108,7 @@ def follow(conn: Connection, ctx: Context, row, event: Event, now: datetime) -> 
         arm(conn, ctx, row, now, now)
     elif kind == "update":
         arm(conn, ctx, row, now, now)
-        if event.data.get("eta") and row["eta_at"]:
+        if change.event.data.get("eta") and row["eta_at"]:
             timers.cancel(conn, number, ("eta",))
             timers.schedule(
                 conn,
@@ -117,12 +119,7 @@ def follow(conn: Connection, ctx: Context, row, event: Event, now: datetime) -> 
                 payload={"eta": row["eta_at"].isoformat()},
             )
     elif kind == "severity":
-        pending = _pending(conn, number, "reminder")
-        since = (
-            datetime.fromisoformat(pending["payload"]["since"])
-            if pending
-            else row["last_update_at"] or row["declared_at"]
-        )
+        since, _ = _pending_since(conn, row)
         arm(conn, ctx, row, since, now)
 
 
@@ -139,13 +136,13 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     if row is None:
         return False
     since = datetime.fromisoformat(timer["payload"]["since"])
-    if row["last_update_at"] and row["last_update_at"] > since:  # fenced: updated since
+    if updated_since(row["last_update_at"], since):  # fenced: updated since
         return False
     every = update_every(ctx, row["severity"])
     data = {
         "since": since.isoformat(),
         "every": int(every.total_seconds()),
-        "mention": who_to_remind(row),
+        "mention": _mention(row),
     }
     post(conn, row["id"], row["channel_id"], Event("reminder", SYSTEM_ACTOR, data=data), now)
     arm(conn, ctx, row, since, now, due=now + every)
@@ -159,45 +156,25 @@ def fire_eta(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
         return False
     if row["eta_at"] != datetime.fromisoformat(timer["payload"]["eta"]):  # a newer ETA since
         return False
-    data = {"eta": row["eta_at"].isoformat(), "mention": who_to_remind(row)}
+    data = {"eta": row["eta_at"].isoformat(), "mention": _mention(row)}
     post(conn, row["id"], row["channel_id"], Event("eta_passed", SYSTEM_ACTOR, data=data), now)
     return True
 
 
 def heal(conn: Connection, ctx: Context, now: datetime) -> int:
     """Arm a reminder for every open incident that has none pending; how many were armed."""
-    pending = (
-        sa.select(timers_table.c.id)
-        .where(
-            timers_table.c.incident_id == incidents.c.id,
-            timers_table.c.kind == "reminder",
-            timers_table.c.status == "pending",
-        )
-        .exists()
-    )
-    query = sa.select(incidents.c.id).where(incidents.c.status.in_(OPEN), ~pending)
     armed = 0
-    for number in conn.execute(query).scalars().all():
+    for number in timers.open_without(conn, "reminder"):
         row = store.load(conn, number, lock=True)  # another replica may be healing it too
         if row["status"] == Status.RESOLVED or _pending(conn, number, "reminder"):
             continue
-        since = row["last_update_at"] or row["declared_at"]
-        if row["waiting_until"]:
-            since = max(since, row["waiting_until"])
+        since = silence_since(row["last_update_at"], row["declared_at"], row["waiting_until"])
         arm(conn, ctx, row, since, now)
         armed += 1
     return armed
 
 
-class ReminderService:
-    def __init__(
-        self, db: Database, ctx: Context, clock: Clock, on_outbox: Callable[[], None]
-    ) -> None:
-        self.db = db
-        self.ctx = ctx
-        self.clock = clock
-        self._on_outbox = on_outbox
-
+class ReminderService(UseCase):
     async def snooze(self, actor: str, number: int, length: timedelta = SNOOZE) -> Outcome:
         """No reminder for `length` from now (a later one already due stays where it is)."""
         now = self.clock.now()
@@ -208,18 +185,11 @@ class ReminderService:
                 return Outcome(False, f"There is no {ref(number)}. See `/incident list`.")
             if row["status"] == Status.RESOLVED:
                 return Outcome(False, f"{ref(number)} is resolved; there is nothing to remind.")
-            pending = _pending(conn, number, "reminder")
-            if pending:
-                since = datetime.fromisoformat(pending["payload"]["since"])
-                until = max(pending["due_at"], now + length)
-            else:
-                since, until = row["last_update_at"] or row["declared_at"], now + length
+            since, pending_due = _pending_since(conn, row)
+            until = snoozed_until(pending_due, now, length)
             arm(conn, self.ctx, row, since, now, due=until)
             event = Event("snoozed", actor, data={"until": until.isoformat()})
             post(conn, number, row["channel_id"], event, now)
             return Outcome(True, None)
 
-        outcome = await self.db.write(work)
-        if outcome.ok:
-            self._on_outbox()
-        return outcome
+        return await self.write(work, wakes=lambda outcome: outcome.ok)

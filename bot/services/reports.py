@@ -15,14 +15,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
 from bot.config import Config
 from bot.core import metrics
 from bot.core.metrics import Report
-from bot.services.changes import Context
+from bot.core.stakeholders import latest_weekly
+from bot.services.context import Context, UseCase
 from bot.store import outbox, timers
 from bot.store import reports as queries
-from bot.store.db import Database
 
 WEEK = timedelta(days=7)
 
@@ -42,39 +41,32 @@ def build(conn: Connection, config: Config, start: datetime, end: datetime) -> R
     )
 
 
-def _weekly_due(config: Config, after: datetime) -> datetime | None:
-    at = config.broadcast.weekly_at()
-    if at is None or not config.broadcast_channel:
-        return None
-    return metrics.next_weekly(after, *at, config.zone)
+def _weekly_at(config: Config) -> tuple[int, int, int] | None:
+    """(weekday, hour, minute) of the weekly report; None when it is off."""
+    return config.broadcast.weekly_at() if config.broadcast_channel else None
 
 
 def plan(conn: Connection, ctx: Context, now: datetime) -> None:
     """Make sure the next weekly report has its timer."""
-    due = _weekly_due(ctx.config, now)
-    if due is not None:
+    at = _weekly_at(ctx.config)
+    if at is not None:
+        due = metrics.next_weekly(now, *at, ctx.config.zone)
         timers.schedule(conn, now, "weekly_report", due, key=f"weekly_report:{due.isoformat()}")
 
 
 def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     """Post the report of the week ending at the latest weekly instant that has passed (after
     downtime across several weeks: only that one)."""
-    latest = timer["due_at"]
-    if _weekly_due(ctx.config, latest) is None:  # turned off since
+    at = _weekly_at(ctx.config)
+    if at is None:  # turned off since
         return False
-    while (following := _weekly_due(ctx.config, latest)) is not None and following <= now:
-        latest = following
+    latest = latest_weekly(timer["due_at"], now, *at, ctx.config.zone)
     payload = {"end": latest.isoformat(), "days": WEEK.days}
     outbox.enqueue(conn, now, "report", channel=ctx.config.broadcast_channel, payload=payload)
     return True
 
 
-class ReportService:
-    def __init__(self, db: Database, config: Config, clock: Clock) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock
-
+class ReportService(UseCase):
     async def report(self, window: timedelta, end: datetime | None = None) -> Report:
         """Figures over the incidents declared in the `window` before `end` (default now)."""
         end = end or self.clock.now()

@@ -12,9 +12,8 @@ from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from bot.store import reports
+from bot.store import incidents, outbox
 from bot.store.db import Database
-from bot.store.outbox import backlog
 
 MINUTE, HOUR = 60.0, 3600.0
 ACK_BUCKETS = tuple(m * MINUTE for m in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 240, 480, 1440))
@@ -113,7 +112,11 @@ class Telemetry:
         """The Prometheus text format, gauges read from the database now."""
 
         def read(conn):
-            return reports.open_by_severity(conn), backlog(conn), reports.failed_deliveries(conn)
+            return (
+                incidents.open_by_severity(conn),
+                outbox.backlog(conn),
+                outbox.failed_count(conn),
+            )
 
         open_now, pending, failed = await db.read(read)
         for severity in {*self.severities, *self._labelled(self.open_incidents)}:

@@ -9,20 +9,18 @@ the thread of an incident's card count; adding the same message twice changes no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.clock import Clock
-from bot.config import Config
 from bot.core.incident import TEXT_MAX, Event, ref
-from bot.services.records import Outcome
+from bot.services.context import UseCase
+from bot.services.models import Outcome
 from bot.store import incidents as store
 from bot.store import outbox
-from bot.store import reports as queries
-from bot.store.db import Database
+from bot.store import timeline as queries
 
 NOT_IN_THREAD = (
     "That message is not in an incident thread. Add messages from the thread under an "
@@ -47,15 +45,7 @@ def slack_time(ts: str | None) -> datetime | None:
         return None
 
 
-class TimelineService:
-    def __init__(
-        self, db: Database, config: Config, clock: Clock, on_outbox: Callable[[], None]
-    ) -> None:
-        self.db = db
-        self.config = config
-        self.clock = clock
-        self._on_outbox = on_outbox
-
+class TimelineService(UseCase):
     async def add_message(
         self, actor: str, channel: str, message: Mapping[str, Any], via: str
     ) -> Outcome:
@@ -88,10 +78,7 @@ class TimelineService:
             post(conn, number, row["channel_id"], Event("note", actor, text, data), now)
             return Outcome(True, f"Added to the timeline of {ref(number)}.")
 
-        outcome = await self.db.write(work)
-        if outcome.ok:
-            self._on_outbox()
-        return outcome
+        return await self.write(work, wakes=lambda outcome: outcome.ok)
 
     def wants(self, event: Mapping[str, Any]) -> bool:
         """Whether a `reaction_added` event asks to add a message of the incident channel."""
@@ -106,9 +93,8 @@ class TimelineService:
     async def react(self, user: str, channel: str, ts: str) -> None:
         """Queue reading the message reacted to (the sender adds it when it is in a thread)."""
         now = self.clock.now()
-        await self.db.write(
+        await self.write(
             lambda conn: outbox.enqueue(
                 conn, now, "timeline_fetch", channel=channel, payload={"user": user, "ts": ts}
             )
         )
-        self._on_outbox()

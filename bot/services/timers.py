@@ -7,13 +7,12 @@ says so in the log with its lateness.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import structlog
 from sqlalchemy import Connection
 
-from bot.clock import Clock
 from bot.services import (
     alerts,
     broadcasts,
@@ -23,9 +22,8 @@ from bot.services import (
     reminders,
     reports,
 )
-from bot.services.changes import Context
+from bot.services.context import Context, UseCase
 from bot.store import timers as store
-from bot.store.db import Database
 
 log = structlog.get_logger("firebell.timers")
 
@@ -40,33 +38,24 @@ class Round:
     next_due: datetime | None  # the earliest pending timer after this round
 
 
-class TimerService:
-    def __init__(
-        self,
-        db: Database,
-        ctx: Context,
-        clock: Clock,
-        on_outbox: Callable[[], None] = lambda: None,
-        batch: int = 100,
-    ) -> None:
-        self.db = db
-        self.ctx = ctx
-        self.clock = clock
-        self._on_outbox = on_outbox
-        self.batch = batch
-        self.telemetry = None  # a Telemetry, set by the container: lateness per kind
-        self._healed = False  # open incidents checked for their reminder once per process
-        self.handlers: dict[str, Handler] = {
-            "escalate": escalation.fire_escalation,
-            "page": escalation.fire_page,
-            "handover": handover.fire,
-            "maintenance_start": maintenance.fire_start,
-            "maintenance_end": alerts.fire_maintenance_end,
-            "reminder": reminders.fire,
-            "eta": reminders.fire_eta,
-            "digest": broadcasts.fire_digest,
-            "weekly_report": reports.fire,
-        }
+# what each kind of timer does when it falls due; each says whether it acted (False: stale)
+HANDLERS: dict[str, Handler] = {
+    "escalate": escalation.fire_escalation,
+    "page": escalation.fire_page,
+    "handover": handover.fire,
+    "maintenance_start": maintenance.fire_start,
+    "maintenance_end": alerts.fire_maintenance_end,
+    "reminder": reminders.fire,
+    "eta": reminders.fire_eta,
+    "digest": broadcasts.fire_digest,
+    "weekly_report": reports.fire,
+}
+
+
+@dataclass(eq=False)
+class TimerService(UseCase):
+    batch: int = 100  # timers claimed per transaction
+    _healed: bool = field(default=False, init=False)  # open incidents checked once per process
 
     async def fire_due(self) -> Round:
         now = self.clock.now()
@@ -80,7 +69,7 @@ class TimerService:
             if not self._healed:
                 reminders.heal(conn, self.ctx, now)
             for timer in store.claim_due(conn, now, self.batch):
-                handler = self.handlers.get(timer["kind"])
+                handler = HANDLERS.get(timer["kind"])
                 acted = handler is not None and handler(conn, self.ctx, timer, now)
                 store.finish(conn, timer["id"], "fired" if acted else "stale", now)
                 fired, stale = fired + acted, stale + (not acted)
@@ -97,11 +86,11 @@ class TimerService:
                 handover.plan(conn, self.ctx, now)  # the next handoff after one just fired
             return Round(fired, stale, store.next_due(conn)), lateness
 
-        result, lateness = await self.db.write(work)
+        result, lateness = await self.write(work, wakes=lambda done: done[0].fired > 0)
         self._healed = True
         for timer_id, kind, incident, acted, late in lateness:
-            if acted and self.telemetry is not None:
-                self.telemetry.timer_fired(kind, late)
+            if acted:
+                self.ctx.telemetry.timer_fired(kind, late)
             level = log.warning if late > LATE_SECONDS else log.info
             level(
                 "timer_fired" if acted else "timer_stale",
@@ -110,6 +99,4 @@ class TimerService:
                 incident=incident,
                 lateness_s=round(late, 3),
             )
-        if result.fired:
-            self._on_outbox()
         return result

@@ -12,41 +12,77 @@ the token) and the address is left for the next start. An error that will fail e
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import aiohttp
 import structlog
-from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.people import PeopleService
-from bot.slack.errors import retry_after
+from bot.slack.errors import NETWORK_ERRORS, Category, classify, retry_after
 
 log = structlog.get_logger("firebell.directory")
 
 RETRIES = 3  # after the first attempt
 MAX_WAIT = 60.0  # longest Retry-After honoured, in seconds
 NOT_FOUND = "users_not_found"
-FATAL = frozenset(
-    {
-        "not_authed",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "token_expired",
-        "missing_scope",
-        "no_permission",
-        "not_allowed_token_type",
-    }
-)
 HINTS = {
     "missing_scope": "add the users:read and users:read.email bot scopes (manifest.yml) and "
     "reinstall the app",
 }
 
 Sleep = Callable[[float], Awaitable[Any]]
+
+
+class _Waiting:
+    """slack_sdk's retry handlers decide *whether* to retry; this decides how long to wait and
+    waits with an injected sleep (tests record the wait instead of taking it)."""
+
+    def __init__(self, retries: int, max_wait: float, sleep: Sleep) -> None:
+        super().__init__(max_retry_count=retries)
+        self.max_wait, self.sleep = max_wait, sleep
+
+    def wait(self, attempt: int, response) -> float:
+        return min(2.0**attempt, self.max_wait)
+
+    async def prepare_for_next_attempt_async(self, *, state, request, response=None, error=None):
+        state.next_attempt_requested = True
+        wait = self.wait(state.current_attempt, response)
+        log.warning(
+            "person_lookup_retry",
+            attempt=state.current_attempt + 1,
+            wait_s=wait,
+            error=type(error).__name__ if error else response.status_code,
+        )
+        await self.sleep(wait)
+        state.increment_current_attempt()
+
+
+class _RateLimited(_Waiting, AsyncRateLimitErrorRetryHandler):
+    def wait(self, attempt: int, response) -> float:
+        return min(retry_after(response.headers), self.max_wait)
+
+
+class _ServerErrors(_Waiting, AsyncServerErrorRetryHandler):
+    async def _can_retry_async(self, *, state, request, response=None, error=None) -> bool:
+        return response is not None and response.status_code >= 500
+
+
+class _NetworkErrors(_Waiting, AsyncConnectionErrorRetryHandler):
+    def __init__(self, retries: int, max_wait: float, sleep: Sleep) -> None:
+        super().__init__(retries, max_wait, sleep)
+        self.error_types_to_do_retries = list(NETWORK_ERRORS)
+
+
+def retry_handlers(retries: int, max_wait: float, sleep: Sleep) -> list:
+    return [cls(retries, max_wait, sleep) for cls in (_RateLimited, _ServerErrors, _NetworkErrors)]
 
 
 class LookupFailed(Exception):
@@ -75,11 +111,9 @@ class Directory:
         max_wait: float = MAX_WAIT,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        self.client = client
+        self.client = copy.copy(client)  # the same client, with the lookup's own retries
+        self.client.retry_handlers = retry_handlers(retries, max_wait, sleep)
         self.people = people
-        self.retries = retries
-        self.max_wait = max_wait
-        self.sleep = sleep
 
     async def refresh(self) -> Summary:
         """Look up every address that is due, store the answers; returns the counts."""
@@ -114,64 +148,26 @@ class Directory:
 
     async def lookup(self, email: str) -> str | None:
         """The user id Slack has for `email`, or None if it has none."""
-        for attempt in range(self.retries + 1):
-            last = attempt == self.retries
-            try:
-                response = await self.client.users_lookupByEmail(email=email)
-            except SlackApiError as exc:
-                wait = self._after_error(exc, email, attempt, last)
-            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-                log.warning(
-                    "person_lookup_network_error",
-                    email=email,
-                    attempt=attempt + 1,
-                    error=type(exc).__name__,
-                )
-                if last:
-                    raise LookupFailed("network") from None
-                wait = min(2.0**attempt, self.max_wait)
-            else:
-                user = response.get("user") or {}
-                user_id = user.get("id") if isinstance(user, dict) else None
-                if not user_id:
-                    log.error("person_lookup_failed", email=email, error="answer without user id")
-                    raise LookupFailed("no user id")
-                return str(user_id)
-            if wait is None:
+        try:
+            response = await self.client.users_lookupByEmail(email=email)
+        except Exception as exc:
+            failure = classify(exc)
+            if failure is None:
+                raise
+            if failure.error == NOT_FOUND:
                 return None
-            await self.sleep(wait)
-        raise LookupFailed("retries exhausted")  # not reached: the last attempt raises
-
-    def _after_error(self, exc: SlackApiError, email: str, attempt: int, last: bool):
-        """None for users_not_found; else seconds to wait before retrying, or raise."""
-        response = exc.response
-        data = response.data if isinstance(response.data, dict) else {}
-        error = data.get("error")
-        status = response.status_code
-        if error == NOT_FOUND:
-            return None
-        if status == 429 or error == "ratelimited":
-            wait = min(retry_after(response.headers), self.max_wait)
-            log.warning(
-                "person_lookup_rate_limited", email=email, attempt=attempt + 1, retry_after=wait
-            )
-            if last:
-                raise LookupFailed("rate limited") from None
-            return wait
-        if error in FATAL:
-            log.error(
-                "people_lookup_unavailable", error=error, hint=HINTS.get(error, "check the token")
-            )
-            raise DirectoryUnavailable(error) from None
-        if status >= 500 or error in ("internal_error", "fatal_error", "service_unavailable"):
-            log.warning(
-                "person_lookup_retry", email=email, attempt=attempt + 1, error=error or status
-            )
-            if last:
-                raise LookupFailed(str(error or status)) from None
-            return min(2.0**attempt, self.max_wait)
-        log.error("person_lookup_failed", email=email, error=error or status)
-        raise LookupFailed(str(error or status)) from None
+            if failure.category is Category.FATAL:
+                hint = HINTS.get(failure.error, "check the token")
+                log.error("people_lookup_unavailable", error=failure.error, hint=hint)
+                raise DirectoryUnavailable(failure.error) from None
+            log.error("person_lookup_failed", email=email, error=failure.describe())
+            raise LookupFailed(failure.error) from None
+        user = response.get("user") or {}
+        user_id = user.get("id") if isinstance(user, dict) else None
+        if not user_id:
+            log.error("person_lookup_failed", email=email, error="answer without user id")
+            raise LookupFailed("no user id")
+        return str(user_id)
 
 
 async def refresh_people(app) -> Summary:
@@ -179,9 +175,8 @@ async def refresh_people(app) -> Summary:
 
     Never raises (it runs as a background task); a failure is logged and retried next start.
     """
-    people = PeopleService(app.db, app.config, app.clock)
     try:
-        return await Directory(app.bolt.client, people).refresh()
+        return await Directory(app.bolt.client, app.services.people).refresh()
     except Exception as exc:
         log.error("people_lookup_round_failed", error=type(exc).__name__)
         return Summary()

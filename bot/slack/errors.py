@@ -1,6 +1,68 @@
-"""Reading Slack's answers the same way everywhere: how long a 429 asks us to wait."""
+"""Reading Slack's failures the same way everywhere: wait, retry, give up on this call, or stop.
+
+Every caller of the Web API (the outbox sender, the people lookup, the counting client) asks
+`classify` what a failure means instead of reading status codes and error strings itself.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+
+class Category(StrEnum):
+    RATE_LIMITED = "rate_limited"  # wait `retry_after` seconds, then try again
+    TRANSIENT = "transient"  # Slack or the network had a moment: back off and try again
+    PERMANENT = "permanent"  # this call will never succeed as it is
+    FATAL = "fatal"  # no call will succeed: the token or the app's scopes are wrong
+
+
+TRANSIENT_ERRORS = frozenset(
+    {
+        "ratelimited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "team_added_to_org",
+    }
+)
+FATAL_ERRORS = frozenset(
+    {
+        "not_authed",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "no_permission",
+        "not_allowed_token_type",
+    }
+)
+NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+
+
+@dataclass(frozen=True)
+class Failure:
+    category: Category
+    error: str  # Slack's error code, else `http_<status>`, else `network`
+    status: int | None = None  # the HTTP status, when Slack answered
+    retry_after: float = 0.0  # seconds, for RATE_LIMITED
+    detail: str = ""  # for the log: the exception's type and message on network errors
+
+    def describe(self) -> str:
+        """One line for the outbox row's `last_error` and the log."""
+        if self.category is Category.RATE_LIMITED:
+            return f"429 ratelimited, retry after {self.retry_after}s"
+        if self.detail:
+            return f"network: {self.detail}"
+        if self.category is Category.TRANSIENT:
+            code = "" if self.error.startswith("http_") else self.error
+            return f"slack {self.status} {code}".strip()
+        return f"slack error: {self.error}"
 
 
 def retry_after(headers, default: float = 1.0) -> float:
@@ -12,3 +74,25 @@ def retry_after(headers, default: float = 1.0) -> float:
             except (TypeError, ValueError, IndexError):
                 return default
     return default
+
+
+def classify(exc: BaseException) -> Failure | None:
+    """What a failed Web API call means; None for an exception that is not Slack's or the
+    network's (a bug: let it propagate)."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        error = response.get("error") if isinstance(response.data, dict) else None
+        status = response.status_code
+        code = error or f"http_{status}"
+        if status == 429 or error == "ratelimited":
+            wait = retry_after(response.headers)
+            return Failure(Category.RATE_LIMITED, code, status, retry_after=wait)
+        if error in FATAL_ERRORS:
+            return Failure(Category.FATAL, code, status)
+        if status >= 500 or error in TRANSIENT_ERRORS:
+            return Failure(Category.TRANSIENT, code, status)
+        return Failure(Category.PERMANENT, code, status)
+    if isinstance(exc, NETWORK_ERRORS):
+        detail = f"{type(exc).__name__}: {exc}"
+        return Failure(Category.TRANSIENT, "network", detail=detail)
+    return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.core.alerts import actor_name
+from bot.core.alert_sources import actor_name
 from bot.core.incident import SYSTEM_ACTOR
 from bot.core.metrics import span
 from bot.core.targets import Target, parse_target
@@ -55,6 +55,14 @@ def local(at: datetime, zone) -> str:
     """A time spelled in a named zone, for promises like "no response until Mon 09:00"."""
     shown = at.astimezone(zone)
     return f"{shown.strftime('%a %d %b %H:%M')} ({zone.key})"
+
+
+def wall(at: datetime, zone) -> str:
+    """A local time without the zone name, as `local` spells it."""
+    return local(at, zone).rsplit(" (", 1)[0]
+
+
+DAY_TIME = "{date_short_pretty} {time}"  # a `when` format: "today 14:05", "Feb 3 09:00"
 
 
 def when(at: datetime, fallback_zone, fmt: str = "{time}") -> str:

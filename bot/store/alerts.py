@@ -20,7 +20,6 @@ from bot.store.tables import (
     alert_notifications,
     alerts,
     maintenance_windows,
-    outbox,
 )
 
 # Statements built once: a storm of notifications runs these thousands of times.
@@ -170,36 +169,3 @@ def end_window(conn: Connection, window_id: int, by: str, at: datetime) -> bool:
         .values(ended_by=by, ended_at=at)
     )
     return result.rowcount == 1
-
-
-# -- coalescing what is waiting in the outbox ---------------------------------------------------
-
-
-def pending_run(
-    conn: Connection,
-    kind: str,
-    after_id: int,
-    incident_id: int | None,
-    channel: str | None,
-    limit: int = 1000,
-) -> list[tuple[int, dict]]:
-    """The pending rows of `kind` that follow row `after_id` in its lane with nothing else in
-    between (cards excepted: they are rendered on their own): (id, payload) each."""
-    lane = (
-        outbox.c.incident_id == incident_id
-        if incident_id is not None
-        else sa.and_(outbox.c.incident_id.is_(None), outbox.c.channel == channel)
-    )
-    query = (
-        sa.select(outbox.c.id, outbox.c.kind, outbox.c.payload)
-        .where(lane, outbox.c.status == "pending", outbox.c.id > after_id)
-        .order_by(outbox.c.id)
-        .limit(limit)
-    )
-    run = []
-    for row in conn.execute(query):
-        if row.kind == kind:
-            run.append((row.id, row.payload))
-        elif row.kind != "card":
-            break
-    return run

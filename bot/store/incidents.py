@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,11 @@ _UPDATE = (
     .values(version=incidents.c.version + 1)
 )
 _INSERT_EVENT = sa.insert(events)
+_OPEN_BY_SEVERITY = (
+    sa.select(incidents.c.severity, sa.func.count())
+    .where(incidents.c.status.in_(OPEN))
+    .group_by(incidents.c.severity)
+)
 
 
 def insert(conn: Connection, fields: Mapping[str, Any]) -> int:
@@ -53,6 +58,21 @@ def list_open(conn: Connection, limit: int):
 def count_open(conn: Connection) -> int:
     query = sa.select(sa.func.count()).select_from(incidents).where(incidents.c.status.in_(OPEN))
     return int((conn.execute(query)).scalar_one())
+
+
+def open_by_severity(conn: Connection) -> dict[str, int]:
+    """How many incidents are open, per severity (the metrics gauge)."""
+    return dict(conn.execute(_OPEN_BY_SEVERITY).all())
+
+
+def open_of(conn: Connection, severities: Sequence[str]) -> int:
+    """How many open incidents have one of `severities`."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(incidents)
+        .where(incidents.c.status.in_(OPEN), incidents.c.severity.in_(list(severities)))
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def add_event(

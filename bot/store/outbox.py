@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -62,19 +62,34 @@ def finish(
     return result.rowcount == 1
 
 
-def supersede_cards(conn: Connection, incident_id: int, up_to_id: int, now: datetime) -> int:
-    """Earlier card renders are covered by the one about to be made from current state."""
+def supersede(conn: Connection, row_ids: Sequence[int], now: datetime) -> int:
+    """Rows covered by a delivery just made (a newer card render, a coalesced post)."""
+    if not row_ids:
+        return 0
     result = conn.execute(
         sa.update(outbox)
-        .where(
-            outbox.c.incident_id == incident_id,
-            outbox.c.kind == "card",
-            outbox.c.status == "pending",
-            outbox.c.id <= up_to_id,
-        )
+        .where(outbox.c.id.in_(list(row_ids)), outbox.c.status == "pending")
         .values(status="superseded", finished_at=now)
     )
     return result.rowcount
+
+
+def lane_after(
+    conn: Connection, row_id: int, incident_id: int | None, channel: str | None, limit: int = 1000
+):
+    """The pending rows behind row `row_id` in its lane, oldest first."""
+    lane = (
+        outbox.c.incident_id == incident_id
+        if incident_id is not None
+        else sa.and_(outbox.c.incident_id.is_(None), outbox.c.channel == channel)
+    )
+    query = (
+        sa.select(outbox)
+        .where(lane, outbox.c.status == "pending", outbox.c.id > row_id)
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    return conn.execute(query).mappings().all()
 
 
 def postpone(conn: Connection, row_id: int, not_before: datetime, error: str) -> None:
@@ -88,6 +103,12 @@ def postpone(conn: Connection, row_id: int, not_before: datetime, error: str) ->
 def backlog(conn: Connection) -> int:
     query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "pending")
     return int((conn.execute(query)).scalar_one())
+
+
+def failed_count(conn: Connection) -> int:
+    """Rows given up on (the metrics gauge)."""
+    query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "failed")
+    return int(conn.execute(query).scalar_one())
 
 
 def recent_failures(conn: Connection, limit: int = 10):

@@ -62,6 +62,18 @@ def live(
     return conn.execute(query).mappings().all()
 
 
+def overlapping(conn: Connection, start: datetime, end: datetime, rotation: str | None = None):
+    """Overrides not removed that overlap [start, end), oldest first (the newest wins)."""
+    query = sa.select(overrides).where(
+        overrides.c.removed_at.is_(None),
+        overrides.c.ends_at > start,
+        overrides.c.starts_at < end,
+    )
+    if rotation is not None:
+        query = query.where(overrides.c.rotation == rotation)
+    return conn.execute(query.order_by(overrides.c.id)).mappings().all()
+
+
 def count_live(conn: Connection, after: datetime, rotation: str | None = None) -> int:
     query = (
         sa.select(sa.func.count())

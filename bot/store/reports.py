@@ -1,8 +1,7 @@
-"""Queries for keeping everyone informed: report figures, metrics, timelines, threads.
+"""The incident report's queries: one period's incidents as plain numbers, fast at any size.
 
-Each is served by an index: incidents by `declared_at` (a report's period), by
-`(status, id)` (open ones), by `(channel_id, thread_ts)` (a thread's incident); events by
-`(incident_id, id)` (a timeline) and `(kind, incident_id)` (when coverage resumed).
+Each is served by an index: incidents by `declared_at` (a report's period), events by
+`(kind, incident_id)` (when coverage resumed).
 
 A report reads its period's incidents as plain numbers: the database turns each time into
 seconds since the epoch (`Epoch`), and services and tenants are counted by the database, so
@@ -12,7 +11,6 @@ tens of thousands of incidents cost no datetime, JSON or object per incident in 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,8 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from bot.store.incidents import OPEN
-from bot.store.tables import UTCDateTime, events, incidents, outbox, timers
+from bot.store.tables import UTCDateTime, events, incidents
 
 
 class Epoch(FunctionElement):
@@ -77,24 +74,6 @@ _COUNTS = (  # one row per distinct (service, tenant list), counted up in Python
     .where(_IN_PERIOD)
     .group_by(incidents.c.service, sa.cast(incidents.c.tenants, sa.Text))
 )
-_OPEN_BY_SEVERITY = (
-    sa.select(incidents.c.severity, sa.func.count())
-    .where(incidents.c.status.in_(OPEN))
-    .group_by(incidents.c.severity)
-)
-_BY_THREAD = sa.select(incidents.c.id).where(
-    incidents.c.channel_id == sa.bindparam("channel"),
-    incidents.c.thread_ts == sa.bindparam("ts"),
-)
-_TIMELINE = (
-    sa.select(events).where(events.c.incident_id == sa.bindparam("number")).order_by(events.c.id)
-)
-_FAILED = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "failed")
-_PENDING_OF_KIND = (
-    sa.select(sa.func.count())
-    .select_from(timers)
-    .where(timers.c.status == "pending", timers.c.kind == sa.bindparam("kind"))
-)
 
 
 def period(conn: Connection, start: datetime, end: datetime):
@@ -114,46 +93,3 @@ def period(conn: Connection, start: datetime, end: datetime):
     # pile of objects for the garbage collector to walk
     timings = conn.execute(_PERIOD, values)
     return timings, resumed, services, tenants
-
-
-def open_by_severity(conn: Connection) -> dict[str, int]:
-    return dict(conn.execute(_OPEN_BY_SEVERITY).all())
-
-
-def open_of(conn: Connection, severities: Sequence[str]) -> int:
-    """How many open incidents have one of `severities`."""
-    query = (
-        sa.select(sa.func.count())
-        .select_from(incidents)
-        .where(incidents.c.status.in_(OPEN), incidents.c.severity.in_(list(severities)))
-    )
-    return int(conn.execute(query).scalar_one())
-
-
-def by_thread(conn: Connection, channel: str, ts: str) -> int | None:
-    """The incident whose card is message `ts` in `channel`."""
-    return conn.execute(_BY_THREAD, {"channel": channel, "ts": ts}).scalar()
-
-
-def timeline(conn: Connection, number: int):
-    """Every event of an incident, oldest first."""
-    return conn.execute(_TIMELINE, {"number": number}).mappings().all()
-
-
-def failed_deliveries(conn: Connection) -> int:
-    return int(conn.execute(_FAILED).scalar_one())
-
-
-def pending_timers(conn: Connection, kind: str) -> int:
-    return int(conn.execute(_PENDING_OF_KIND, {"kind": kind}).scalar_one())
-
-
-def pending_between(conn: Connection, kind: str, after: datetime, until: datetime) -> bool:
-    """Whether a pending timer of `kind` is due in (after, until]."""
-    query = sa.select(timers.c.id).where(
-        timers.c.status == "pending",
-        timers.c.kind == kind,
-        timers.c.due_at > after,
-        timers.c.due_at <= until,
-    )
-    return conn.execute(query.limit(1)).first() is not None

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.tables import timers
+from bot.store.incidents import OPEN
+from bot.store.tables import incidents, timers
 
 _INSERT = sa.insert(timers)
 _BY_KEY = sa.select(timers.c.id).where(timers.c.key == sa.bindparam("key"))
@@ -104,3 +105,29 @@ def pending_for(conn: Connection, incident_id: int):
         .order_by(timers.c.due_at)
     )
     return (conn.execute(query)).mappings().all()
+
+
+def pending_between(conn: Connection, kind: str, after: datetime, until: datetime) -> bool:
+    """Whether a pending timer of `kind` is due in (after, until]."""
+    query = sa.select(timers.c.id).where(
+        timers.c.status == "pending",
+        timers.c.kind == kind,
+        timers.c.due_at > after,
+        timers.c.due_at <= until,
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
+def open_without(conn: Connection, kind: str) -> list[int]:
+    """The open incidents that have no pending timer of `kind`."""
+    pending = (
+        sa.select(timers.c.id)
+        .where(
+            timers.c.incident_id == incidents.c.id,
+            timers.c.kind == kind,
+            timers.c.status == "pending",
+        )
+        .exists()
+    )
+    query = sa.select(incidents.c.id).where(incidents.c.status.in_(OPEN), ~pending)
+    return list(conn.execute(query).scalars().all())

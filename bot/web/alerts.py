@@ -22,7 +22,7 @@ import time
 import structlog
 from aiohttp import web
 
-from bot.core.alerts import PayloadError
+from bot.core.alerts.payloads import PayloadError
 from bot.services.container import Services
 from bot.settings import Settings
 

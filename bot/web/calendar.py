@@ -17,9 +17,8 @@ import structlog
 from aiohttp import web
 from icalendar import Calendar, Event
 
-from bot.services.calendar import CalendarService, Feed
+from bot.services.calendar import Feed
 from bot.services.container import Services
-from bot.settings import Settings
 
 log = structlog.get_logger("firebell.calendar")
 
@@ -55,10 +54,8 @@ def render(feed: Feed) -> bytes:
     return cal.to_ical()
 
 
-def routes(services: Services, settings: Settings) -> list[web.RouteDef]:
-    calendars = CalendarService(
-        services.db, services.config, services.clock, settings.calendar_secret()
-    )
+def routes(services: Services) -> list[web.RouteDef]:
+    calendars = services.calendars
 
     async def feed(request: web.Request) -> web.Response:
         name = request.match_info["rotation"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.services.container import Services
-from bot.store.migrate import current_revision
 
 
 def routes(services: Services, replica: str = "") -> list[web.RouteDef]:
@@ -13,22 +12,19 @@ def routes(services: Services, replica: str = "") -> list[web.RouteDef]:
         return web.json_response({"ok": True})
 
     async def readyz(_request: web.Request) -> web.Response:
-        try:
-            current, head = await current_revision(services.db)
-            outbox = await services.outbox.health()
-        except Exception as exc:  # any database failure means "not ready", with the reason
+        ready = await services.health.readiness()
+        if ready.unreachable:
             return web.json_response(
-                {"ok": False, "replica": replica, "database": f"unreachable: {type(exc).__name__}"},
+                {"ok": False, "replica": replica, "database": f"unreachable: {ready.unreachable}"},
                 status=503,
             )
-        ok = current == head
         body = {
-            "ok": ok,
+            "ok": ready.ok,
             "replica": replica,
             "database": "ok",
-            "migrations": {"current": current, "head": head},
-            "outbox": outbox,
+            "migrations": {"current": ready.current, "head": ready.head},
+            "outbox": ready.outbox,
         }
-        return web.json_response(body, status=200 if ok else 503)
+        return web.json_response(body, status=200 if ready.ok else 503)
 
     return [web.get("/healthz", healthz), web.get("/readyz", readyz)]

@@ -20,7 +20,7 @@ from bot.core.coverage import (
     parse_window,
     union,
 )
-from tests.core.test_dst import instants_for, zone_names
+from tests.support.zones import instants_for, zone_names
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)

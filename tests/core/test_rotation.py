@@ -19,7 +19,7 @@ from bot.core.rotation import (
     shift_at,
     shifts,
 )
-from tests.core.test_dst import instants_for, wall, zone_names
+from tests.support.zones import instants_for, wall, zone_names
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MEMBERS = ("U0AAA", "U0BBB", "U0CCC")

@@ -19,8 +19,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bot.sandbox.standin.server import SlackDouble
 from tests.support.harness import CONFIG, Bot
-from tests.support.slack_double import SlackDouble
 
 TOKEN = "alerts-token-5c1f0e9a7b2d4c68"
 ZERO_TIME = "0001-01-01T00:00:00Z"

@@ -17,9 +17,9 @@ import aiohttp
 from bot.app import Firebell
 from bot.clock import ManualClock
 from bot.config import Config, parse_config
+from bot.sandbox.standin.server import SlackDouble
 from bot.settings import Settings
 from tests.support import database, signing
-from tests.support.slack_double import SlackDouble
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 CHANNEL = "C0INCIDENTS"

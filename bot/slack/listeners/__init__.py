@@ -1,4 +1,5 @@
-"""Bolt listeners, grouped by kind and registered explicitly from `register`."""
+"""Bolt listeners, registered explicitly from `register`: one table per kind (commands,
+actions, views, events, shortcuts), each keyed by the ids in `bot.slack.ids`."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.services.container import Services
 from bot.slack.listeners import actions, commands, events, logging, shortcuts, views
+from bot.slack.listeners.table import attach
 
 
 def register(app: AsyncApp, services: Services) -> None:
     app.error(logging.on_error)
-    commands.register(app, services)
-    actions.register(app, services)
-    views.register(app, services)
-    events.register(app, services)
-    shortcuts.register(app, services)
+    attach(app.command, commands.listeners(services))
+    attach(app.action, actions.listeners(services))
+    attach(app.view, views.listeners(services))
+    attach(app.event, events.listeners(services))
+    attach(app.shortcut, shortcuts.listeners(services))

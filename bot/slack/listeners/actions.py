@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
-
 from bot.services.container import Services
-from bot.slack import blocks
-from bot.slack.listeners.answers import OOPS, confirm, log, user_of
+from bot.slack.blocks import answers, modals
+from bot.slack.ids import Action
 from bot.slack.listeners.logging import logged
+from bot.slack.listeners.outcomes import OOPS, confirm, log, user_of
+from bot.slack.listeners.table import Lazy, Table
 
 
 def _number(value: str | None) -> int | None:
@@ -15,7 +15,7 @@ def _number(value: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def listeners(services: Services) -> Table:
     incidents = services.incidents
 
     async def answer(body, context, outcome_text: str | None) -> None:
@@ -45,16 +45,21 @@ def register(app: AsyncApp, services: Services) -> None:
 
         return handler
 
-    app.action(blocks.ACK)(button(lambda user, n, a: incidents.acknowledge(user, n)))
-    app.action(blocks.ESCALATE)(button(lambda user, n, a: incidents.escalate(user, n)))
-    app.action(blocks.RESOLVE)(button(lambda user, n, a: incidents.resolve(user, n)))
-    app.action(blocks.REOPEN)(button(lambda user, n, a: incidents.reopen(user, n)))
+    async def acknowledge(user: str, number: int, action: dict):
+        return await incidents.acknowledge(user, number)
 
-    async def severity(user: str, number: int, action: dict):
+    async def escalate(user: str, number: int, action: dict):
+        return await incidents.escalate(user, number)
+
+    async def resolve(user: str, number: int, action: dict):
+        return await incidents.resolve(user, number)
+
+    async def reopen(user: str, number: int, action: dict):
+        return await incidents.reopen(user, number)
+
+    async def change_severity(user: str, number: int, action: dict):
         chosen = (action.get("selected_option") or {}).get("value", "")
         return await incidents.change_severity(user, number, chosen.split(":", 1)[-1])
-
-    app.action(blocks.SEVERITY)(button(severity))
 
     @logged
     async def ack_only(ack, body, context):
@@ -65,18 +70,28 @@ def register(app: AsyncApp, services: Services) -> None:
         incident = await incidents.get(number) if number is not None else None
         if incident is None:
             return
-        view = blocks.update_modal(incident, share=bool(services.config.broadcast_channel))
+        view = modals.update_modal(incident, share=bool(services.config.broadcast_channel))
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    app.action(blocks.UPDATE)(ack=ack_only, lazy=[open_update_modal])
+    async def snooze(user: str, number: int, action: dict):
+        return await services.reminders.snooze(user, number)
 
-    # buttons on thread replies: a reminder's "Snooze 30m", the resolution's "Draft postmortem"
-    app.action(blocks.SNOOZE)(button(lambda user, n, a: services.reminders.snooze(user, n)))
-    app.action(blocks.POSTMORTEM)(
-        button(
-            lambda user, n, a: services.postmortems.request(user, n),
-            lambda outcome: blocks.postmortem_answer(
-                outcome.incident, services.postmortems.link(outcome.incident.id)
-            ),
+    async def draft_postmortem(user: str, number: int, action: dict):
+        return await services.postmortems.request(user, number)
+
+    def postmortem_link(outcome) -> str:
+        return answers.postmortem_answer(
+            outcome.incident, services.postmortems.link(outcome.incident.id)
         )
-    )
+
+    return {
+        Action.ACK: button(acknowledge),
+        Action.ESCALATE: button(escalate),
+        Action.RESOLVE: button(resolve),
+        Action.REOPEN: button(reopen),
+        Action.SEVERITY: button(change_severity),
+        Action.UPDATE: Lazy(ack=ack_only, lazy=[open_update_modal]),
+        # on thread replies: a reminder's "Snooze 30m", the resolution's "Draft postmortem"
+        Action.SNOOZE: button(snooze),
+        Action.POSTMORTEM: button(draft_postmortem, postmortem_link),
+    }

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
-
 from bot.core import commands as cmd
 from bot.core.incident import ref
 from bot.services.container import Services
 from bot.services.maintenance import Refused as MaintenanceRefused
 from bot.services.overrides import Refused
-from bot.slack import blocks
 from bot.slack import mrkdwn as md
-from bot.slack.listeners.answers import OOPS, confirm, log
+from bot.slack.blocks import alerts, answers, card, modals, oncall, stakeholders
+from bot.slack.ids import Command
 from bot.slack.listeners.logging import logged
+from bot.slack.listeners.outcomes import OOPS, confirm, log
+from bot.slack.listeners.table import Lazy, Table
 
-COMMAND = "/incident"  # declared in manifest.yml (a test checks)
 
-
-def register(app: AsyncApp, services: Services) -> None:
+def listeners(services: Services) -> Table:
     @logged
-    async def handle(ack, body, command, context):
+    async def answer_command(ack, body, command, context):
         try:
             answer = await run(services, command, context)
         except Exception:
@@ -30,11 +28,11 @@ def register(app: AsyncApp, services: Services) -> None:
     async def open_declare_modal(command, client):
         parsed = cmd.parse(command.get("text") or "", services.config.severity_names)
         if isinstance(parsed, cmd.OpenDeclareModal):
-            view = blocks.declare_modal(services.config)
+            view = modals.declare_modal(services.config)
             view["private_metadata"] = command.get("channel_id", "")
             await client.views_open(trigger_id=command["trigger_id"], view=view)
 
-    app.command(COMMAND)(ack=handle, lazy=[open_declare_modal])
+    return {Command.INCIDENT: Lazy(ack=answer_command, lazy=[open_declare_modal])}
 
 
 async def run(services: Services, command: dict, context) -> dict:
@@ -45,11 +43,11 @@ async def run(services: Services, command: dict, context) -> dict:
     match parsed:
         case cmd.ParseError(message, usage):
             context["outcome"] = "usage"
-            return {"text": blocks.usage_answer(message, usage)}
+            return {"text": answers.usage_answer(message, usage)}
         case cmd.OpenDeclareModal():
             return {"text": "Opening the declare form…"}
         case cmd.Help():
-            return {"text": blocks.help_text()}
+            return {"text": answers.help_text()}
         case cmd.Declare(title, severity, service, tenants):
             outcome = await incidents.declare(
                 user, title, severity, service=service, tenants=tenants
@@ -88,7 +86,7 @@ async def run(services: Services, command: dict, context) -> dict:
             found, total = await incidents.list_open()
             return {
                 "text": f"{total} open incidents",
-                "blocks": blocks.open_list(found, total, config),
+                "blocks": answers.open_list(found, total, config),
             }
         case cmd.Show(number):
             incident = await incidents.get(number)
@@ -97,8 +95,8 @@ async def run(services: Services, command: dict, context) -> dict:
             context["incident_ref"] = incident.ref
             events = await incidents.timeline(number)
             return {
-                "text": blocks.card_text(incident),
-                "blocks": blocks.show(incident, events, config),
+                "text": card.card_text(incident),
+                "blocks": answers.show(incident, events, config),
             }
         case (
             cmd.OnCall()
@@ -120,13 +118,15 @@ async def informed(services: Services, parsed: cmd.Command, user: str, context) 
     match parsed:
         case cmd.Report(window):
             figures = await services.reports.report(window)
-            text, answer = blocks.report(figures, services.config)
+            text, answer = stakeholders.report(figures, services.config)
             return {"text": text, "blocks": answer}
         case cmd.Postmortem(number):
             outcome = await services.postmortems.request(user, number)
             done = ""
             if outcome.ok:
-                done = blocks.postmortem_answer(outcome.incident, services.postmortems.link(number))
+                done = answers.postmortem_answer(
+                    outcome.incident, services.postmortems.link(number)
+                )
             return {"text": confirm(outcome, done, context)}
     raise AssertionError(f"unhandled command {parsed!r}")
 
@@ -137,14 +137,14 @@ async def on_call(services: Services, parsed: cmd.Command, user: str, context) -
 
     def refused(result: Refused) -> dict:
         context["outcome"] = "denied"
-        return {"text": blocks.refusal(result, config)}
+        return {"text": oncall.refusal(result, config)}
 
     match parsed:
         case cmd.OnCall(rotation):
             found = await overrides.status(rotation)
             if isinstance(found, Refused):
                 return refused(found)
-            text, answer = blocks.on_call(found)
+            text, answer = oncall.on_call(found)
             return {"text": text, "blocks": answer}
         case cmd.AddOverride(rotation, who, duration, start, end):
             added = await overrides.add(
@@ -153,24 +153,24 @@ async def on_call(services: Services, parsed: cmd.Command, user: str, context) -
             if isinstance(added, Refused):
                 return refused(added)
             context["outcome"] = "ok"
-            return {"text": blocks.override_added(added)}
+            return {"text": oncall.override_added(added)}
         case cmd.ListOverrides(rotation):
             listed = await overrides.upcoming(rotation)
             if isinstance(listed, Refused):
                 return refused(listed)
-            text, answer = blocks.override_list(listed, config)
+            text, answer = oncall.override_list(listed, config)
             return {"text": text, "blocks": answer}
         case cmd.RemoveOverride(number):
             removed = await overrides.remove(user, number)
             if isinstance(removed, Refused):
                 return refused(removed)
             context["outcome"] = "ok"
-            return {"text": blocks.override_removed(removed)}
+            return {"text": oncall.override_removed(removed)}
         case cmd.Handover(rotation):
             if unknown := overrides.unknown_rotation(rotation):
                 return refused(unknown)
             summaries = await services.handover.now(rotation)
-            text, answer = blocks.handover_answer(summaries, config)
+            text, answer = oncall.handover_answer(summaries, config)
             return {"text": text, "blocks": answer}
     raise AssertionError(f"unhandled command {parsed!r}")
 
@@ -185,9 +185,9 @@ async def maintenance(services: Services, parsed: cmd.Command, user: str, contex
                 context["outcome"] = "denied"
                 return {"text": md.escape(started.message)}
             context["outcome"] = "ok"
-            return {"text": blocks.maintenance_started(started, config)}
+            return {"text": alerts.maintenance_started(started, config)}
         case cmd.ListMaintenance():
-            text, answer = blocks.maintenance_list(await windows.list(), config)
+            text, answer = alerts.maintenance_list(await windows.list(), config)
             return {"text": text, "blocks": answer}
         case cmd.EndMaintenance(number):
             ended = await windows.end(user, number)
@@ -195,5 +195,5 @@ async def maintenance(services: Services, parsed: cmd.Command, user: str, contex
                 context["outcome"] = "denied"
                 return {"text": md.escape(ended.message)}
             context["outcome"] = "ok"
-            return {"text": blocks.maintenance_ended(ended, config)}
+            return {"text": alerts.maintenance_ended(ended, config)}
     raise AssertionError(f"unhandled command {parsed!r}")

@@ -3,17 +3,14 @@ reactions with the timeline emoji (`timeline_emoji`) that add a thread message t
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
-
 from bot.services.container import Services
-from bot.slack import blocks
+from bot.slack.blocks import home
+from bot.slack.ids import Event
 from bot.slack.listeners.logging import logged
-
-# each must be subscribed in manifest.yml (a test checks)
-EVENTS = ("app_home_opened", "reaction_added")
+from bot.slack.listeners.table import Lazy, Table
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def listeners(services: Services) -> Table:
     @logged
     async def ack_only(ack, body, context):
         await ack()
@@ -23,10 +20,8 @@ def register(app: AsyncApp, services: Services) -> None:
             return
         on_call = await services.overrides.home(event["user"])
         found, total = await services.incidents.list_open(limit=20)
-        view = blocks.home(found, total, services.config, on_call)
+        view = home.home(found, total, services.config, on_call)
         await client.views_publish(user_id=event["user"], view=view)
-
-    app.event("app_home_opened")(ack=ack_only, lazy=[publish_home])
 
     @logged
     async def reaction(ack, body, event, context):
@@ -38,4 +33,7 @@ def register(app: AsyncApp, services: Services) -> None:
             context["outcome"] = "queued"
         await ack()
 
-    app.event("reaction_added")(reaction)
+    return {
+        Event.APP_HOME_OPENED: Lazy(ack=ack_only, lazy=[publish_home]),
+        Event.REACTION_ADDED: reaction,
+    }

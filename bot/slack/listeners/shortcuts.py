@@ -3,17 +3,14 @@ timeline. The answer goes privately to whoever used it, through the outbox."""
 
 from __future__ import annotations
 
-from slack_bolt.async_app import AsyncApp
-
 from bot.services.container import Services
-from bot.slack import blocks
-from bot.slack.listeners.answers import OOPS, log, user_of
+from bot.slack.ids import Shortcut
 from bot.slack.listeners.logging import logged
+from bot.slack.listeners.outcomes import OOPS, log, user_of
+from bot.slack.listeners.table import Table
 
-SHORTCUTS = (blocks.TIMELINE_SHORTCUT,)  # each must be declared in manifest.yml (a test checks)
 
-
-def register(app: AsyncApp, services: Services) -> None:
+def listeners(services: Services) -> Table:
     @logged
     async def add_to_timeline(ack, body, context):
         await ack()
@@ -31,4 +28,4 @@ def register(app: AsyncApp, services: Services) -> None:
         if channel and text:
             await services.outbox.ephemeral(channel, user, text)
 
-    app.shortcut(blocks.TIMELINE_SHORTCUT)(add_to_timeline)
+    return {Shortcut.ADD_TO_TIMELINE: add_to_timeline}

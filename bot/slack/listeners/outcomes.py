@@ -1,10 +1,11 @@
-"""Turning use-case outcomes into what the person who asked sees."""
+"""What the person who asked is told: a use case's outcome, or `OOPS` when Firebell itself
+failed; and who asked. Every listener answers these same ways."""
 
 from __future__ import annotations
 
 import structlog
 
-from bot.services.records import Outcome
+from bot.services.models import Outcome
 
 log = structlog.get_logger("firebell.slack")
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 from bot.core.escalation import Policy
 from bot.core.incident import Incident, Status, ref
+from bot.core.rotation import Override
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,46 @@ class OutboxRecord:
     @classmethod
     def from_row(cls, row) -> OutboxRecord:
         return cls(**{f.name: row[f.name] for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class OverrideRecord:
+    id: int
+    rotation: str
+    user: str
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    created_at: datetime
+    removed_by: str | None = None
+    removed_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping) -> OverrideRecord:
+        return cls(
+            id=row["id"],
+            rotation=row["rotation"],
+            user=row["user_id"],
+            starts_at=row["starts_at"],
+            ends_at=row["ends_at"],
+            created_by=row["created_by"],
+            created_at=row["created_at"],
+            removed_by=row["removed_by"],
+            removed_at=row["removed_at"],
+        )
+
+    def active(self, at: datetime) -> bool:
+        return self.starts_at <= at < self.ends_at
+
+    def core(self) -> Override:
+        return Override(
+            id=self.id,
+            rotation=self.rotation,
+            user=self.user,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            created_at=self.created_at,
+        )
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.telemetry import Telemetry
+from bot.slack.errors import classify
 
 
 class MeteredClient(AsyncWebClient):
@@ -19,11 +18,8 @@ class MeteredClient(AsyncWebClient):
     async def api_call(self, api_method: str, **kwargs):
         try:
             return await super().api_call(api_method, **kwargs)
-        except SlackApiError as exc:
-            response = exc.response
-            error = response.get("error") if isinstance(response.data, dict) else None
-            self.telemetry.slack_error(api_method, error or f"http_{response.status_code}")
-            raise
-        except (aiohttp.ClientError, TimeoutError, OSError):
-            self.telemetry.slack_error(api_method, "network")
+        except Exception as exc:
+            failure = classify(exc)
+            if failure is not None:
+                self.telemetry.slack_error(api_method, failure.error)
             raise

@@ -1,0 +1,94 @@
+"""A config file read as YAML, keeping the line of every key so each problem can name it.
+
+Problems are `ConfigError`s whose lines read `file:line: key.path: what is wrong`; a missing
+file, YAML that cannot be read, a document that is not a mapping and a key given twice are
+caught here, before the config is validated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+KeyPath = tuple[Any, ...]  # ("severities", 2, "ack_within")
+
+
+class ConfigError(Exception):
+    """A config that must not be started with; `problems` are ready to print, one a line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def read_source(path: Path | str, hint: str) -> str:
+    """A config file's text; a missing file is a ConfigError that says what to do (`hint`)."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file ({hint})"]) from None
+
+
+def read_yaml(text: str, source: str) -> tuple[dict[str, Any], dict[KeyPath, int]]:
+    """The config's mapping and the 1-based line of each key path in it."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise ConfigError([f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}"]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([f"{source}: the config must be a mapping of keys (see the example)"])
+    lines: dict[KeyPath, int] = {}
+    duplicates: list[str] = []
+    _index_lines(node, (), lines, duplicates, set())
+    if duplicates:
+        raise ConfigError([f"{source}:{d}" for d in duplicates])
+    return data, lines
+
+
+def _index_lines(
+    node: yaml.Node,
+    path: KeyPath,
+    lines: dict[KeyPath, int],
+    duplicates: list[str],
+    walked: set[int],
+) -> None:
+    """Line of every key path; aliases are walked once (a recursive alias cannot loop)."""
+    lines[path] = node.start_mark.line + 1
+    if id(node) in walked:
+        return
+    walked.add(id(node))
+    if isinstance(node, yaml.MappingNode):
+        keys: set[str] = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            if key in keys:
+                duplicates.append(
+                    f"{key_node.start_mark.line + 1}: {dotted((*path, key))}: key given twice"
+                )
+            keys.add(key)
+            _index_lines(value_node, (*path, key), lines, duplicates, walked)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index_lines(item, (*path, i), lines, duplicates, walked)
+
+
+def locate(loc: KeyPath, message: str, source: str, lines: dict[KeyPath, int]) -> str:
+    """`file:line: key.path: message`, the line of the deepest key that exists."""
+    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    where = f"{source}:{line}" if line else source
+    key = dotted(loc) or "(top level)"
+    return f"{where}: {key}: {message}"
+
+
+def dotted(path: KeyPath) -> str:
+    """A key path as written in messages: `severities[2].ack_within`."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

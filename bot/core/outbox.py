@@ -1,0 +1,96 @@
+"""Pure transformations of the pending outbox queue: lanes, and what one delivery covers.
+
+The sender delivers rows in order per lane and coalesces by these rules; the outbox service
+applies the same rule to rows still in the database, so both agree on what a render covers.
+A kind coalesces in one of two ways:
+
+- `LATEST`: the row is rendered from current state at send time (an incident's card), so
+  one render stands for every later row of that kind in the lane;
+- `RUN`: consecutive rows of the kind are rendered together into one message (a storm of
+  alert notifications); rows of a `LATEST` kind in between do not break the run (they are
+  rendered on their own), any other kind does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from enum import StrEnum
+from typing import Protocol, TypeVar
+
+
+class OutboxKind(StrEnum):
+    """Every kind of outbox row: what the services write, what the delivery table delivers."""
+
+    CARD = "card"  # (re-)render an incident's card
+    REPLY = "reply"  # a thread reply about one timeline event
+    DM = "dm"  # a page by direct message
+    EPHEMERAL = "ephemeral"  # a private answer to one person
+    HANDOVER = "handover"  # the shift handover summary
+    HANDOVER_DM = "handover_dm"  # the incoming person's handover DM
+    ALERT_REPLY = "alert_reply"  # a thread reply about alert notifications
+    ALERT_POST = "alert_post"  # a quiet post about alerts that open no incident
+    MAINTENANCE = "maintenance"  # a maintenance window starts or ends
+    BROADCAST = "broadcast"  # a stakeholder summary of one change
+    DIGEST = "digest"  # the open incidents, for stakeholders
+    REPORT = "report"  # the weekly report
+    POSTMORTEM = "postmortem"  # the draft uploaded into the thread
+    TIMELINE_FETCH = "timeline_fetch"  # read a reacted-to message into the timeline
+
+
+class Coalesce(StrEnum):
+    LATEST = "latest"
+    RUN = "run"
+
+
+class Row(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+
+class LaneRow(Row, Protocol):
+    @property
+    def incident_id(self) -> int | None: ...
+
+    @property
+    def channel(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=Row)
+L = TypeVar("L", bound=LaneRow)
+
+
+def lane_of(row: LaneRow) -> tuple[str, Hashable]:
+    """Per incident (a thread reply waits for its card), else per channel."""
+    if row.incident_id:
+        return ("incident", row.incident_id)
+    return ("channel", row.channel)
+
+
+def lanes(rows: Iterable[L]) -> dict[tuple[str, Hashable], list[L]]:
+    """Rows by lane, in the order given (id order) within each."""
+    found: dict[tuple[str, Hashable], list[L]] = defaultdict(list)
+    for row in rows:
+        found[lane_of(row)].append(row)
+    return dict(found)
+
+
+def covered(rows: Sequence[R], row: Row, modes: Mapping[str, Coalesce]) -> list[R]:
+    """The later rows of one lane (`rows`, in id order) that the delivery of `row` stands for."""
+    mode = modes.get(row.kind)
+    if mode is Coalesce.LATEST:
+        return [r for r in rows if r.kind == row.kind and r.id > row.id]
+    if mode is not Coalesce.RUN:
+        return []
+    run = []
+    for other in rows:
+        if other.id <= row.id:
+            continue
+        if other.kind == row.kind:
+            run.append(other)
+        elif modes.get(other.kind) is not Coalesce.LATEST:
+            break
+    return run

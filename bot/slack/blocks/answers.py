@@ -1,0 +1,66 @@
+"""The answers to `/incident` commands about incidents themselves (list, show, help, usage,
+postmortem), seen only by whoever asked."""
+
+from __future__ import annotations
+
+from bot.config import Config
+from bot.core.commands import USAGE
+from bot.services.models import EventRecord, IncidentRecord
+from bot.slack import mrkdwn as md
+from bot.slack.blocks import kit
+from bot.slack.blocks.card import STATUS_ICON, card, reply
+
+
+def incident_line(incident: IncidentRecord, config: Config) -> str:
+    icon = STATUS_ICON.get(incident.status, "")
+    return (
+        f"{icon} *{incident.ref}* [{md.escape(incident.severity)}] "
+        f"{md.escape(incident.title)} · {incident.status} · declared "
+        f"{md.when(incident.declared_at, config.zone, '{date_short_pretty} {time}')}"
+    )
+
+
+def open_list(incidents: list[IncidentRecord], total: int, config: Config) -> list[dict]:
+    if not incidents:
+        return [{"type": "section", "text": kit.text(":sunny: No open incidents.")}]
+    lines = [incident_line(i, config) for i in incidents]
+    if total > len(incidents):
+        lines.append(f"…and {total - len(incidents)} more.")
+    return kit.sections(lines, f"*{total} open*")  # one section unless over Slack's 3,000 chars
+
+
+def show(incident: IncidentRecord, events: list[EventRecord], config: Config) -> list[dict]:
+    blocks = card(incident, config)[:-2]  # the card without its buttons
+    if events:
+        lines = [
+            f"{md.when(e.at, config.zone, '{date_short} {time}')} {reply(e, incident, config)}"
+            for e in events
+        ]
+        blocks.append(
+            {
+                "type": "section",
+                "text": kit.text(("*Timeline*\n" + "\n".join(lines))[:3000]),
+            }
+        )
+    return blocks
+
+
+def help_text() -> str:
+    lines = [line for usage in USAGE.values() for line in usage.splitlines()]
+    return "*Firebell* commands:\n" + "\n".join(f"`{u}`" for u in lines)
+
+
+def usage_answer(message: str, usage: str) -> str:
+    lines = "\n".join(f"`{u}`" for u in usage.splitlines())
+    return f"{md.escape(message)}\nUsage:\n{lines}"
+
+
+def postmortem_answer(incident: IncidentRecord, link: str | None) -> str:
+    """The private answer to whoever asked for a postmortem draft."""
+    text = f"The postmortem draft of {incident.ref} is going up in its thread as a Markdown file."
+    if link:
+        text += (
+            f" It is also at {md.link(link, f'{incident.ref}-postmortem.md')}, always "
+            "current; the link is private (anyone who has it can read the draft)."
+        )
+    return text

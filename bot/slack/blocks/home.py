@@ -1,0 +1,79 @@
+"""App Home: who is on call now and next, the viewer's own shifts, then the open incidents,
+within Slack's limits for a home tab."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import Config
+from bot.core.rotation import Shift
+from bot.services.models import IncidentRecord
+from bot.services.overrides import Home
+from bot.slack import mrkdwn as md
+from bot.slack.blocks import kit
+from bot.slack.blocks.answers import open_list
+from bot.slack.blocks.oncall import on_call_text, rotation_label
+
+HOME_ROTATIONS = 25
+MY_SHIFTS_SHOWN = 20
+
+
+def home(
+    incidents: list[IncidentRecord],
+    total: int,
+    config: Config,
+    on_call: Home | None = None,
+) -> dict[str, Any]:
+    """App Home: who is on call now and next and the viewer's own shifts (given `on_call`),
+    then the open incidents. At most ~60 blocks, each section under 3,000 characters."""
+    blocks: list[dict[str, Any]] = []
+    if on_call is not None:
+        blocks += _home_on_call(on_call)
+    blocks.append({"type": "header", "text": kit.plain("Open incidents")})
+    blocks += open_list(incidents, total, config)
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                kit.text("Declare one with `/incident declare` or `/incident` for the form.")
+            ],
+        }
+    )
+    return {"type": "home", "blocks": blocks}
+
+
+def _home_on_call(state: Home) -> list[dict]:
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": kit.plain("On call")}]
+    if not state.rotations:
+        blocks.append({"type": "section", "text": kit.text("_No rotations are configured._")})
+        return blocks
+    shown = state.rotations[:HOME_ROTATIONS]
+    blocks += [{"type": "section", "text": kit.text(kit.fit(on_call_text(s)))} for s in shown]
+    if len(state.rotations) > len(shown):
+        more = len(state.rotations) - len(shown)
+        blocks.append({"type": "context", "elements": [kit.text(f"…and {more} more rotations.")]})
+    zones = {s.rotation: s.zone for s in state.rotations}
+    blocks.append({"type": "header", "text": kit.plain("Your next shifts")})
+    mine = state.mine[:MY_SHIFTS_SHOWN]
+    if mine:
+        lines = [_my_shift_line(s, state.at, zones.get(s.rotation, ZoneInfo("UTC"))) for s in mine]
+        if len(state.mine) > len(mine):
+            lines.append(f"…and {len(state.mine) - len(mine)} more.")
+        blocks += kit.sections(lines)[:3]
+    else:
+        blocks.append(
+            {"type": "section", "text": kit.text("_You have no shifts in the next 4 weeks._")}
+        )
+    blocks.append({"type": "divider"})
+    return blocks
+
+
+def _my_shift_line(shift: Shift, at: datetime, zone: ZoneInfo) -> str:
+    badge = " _(override)_" if shift.is_override else ""
+    until = md.when(shift.ends_at, zone, md.DAY_TIME)
+    if shift.starts_at <= at:
+        return f"• {rotation_label(shift.rotation)}: on call *now*, until {until}{badge}"
+    starts = md.when(shift.starts_at, zone, md.DAY_TIME)
+    return f"• {rotation_label(shift.rotation)}: {starts} to {until}{badge}"

@@ -1,0 +1,149 @@
+"""The declare and update forms. Their input blocks are keyed by `ids.Field`, which is how
+the submission listeners read them back and point at a field's problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.config import Config
+from bot.services.models import IncidentRecord
+from bot.slack import mrkdwn as md
+from bot.slack.blocks import kit
+from bot.slack.ids import Field, FieldElement, View
+
+
+def declare_modal(config: Config) -> dict[str, Any]:
+    options = [
+        {"text": kit.plain(f"{s.name} · {s.description}"[:75]), "value": s.name}
+        for s in config.severities
+    ]
+    services = [{"text": kit.plain(name), "value": name} for name in sorted(config.runbooks)]
+    blocks = [
+        kit.input(
+            Field.TITLE,
+            "Title",
+            {
+                "type": "plain_text_input",
+                "action_id": FieldElement.VALUE,
+                "max_length": 150,
+                "placeholder": kit.plain("What is broken?"),
+            },
+        ),
+        kit.input(
+            Field.SEVERITY,
+            "Severity",
+            {
+                "type": "static_select",
+                "action_id": FieldElement.VALUE,
+                "options": options,
+                "initial_option": options[-1],
+            },
+        ),
+    ]
+    if services:
+        blocks.append(
+            kit.input(
+                Field.SERVICE,
+                "Service",
+                {"type": "static_select", "action_id": FieldElement.VALUE, "options": services},
+                optional=True,
+            )
+        )
+    else:
+        blocks.append(
+            kit.input(
+                Field.SERVICE,
+                "Service",
+                {"type": "plain_text_input", "action_id": FieldElement.VALUE},
+                optional=True,
+            )
+        )
+    blocks += [
+        kit.input(
+            Field.TENANTS,
+            "Affected tenants",
+            {"type": "plain_text_input", "action_id": FieldElement.VALUE},
+            optional=True,
+            hint="Comma-separated, e.g. acme, globex",
+        ),
+        kit.input(
+            Field.DESCRIPTION,
+            "Description",
+            {
+                "type": "plain_text_input",
+                "action_id": FieldElement.VALUE,
+                "multiline": True,
+                "max_length": 2900,
+            },
+            optional=True,
+        ),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": View.DECLARE,
+        "title": kit.plain("Declare incident"),
+        "submit": kit.plain("Declare"),
+        "close": kit.plain("Cancel"),
+        "blocks": blocks,
+    }
+
+
+def update_modal(incident: IncidentRecord, share: bool = False) -> dict[str, Any]:
+    """The update form; with `share`, a checkbox to post it to the broadcast channel."""
+    view = {
+        "type": "modal",
+        "callback_id": View.UPDATE,
+        "private_metadata": str(incident.id),
+        "title": kit.plain(f"Update {incident.ref}"[:24]),
+        "submit": kit.plain("Post"),
+        "close": kit.plain("Cancel"),
+        "blocks": [
+            {
+                "type": "section",
+                "text": kit.text(f"*{incident.ref}* · {md.escape(incident.title)}"),
+            },
+            kit.input(
+                Field.TEXT,
+                "What changed?",
+                {
+                    "type": "plain_text_input",
+                    "action_id": FieldElement.VALUE,
+                    "multiline": True,
+                    "max_length": 2900,
+                },
+            ),
+            kit.input(
+                Field.ETA,
+                "ETA",
+                {
+                    "type": "plain_text_input",
+                    "action_id": FieldElement.VALUE,
+                    "placeholder": kit.plain("e.g. 30m or 2h"),
+                },
+                optional=True,
+                hint="How long until you expect it fixed",
+            ),
+        ],
+    }
+    if share:
+        view["blocks"].append(
+            kit.input(
+                Field.SHARE,
+                "Stakeholders",
+                {
+                    "type": "checkboxes",
+                    "action_id": FieldElement.VALUE,
+                    "options": [
+                        {
+                            "text": kit.plain("Share this update with stakeholders"),
+                            "description": kit.plain(
+                                "Posted in plain words to the broadcast channel, no mentions"
+                            ),
+                            "value": "share",
+                        }
+                    ],
+                },
+                optional=True,
+            )
+        )
+    return view

@@ -1,0 +1,1 @@
+"""The outbox's delivery: a table of kinds (one module per family) and the sender that runs it."""

@@ -1,0 +1,74 @@
+"""The shape of the delivery table: what an outbox kind needs to be delivered.
+
+Each family module (`incident`, `alerts`, `stakeholders`, `timeline`, ...) exports `KINDS`, a
+mapping of outbox kind -> `Kind`; `table.py` merges them and the sender runs whatever it is
+given. A new destination (e-mail, SMS, push) is more entries here, with its own client in
+`Deliveries` and its own `classify`, never a branch in the sender.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.core.outbox import Coalesce
+from bot.services.container import Services
+from bot.services.models import EventRecord, IncidentRecord, OutboxRecord
+from bot.slack import errors
+
+
+class Undeliverable(Exception):
+    """A row that can never be delivered (its incident is gone, its card was never posted)."""
+
+
+@dataclass(frozen=True)
+class Deliveries:
+    """What delivering needs: the destinations' clients and the services to render from."""
+
+    slack: AsyncWebClient
+    services: Services
+    coalesce: Mapping[str, Coalesce]  # every kind's rule, for rows still in the database
+
+    async def incident(self, row: OutboxRecord) -> IncidentRecord:
+        found = await self.services.incidents.get(row.incident_id) if row.incident_id else None
+        if found is None:
+            raise Undeliverable(f"no incident {row.incident_id}")
+        return found
+
+    async def event(self, event_id: int) -> EventRecord:
+        found = await self.services.incidents.event(event_id)
+        if found is None:
+            raise Undeliverable(f"no event {event_id}")
+        return found
+
+    async def post(self, row: OutboxRecord, text: str, blocks: list | None = None) -> None:
+        """A message to the row's channel, marked sent once Slack has it."""
+        await self.slack.chat_postMessage(
+            channel=row.channel,
+            text=text,
+            unfurl_links=False,
+            unfurl_media=False,
+            **({"blocks": blocks} if blocks else {}),
+        )
+        await self.services.outbox.delivered(row)
+
+
+def thread_of(incident: IncidentRecord) -> str:
+    """The ts of the incident's card: replies and uploads go into its thread."""
+    if not incident.thread_ts:
+        raise Undeliverable("the incident's card was never posted")
+    return incident.thread_ts
+
+
+Deliver = Callable[[Deliveries, OutboxRecord, Sequence[OutboxRecord]], Awaitable[None]]
+"""Delivers one row (and the later rows of its lane it covers, given as `covered`), marks
+them in the outbox, and raises on failure."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    deliver: Deliver
+    coalesce: Coalesce | None = None
+    classify: Callable[[BaseException], errors.Failure | None] = errors.classify

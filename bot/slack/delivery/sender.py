@@ -1,0 +1,214 @@
+"""The outbox sender: lanes, pacing, retries and coalescing over the delivery table.
+
+Rows go out in order per lane (a thread reply waits for its card's ts) and lanes proceed in
+parallel. Each channel is paced (`pacing.Pacer`). A failure is classified by the row's kind:
+rate limited pauses the channel for its Retry-After; transient backs off exponentially; any
+other is recorded as failed. What one delivery covers (`core.outbox.covered`) is skipped.
+The sender knows no kind by name: `table.delivery_table()` says how each is delivered.
+
+`run_once` never sleeps: it returns when it should be called again, so tests drive it with a
+manual clock and the loop in `run` sleeps on the real one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import time
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+import structlog
+
+from bot.clock import Clock
+from bot.core.outbox import covered, lanes
+from bot.services.models import OutboxRecord
+from bot.services.outbox import OutboxService
+from bot.services.telemetry import Telemetry
+from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable
+from bot.slack.delivery.pacing import Pacer
+from bot.slack.delivery.table import coalescing
+from bot.slack.errors import Category, Failure
+
+log = structlog.get_logger("firebell.sender")
+
+MAX_BACKOFF = 300.0
+GIVE_UP_AFTER = timedelta(hours=24)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        outbox: OutboxService,
+        table: Mapping[str, Kind],
+        deliveries: Deliveries,
+        clock: Clock,
+        telemetry: Telemetry,
+        *,
+        pacer: Pacer | None = None,
+        concurrency: int = 8,
+        batch: int = 500,
+        poll_seconds: float = 1.0,
+        settle_seconds: float = 0.1,
+    ) -> None:
+        self.outbox = outbox
+        self.table = dict(table)
+        self.coalesce = coalescing(table)
+        self.deliveries = deliveries
+        self.clock = clock
+        self.telemetry = telemetry
+        self.pacer = pacer or Pacer()
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.settle_seconds = settle_seconds
+        self._slots = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until `stop`; rows written by other processes are found by polling."""
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                next_at = await self.run_once()
+            except Exception:  # the loop must outlive any one bad round
+                log.exception("outbox_round_failed")
+                next_at = None
+            wait = self.poll_seconds
+            if next_at is not None:
+                wait = min(wait, max((next_at - self.clock.now()).total_seconds(), 0.0))
+            if wait > 0 and not self._stopping:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                # rounds at most every `settle_seconds`: a burst of changes shares one round
+                # (and one card render), and a paced backlog is not rescanned on every write
+                await asyncio.sleep(self.settle_seconds)
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+
+    async def run_once(self) -> datetime | None:
+        """Send everything deliverable now; return when to look again (None: nothing waits)."""
+        rows = await self.outbox.pending(self.batch)
+        by_lane = lanes(rows)
+        owned = await self.outbox.own_lanes(list(by_lane))  # other replicas deliver the rest
+        if self.outbox.took_over:
+            # Rows of a lane taken over just now were read before this replica held it; the
+            # replica that held it may have sent them since. Read again, under the lock.
+            rows = await self.outbox.pending(self.batch)
+            by_lane = lanes(rows)
+        results = await asyncio.gather(
+            *(self._guarded(by_lane[key]) for key in by_lane if key in owned)
+        )
+        await self.outbox.release_lanes(keep=list(by_lane))
+        waits = [wait for wait, _ in results if wait is not None]
+        if len(rows) == self.batch and any(sent for _, sent in results):
+            return self.clock.now()  # a full batch made progress: more may be behind it
+        return min(waits) if waits else None
+
+    async def _guarded(self, rows: list[OutboxRecord]) -> tuple[datetime | None, int]:
+        """One lane's failure (a database error, say) must not leave the round half done:
+        the lanes are released and that lane is tried again a second later."""
+        try:
+            return await self._lane(rows)
+        except Exception:
+            log.exception("outbox_lane_failed", first_row=rows[0].id if rows else None)
+            return self.clock.now() + timedelta(seconds=1), 0
+
+    async def _lane(self, rows: list[OutboxRecord]) -> tuple[datetime | None, int]:
+        """Deliver one lane in order; (when it can go on, how many rows were settled)."""
+        async with self._slots:
+            done: set[int] = set()
+            settled = 0
+            for row in rows:
+                if row.id in done:
+                    continue
+                now = self.clock.now()
+                if row.not_before > now:
+                    return row.not_before, settled
+                ready = self.pacer.ready_at(row.channel or "", now)
+                if ready > now:  # paced: decided before any database or Slack work
+                    return ready, settled
+                self.pacer.take(row.channel or "", now)  # no await between check and take
+                later = covered(rows, row, self.coalesce)  # what this delivery stands for
+                retry = await self._attempt(row, later)
+                if retry is not None:
+                    return retry, settled
+                settled += 1
+                done.update(r.id for r in later)
+            return None, settled
+
+    async def _attempt(self, row: OutboxRecord, later: list[OutboxRecord]) -> datetime | None:
+        kind = self.table.get(row.kind)
+        started = time.perf_counter()
+        try:
+            if kind is None:
+                raise Undeliverable(f"unknown outbox kind {row.kind!r}")
+            await kind.deliver(self.deliveries, row, later)
+        except Undeliverable as exc:
+            await self._fail(row, str(exc))
+            return None
+        except Exception as exc:
+            failure = kind.classify(exc) if kind is not None else None
+            if failure is None:
+                raise
+            return await self._failed(row, failure)
+        log.info(
+            "slack_delivered",
+            row=row.id,
+            kind=row.kind,
+            incident=row.incident_id,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        return None
+
+    async def _failed(self, row: OutboxRecord, failure: Failure) -> datetime | None:
+        if failure.category is Category.RATE_LIMITED:
+            channel = row.channel or ""
+            wait = max(failure.retry_after, 1.0)
+            until = self.clock.now() + timedelta(seconds=wait)
+            self.pacer.block(channel, until)
+            log.warning("slack_rate_limited", row=row.id, channel=channel, retry_after=wait)
+            self.telemetry.delivery_error(row.kind, "rate_limited")
+            described = dataclasses.replace(failure, retry_after=wait).describe()
+            await self.outbox.retry_at(row, until, described)
+            return until
+        if failure.category is Category.TRANSIENT:
+            return await self._retry(row, failure.describe())
+        await self._fail(row, failure.describe())
+        return None
+
+    async def _retry(self, row: OutboxRecord, error: str) -> datetime | None:
+        now = self.clock.now()
+        if now - row.created_at > GIVE_UP_AFTER:
+            await self._fail(row, f"gave up after {GIVE_UP_AFTER}: {error}")
+            return None
+        delay = min(2.0**row.attempts, MAX_BACKOFF)
+        until = now + timedelta(seconds=delay)
+        self.telemetry.delivery_error(row.kind, "retry")
+        log.warning(
+            "slack_retry",
+            row=row.id,
+            kind=row.kind,
+            attempt=row.attempts + 1,
+            delay_s=delay,
+            error=error,
+        )
+        await self.outbox.retry_at(row, until, error)
+        return until
+
+    async def _fail(self, row: OutboxRecord, error: str) -> None:
+        self.telemetry.delivery_error(row.kind, "failed")
+        log.error(
+            "slack_delivery_failed",
+            row=row.id,
+            kind=row.kind,
+            incident=row.incident_id,
+            error=error,
+        )
+        await self.outbox.failed(row, error)

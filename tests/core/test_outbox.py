@@ -1,0 +1,67 @@
+"""The outbox queue's pure transformations: lanes and what one delivery covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.core.outbox import Coalesce, covered, lane_of, lanes
+
+MODES = {"card": Coalesce.LATEST, "alert_reply": Coalesce.RUN, "alert_post": Coalesce.RUN}
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    kind: str
+    incident_id: int | None = None
+    channel: str | None = None
+
+
+def queue(*kinds: str) -> list[Row]:
+    return [Row(n, kind, incident_id=1) for n, kind in enumerate(kinds, start=1)]
+
+
+def ids(rows) -> list[int]:
+    return [r.id for r in rows]
+
+
+def test_rows_of_an_incident_share_a_lane_whatever_their_channel():
+    rows = [Row(1, "card", 7, "C1"), Row(2, "dm", 7, "U1"), Row(3, "post", None, "C1")]
+    found = lanes(rows)
+    assert found == {("incident", 7): rows[:2], ("channel", "C1"): rows[2:]}
+    assert lane_of(Row(4, "post", None, "C2")) == ("channel", "C2")
+
+
+def test_a_card_render_covers_every_later_card_in_the_lane():
+    rows = queue("card", "reply", "card", "dm", "card")
+    assert ids(covered(rows, rows[0], MODES)) == [3, 5]
+    assert ids(covered(rows, rows[2], MODES)) == [5]
+    assert covered(rows, rows[4], MODES) == []
+
+
+def test_a_run_covers_consecutive_rows_of_its_kind_and_cards_do_not_break_it():
+    rows = queue("alert_reply", "card", "alert_reply", "alert_reply", "reply", "alert_reply")
+    assert ids(covered(rows, rows[0], MODES)) == [3, 4]  # the reply ends the run
+
+
+def test_a_run_is_not_continued_by_another_coalescing_kind():
+    rows = queue("alert_reply", "alert_post", "alert_reply")
+    assert covered(rows, rows[0], MODES) == []
+
+
+def test_kinds_that_do_not_coalesce_cover_nothing():
+    rows = queue("reply", "reply", "reply")
+    assert covered(rows, rows[0], MODES) == []
+    assert covered(rows, rows[0], {}) == []
+
+
+@given(st.lists(st.sampled_from(["card", "reply", "alert_reply", "dm"]), max_size=30))
+def test_covered_rows_are_later_rows_of_the_same_kind_in_order(kinds):
+    rows = queue(*kinds)
+    for row in rows:
+        found = covered(rows, row, MODES)
+        assert all(r.kind == row.kind and r.id > row.id for r in found)
+        assert ids(found) == sorted(ids(found))
