@@ -46,7 +46,7 @@ test-sqlite: $(VENV)/.installed
 test-postgres: $(VENV)/.installed
 	@if $(PY) -m tests.support.pg_available "$(PG_TEST_URL)"; then \
 		FIREBELL_TEST_DATABASE_URL="$(PG_TEST_URL)" $(PY) -m pytest --ignore=tests/core \
-			--ignore=tests/test_sandbox_browser.py; \
+			--ignore=tests/sandbox/test_sandbox_browser.py; \
 	elif [ -n "$$FIREBELL_REQUIRE_POSTGRES" ]; then \
 		echo "FIREBELL_REQUIRE_POSTGRES is set: failing"; exit 1; \
 	else \

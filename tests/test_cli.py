@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -13,20 +12,10 @@ import aiohttp
 
 from bot.store.migrate import head
 from tests.support import database
+from tests.support.cli import EXAMPLE, env, run
 from tests.support.db import rows
 
 ROOT = Path(__file__).parent.parent
-EXAMPLE = ROOT / "config" / "firebell.example.yml"
-
-
-def env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBELL_"))}
-    return {
-        **clean,
-        "DATABASE_URL": database.url_for(tmp_path),
-        "FIREBELL_CONFIG": str(EXAMPLE),
-        **extra,
-    }
 
 
 def table_names(tmp_path: Path) -> set[str]:
@@ -42,21 +31,6 @@ def table_names(tmp_path: Path) -> set[str]:
 
 def count_tables(tmp_path: Path) -> int:
     return len(table_names(tmp_path))
-
-
-async def run(tmp_path: Path, *args: str, **extra: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env(tmp_path, **extra),
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    return process.returncode, out.decode(), err.decode()
 
 
 async def test_serve_without_credentials_names_what_is_missing(tmp_path):

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from bot.cli import coverage_report
 from bot.config import parse_config
 from tests.support import database
+from tests.support.cli import run
 from tests.support.db import rows
-from tests.test_cli import run
 
 CONFIG = """\
 incident_channel: C0INCIDENTS

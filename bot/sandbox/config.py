@@ -11,13 +11,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.config import WEEKDAYS, Config, parse_config
-from bot.config_source import ConfigError, read_source
+from bot.config_source import ConfigError, locate, read_source, read_yaml
 
 _BLOCK = re.compile(r"^sandbox:\s*(#.*)?$")
 
@@ -99,17 +97,13 @@ def parse(text: str, source: str = "<sandbox config>") -> Sandbox:
     config = parse_config(rest, source)
     if not block:
         raise ConfigError([f"{source}: no `sandbox:` block naming the workspace's people"])
-    data = yaml.safe_load(text).get("sandbox") or {}
-    lines = _lines(text)
+    data, lines = read_yaml(text, source)
     try:
-        spec = SandboxSpec.model_validate(data)
+        spec = SandboxSpec.model_validate(data.get("sandbox") or {})
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            path = ("sandbox", *err["loc"])
-            line = next((lines[path[:n]] for n in range(len(path), 0, -1) if path[:n] in lines), 0)
-            where = f"{source}:{line}" if line else source
-            problems.append(f"{where}: {_dotted(path)}: {err['msg']}")
+        problems = [
+            locate(("sandbox", *err["loc"]), err["msg"], source, lines) for err in exc.errors()
+        ]
         raise ConfigError(problems) from None
     problems = [f"{source}: {p}" for p in _cross_checks(config, spec)]
     if problems:
@@ -145,30 +139,3 @@ def _cross_checks(config: Config, spec: SandboxSpec) -> list[str]:
             if member not in known:
                 problems.append(f"sandbox.groups.{group_id}: {member} is not in sandbox.users")
     return problems
-
-
-def _lines(text: str) -> dict[tuple[Any, ...], int]:
-    """Key path -> 1-based line, for error messages."""
-    found: dict[tuple[Any, ...], int] = {}
-
-    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
-        found[path] = node.start_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                found[(*path, key.value)] = key.start_mark.line + 1
-                walk(value, (*path, key.value))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                walk(item, (*path, i))
-
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
-    if root is not None:
-        walk(root, ())
-    return found
-
-
-def _dotted(path: tuple[Any, ...]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out

@@ -22,6 +22,7 @@ from bot.core import incident as incident_core
 from bot.core.alerts import grouping, payloads
 from bot.core.alerts import rules as alert_rules
 from bot.core.maintenance import under_maintenance
+from bot.core.outbox import OutboxKind
 from bot.services import changes, maintenance
 from bot.services.context import Context, UseCase
 from bot.services.incidents import declare_in
@@ -279,7 +280,7 @@ class AlertService(UseCase):
             outbox.enqueue(
                 conn,
                 now,
-                "alert_post",
+                OutboxKind.ALERT_POST,
                 channel=self.config.incident_channel,
                 payload={"notification_id": receipt_id},
             )
@@ -358,15 +359,8 @@ def alerts_event(
         conn, incident_id, now, data["source"], "alerts", "", {**data, "changes": lines}
     )
     channel = ctx.config.incident_channel
-    outbox.enqueue(conn, now, "card", incident_id=incident_id, channel=channel)
-    outbox.enqueue(
-        conn,
-        now,
-        "alert_reply",
-        incident_id=incident_id,
-        channel=channel,
-        payload={"event_id": event_id},
-    )
+    outbox.enqueue(conn, now, OutboxKind.CARD, incident_id=incident_id, channel=channel)
+    outbox.enqueue_about(conn, now, OutboxKind.ALERT_REPLY, incident_id, channel, event_id)
 
 
 def open_after_maintenance(conn: Connection, ctx: Context, now: datetime, service: str | None):

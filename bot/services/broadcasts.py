@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from bot.core import stakeholders
 from bot.core.incident import Status
+from bot.core.outbox import OutboxKind
 from bot.core.stakeholders import Seen
 from bot.services.context import Context, Recorded
 from bot.store import incidents, outbox, timers
@@ -39,7 +40,7 @@ def follow(conn: Connection, ctx: Context, change: Recorded) -> None:
             outbox.enqueue(
                 conn,
                 change.now,
-                "broadcast",
+                OutboxKind.BROADCAST,
                 incident_id=row["id"],
                 channel=channel,
                 payload={"event_id": change.event_id},
@@ -66,5 +67,5 @@ def fire_digest(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     if timers.pending_between(conn, "digest", timer["due_at"], now):
         return False  # a later slot is overdue too (downtime): only that one is posted
     payload = {"at": timer["due_at"].isoformat()}
-    outbox.enqueue(conn, now, "digest", channel=config.broadcast_channel, payload=payload)
+    outbox.enqueue(conn, now, OutboxKind.DIGEST, channel=config.broadcast_channel, payload=payload)
     return True

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.core.incident import Event
+from bot.core.outbox import OutboxKind
 from bot.services import broadcasts, oncall, reminders
 from bot.services.context import Context, Recorded
 from bot.services.models import IncidentRecord
@@ -80,15 +81,13 @@ def record(
         )
         data["notified"], data["on_call"] = list(found.users), found.on_call
     event_id = store.add_event(conn, number, now, event.actor, event.kind, event.text, data)
-    outbox.enqueue(conn, now, "card", incident_id=number, channel=channel)
-    outbox.enqueue(
-        conn, now, "reply", incident_id=number, channel=channel, payload={"event_id": event_id}
-    )
+    outbox.enqueue(conn, now, OutboxKind.CARD, incident_id=number, channel=channel)
+    outbox.enqueue_about(conn, now, OutboxKind.REPLY, number, channel, event_id)
     for user in data.get("notified", []):
         outbox.enqueue(
             conn,
             now,
-            "dm",
+            OutboxKind.DM,
             incident_id=number,
             channel=user,
             payload={"user": user, "event_id": event_id},

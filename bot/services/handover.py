@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from bot.core.handover import next_handoff, superseded
+from bot.core.outbox import OutboxKind
 from bot.core.rotation import Override, Shift
 from bot.services import oncall
 from bot.services.context import Context, UseCase
@@ -62,9 +63,13 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
         return False
     user = oncall.who(conn, ctx.rotations, name, due).user
     payload = {"rotation": name, "at": due.isoformat()}
-    outbox.enqueue(conn, now, "handover", channel=ctx.config.incident_channel, payload=payload)
+    outbox.enqueue(
+        conn, now, OutboxKind.HANDOVER, channel=ctx.config.incident_channel, payload=payload
+    )
     if "@" not in user:
-        outbox.enqueue(conn, now, "handover_dm", channel=user, payload={**payload, "user": user})
+        outbox.enqueue(
+            conn, now, OutboxKind.HANDOVER_DM, channel=user, payload={**payload, "user": user}
+        )
     return True
 
 

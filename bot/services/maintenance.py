@@ -21,6 +21,7 @@ from bot.config import Config
 from bot.core.coverage import parse_window
 from bot.core.durations import format_duration
 from bot.core.maintenance import ConfigWindow, Maintenance, occurrences
+from bot.core.outbox import OutboxKind
 from bot.services.context import Context, UseCase
 from bot.store import alerts as store
 from bot.store import outbox, timers
@@ -89,7 +90,7 @@ def _post(conn: Connection, ctx: Context, now: datetime, phase: str, facts: dict
     outbox.enqueue(
         conn,
         now,
-        "maintenance",
+        OutboxKind.MAINTENANCE,
         channel=ctx.config.incident_channel,
         payload={**facts, "phase": phase},
     )

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.core.outbox import Coalesce, covered
+from bot.core.outbox import Coalesce, OutboxKind, covered
 from bot.services.models import OutboxRecord
 from bot.store import incidents as incident_store
 from bot.store import outbox as store
@@ -44,7 +44,11 @@ class OutboxService:
         now = self.clock.now()
         await self.db.write(
             lambda conn: store.enqueue(
-                conn, now, "ephemeral", channel=channel, payload={"user": user, "text": text}
+                conn,
+                now,
+                OutboxKind.EPHEMERAL,
+                channel=channel,
+                payload={"user": user, "text": text},
             )
         )
         self._on_outbox()

@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.core import links
 from bot.core.incident import ref
+from bot.core.outbox import OutboxKind
 from bot.core.postmortem import Subject, markdown
 from bot.services.context import Context, UseCase
 from bot.services.models import EventRecord, IncidentRecord, Outcome
@@ -113,7 +114,7 @@ class PostmortemService(UseCase):
             outbox.enqueue(
                 conn,
                 now,
-                "postmortem",
+                OutboxKind.POSTMORTEM,
                 incident_id=number,
                 channel=row["channel_id"],
                 payload={"user": actor},

@@ -18,6 +18,7 @@ from sqlalchemy import Connection
 from bot.config import Config
 from bot.core import metrics
 from bot.core.metrics import Report
+from bot.core.outbox import OutboxKind
 from bot.core.stakeholders import latest_weekly
 from bot.services.context import Context, UseCase
 from bot.store import outbox, timers
@@ -62,7 +63,9 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
         return False
     latest = latest_weekly(timer["due_at"], now, *at, ctx.config.zone)
     payload = {"end": latest.isoformat(), "days": WEEK.days}
-    outbox.enqueue(conn, now, "report", channel=ctx.config.broadcast_channel, payload=payload)
+    outbox.enqueue(
+        conn, now, OutboxKind.REPORT, channel=ctx.config.broadcast_channel, payload=payload
+    )
     return True
 
 

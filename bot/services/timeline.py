@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.core.incident import TEXT_MAX, Event, ref
+from bot.core.outbox import OutboxKind
 from bot.services.context import UseCase
 from bot.services.models import Outcome
 from bot.store import incidents as store
@@ -32,9 +33,7 @@ def post(conn: Connection, number: int, channel: str, event: Event, now: datetim
     """A timeline event with its thread reply, without re-rendering the card (nothing on the
     card changes: reminders, snoozes, notes)."""
     event_id = store.add_event(conn, number, now, event.actor, event.kind, event.text, event.data)
-    outbox.enqueue(
-        conn, now, "reply", incident_id=number, channel=channel, payload={"event_id": event_id}
-    )
+    outbox.enqueue_about(conn, now, OutboxKind.REPLY, number, channel, event_id)
     return event_id
 
 
@@ -95,6 +94,10 @@ class TimelineService(UseCase):
         now = self.clock.now()
         await self.write(
             lambda conn: outbox.enqueue(
-                conn, now, "timeline_fetch", channel=channel, payload={"user": user, "ts": ts}
+                conn,
+                now,
+                OutboxKind.TIMELINE_FETCH,
+                channel=channel,
+                payload={"user": user, "ts": ts},
             )
         )

@@ -1,1 +1,1 @@
-"""Slack: Bolt listeners, Block Kit rendering, mrkdwn escaping and the outbox sender."""
+"""Slack: Bolt listeners, Block Kit rendering, mrkdwn escaping, and the outbox's delivery."""

@@ -39,6 +39,14 @@ def enqueue(
     return int(result.inserted_primary_key[0])
 
 
+def enqueue_about(
+    conn: Connection, now: datetime, kind: str, incident_id: int, channel: str, event_id: int
+) -> int:
+    """A row about one timeline event of an incident (a thread reply, a page)."""
+    payload = {"event_id": event_id}
+    return enqueue(conn, now, kind, incident_id=incident_id, channel=channel, payload=payload)
+
+
 def pending(conn: Connection, limit: int):
     """The oldest pending rows, due or not: a lane is blocked by its first row's wait."""
     query = sa.select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.id).limit(limit)

@@ -1,1 +1,1 @@
-"""aiohttp routes: Slack's endpoint, health and readiness (alerts, metrics, calendar later)."""
+"""aiohttp routes: Slack's endpoint, alert webhooks, health, metrics, calendars, postmortems."""

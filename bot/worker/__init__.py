@@ -1,1 +1,1 @@
-"""Background loops: the timer loop (escalations, pages, handovers)."""
+"""Background loops: the timer loop (escalations, reminders, handovers, digests, reports)."""

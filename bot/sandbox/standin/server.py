@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-from typing import Self
+from typing import Any, Self
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -106,21 +106,10 @@ class SlackDouble(SocketMode):
 
     # -- faults ------------------------------------------------------------------------------
 
-    def inject(
-        self,
-        method: str,
-        *,
-        status: int | None = None,
-        error: str | None = None,
-        retry_after: int | None = None,
-        times: int = 1,
-        delay: float | None = None,
-    ) -> None:
-        """Queue a fault for the next `times` calls to `method` ("*" = any method); see
-        `Faults.inject` for what each kind answers."""
-        self._faults.inject(
-            method, status=status, error=error, retry_after=retry_after, times=times, delay=delay
-        )
+    def inject(self, method: str, **fault: Any) -> None:
+        """Queue a fault for the next calls to `method` ("*" = any method); see
+        `Faults.inject` for the kinds of fault and what each answers."""
+        self._faults.inject(method, **fault)
 
     def clear_faults(self) -> None:
         """Drop every queued fault, fired or not: the next calls succeed."""

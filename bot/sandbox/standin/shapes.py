@@ -1,6 +1,6 @@
 """Slack's objects as its Web API returns them (users, channels, views, messages), in one place
 so the stand-in's answers keep Slack's documented shapes (tests/fixtures/slack/, compared by
-tests/test_standin_shapes.py)."""
+tests/sandbox/test_standin_shapes.py)."""
 
 from __future__ import annotations
 

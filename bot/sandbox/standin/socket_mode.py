@@ -18,7 +18,6 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from bot.clock import Clock
 from bot.sandbox.standin.shapes import Answer
 from bot.sandbox.standin.web_api import Params, WebApi
 
@@ -29,26 +28,9 @@ SOCKET_PATH = "/link/"
 class SocketMode(WebApi):
     """The Web API plus the Socket Mode connections apps open with it."""
 
-    def __init__(
-        self,
-        *,
-        team_id: str,
-        team_domain: str,
-        bot_user_id: str,
-        bot_id: str,
-        app_id: str,
-        team_name: str,
-        clock: Clock | None,
-    ) -> None:
-        super().__init__(
-            team_id=team_id,
-            team_domain=team_domain,
-            bot_user_id=bot_user_id,
-            bot_id=bot_id,
-            app_id=app_id,
-            team_name=team_name,
-            clock=clock,
-        )
+    def __init__(self, **identity: Any) -> None:
+        """`identity`: the workspace's ids and clock, as `WorkspaceState` takes them."""
+        super().__init__(**identity)
         self.socket_sent: list[Answer] = []
         """Every envelope pushed to an app, in order."""
         self.socket_received: list[Any] = []

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.clock import Clock
 from bot.sandbox.standin.shapes import Answer, is_top_level, wire_message
 from bot.sandbox.standin.state import TRIGGER_TTL, WorkspaceState
 
@@ -43,26 +42,9 @@ class Call:
 class WebApi(WorkspaceState):
     """The workspace as the bot reaches it: Slack's Web API methods, by name."""
 
-    def __init__(
-        self,
-        *,
-        team_id: str,
-        team_domain: str,
-        bot_user_id: str,
-        bot_id: str,
-        app_id: str,
-        team_name: str,
-        clock: Clock | None,
-    ) -> None:
-        super().__init__(
-            team_id=team_id,
-            team_domain=team_domain,
-            bot_user_id=bot_user_id,
-            bot_id=bot_id,
-            app_id=app_id,
-            team_name=team_name,
-            clock=clock,
-        )
+    def __init__(self, **identity: Any) -> None:
+        """`identity`: the workspace's ids and clock, as `WorkspaceState` takes them."""
+        super().__init__(**identity)
         self.calls: list[Call] = []
         self.tokens: set[str] | None = None
         """Bot tokens accepted; None accepts any `xoxb-` token (the tests' default)."""

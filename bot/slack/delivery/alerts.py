@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.outbox import Coalesce
+from bot.core.outbox import Coalesce, OutboxKind
 from bot.services.models import OutboxRecord
 from bot.slack.blocks import alerts as alert_blocks
 from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable, thread_of
@@ -67,7 +67,7 @@ async def maintenance(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Out
 
 
 KINDS = {
-    "alert_reply": Kind(alert_reply, Coalesce.RUN),
-    "alert_post": Kind(alert_post, Coalesce.RUN),
-    "maintenance": Kind(maintenance),
+    OutboxKind.ALERT_REPLY: Kind(alert_reply, Coalesce.RUN),
+    OutboxKind.ALERT_POST: Kind(alert_post, Coalesce.RUN),
+    OutboxKind.MAINTENANCE: Kind(maintenance),
 }

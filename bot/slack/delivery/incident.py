@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.core.alert_sources import SOURCES
-from bot.core.outbox import Coalesce
+from bot.core.outbox import Coalesce, OutboxKind
 from bot.services.models import OutboxRecord
 from bot.slack.blocks import card as card_blocks
 from bot.slack.delivery.kinds import Deliveries, Kind, thread_of
@@ -64,7 +64,7 @@ async def page(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxReco
 
 
 KINDS = {
-    "card": Kind(card, Coalesce.LATEST),
-    "reply": Kind(reply),
-    "dm": Kind(page),
+    OutboxKind.CARD: Kind(card, Coalesce.LATEST),
+    OutboxKind.REPLY: Kind(reply),
+    OutboxKind.DM: Kind(page),
 }

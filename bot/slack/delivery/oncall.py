@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.core.outbox import OutboxKind
 from bot.services.models import OutboxRecord
 from bot.slack.blocks import oncall as oncall_blocks
 from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable
@@ -19,7 +20,7 @@ async def handover(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outbox
     if summary is None:
         raise Undeliverable(f"no rotation {payload['rotation']!r} any more")
     text, rendered = oncall_blocks.handover(
-        summary, ctx.services.config, personal=row.kind == "handover_dm"
+        summary, ctx.services.config, personal=row.kind == OutboxKind.HANDOVER_DM
     )
     await ctx.slack.chat_postMessage(
         channel=row.channel, text=text, blocks=rendered, unfurl_links=False
@@ -35,7 +36,7 @@ async def ephemeral(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outbo
 
 
 KINDS = {
-    "handover": Kind(handover),
-    "handover_dm": Kind(handover),
-    "ephemeral": Kind(ephemeral),
+    OutboxKind.HANDOVER: Kind(handover),
+    OutboxKind.HANDOVER_DM: Kind(handover),
+    OutboxKind.EPHEMERAL: Kind(ephemeral),
 }

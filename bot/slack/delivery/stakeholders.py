@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
 
+from bot.core.outbox import OutboxKind
 from bot.services.models import IncidentRecord, OutboxRecord
 from bot.slack.blocks import stakeholders as stakeholder_blocks
 from bot.slack.delivery.kinds import Deliveries, Kind
@@ -58,7 +59,7 @@ async def report(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRe
 
 
 KINDS = {
-    "broadcast": Kind(broadcast),
-    "digest": Kind(digest),
-    "report": Kind(report),
+    OutboxKind.BROADCAST: Kind(broadcast),
+    OutboxKind.DIGEST: Kind(digest),
+    OutboxKind.REPORT: Kind(report),
 }

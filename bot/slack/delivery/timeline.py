@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import aiohttp
 from slack_sdk.errors import SlackRequestError
 
+from bot.core.outbox import OutboxKind
 from bot.services.models import OutboxRecord
 from bot.slack import mrkdwn as md
 from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable, thread_of
@@ -57,6 +58,6 @@ async def fetch_message(
 
 
 KINDS = {
-    "postmortem": Kind(postmortem),
-    "timeline_fetch": Kind(fetch_message),
+    OutboxKind.POSTMORTEM: Kind(postmortem),
+    OutboxKind.TIMELINE_FETCH: Kind(fetch_message),
 }

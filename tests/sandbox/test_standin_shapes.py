@@ -19,7 +19,7 @@ import pytest
 
 from bot.sandbox.standin.server import SlackDouble
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "slack"
 TOKEN = "xoxb-test-token"
 CHANNEL = "C0INCIDENTS"

@@ -19,39 +19,11 @@ from tests.support.alerts import (
 )
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL, CONFIG
+from tests.support.slack_views import card_of, card_text, dms, replies
 
 
 def db(bot):
     return bot  # its database, SQLite or PostgreSQL
-
-
-def card_of(double, number: int = 1) -> dict:
-    for message in double.messages(CHANNEL, top_level_only=True):
-        header = (message.get("blocks") or [{}])[0]
-        if header.get("text", {}).get("text", "").startswith(f"INC-{number} ·"):
-            return message
-    raise AssertionError(f"no card for INC-{number}")
-
-
-def card_text(card: dict) -> str:
-    out = []
-    for block in card["blocks"]:
-        if block.get("text"):
-            out.append(block["text"]["text"])
-        out += [f["text"] for f in block.get("fields", [])]
-    return "\n".join(out)
-
-
-def replies(double, number: int = 1) -> list[str]:
-    return [m["text"] for m in double.thread(CHANNEL, card_of(double, number)["ts"])]
-
-
-def dms(double) -> list[str]:
-    return [
-        c.params["channel"]
-        for c in double.calls_to("chat.postMessage")
-        if not c.fault and c.params["channel"].startswith("U")
-    ]
 
 
 @pytest.fixture

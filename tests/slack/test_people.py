@@ -12,6 +12,7 @@ from bot.services.people import PeopleService, config_emails
 from bot.slack.directory import Directory, refresh_people
 from tests.support.db import rows
 from tests.support.harness import CONFIG, Bot
+from tests.support.slack_views import dms
 
 EMAIL_CONFIG = (
     CONFIG.replace("members: [U0AAA, U0BBB]", "members: [Alice@Example.com, U0BBB]")
@@ -146,12 +147,7 @@ async def test_an_email_member_is_paged_by_the_user_id_slack_gave(bot, double):
 
     await bot.command("declare sev2 Checkout slow")
     await bot.deliver()
-    paged = [
-        c.params["channel"]
-        for c in double.calls_to("chat.postMessage")
-        if c.params["channel"].startswith("U")
-    ]
-    assert paged == ["U0ALICE"]
+    assert dms(double) == ["U0ALICE"]
 
 
 async def test_an_unknown_email_member_is_named_not_messaged(bot, double):

@@ -10,32 +10,11 @@ import pytest
 from tests.support.alerts import ALERTS_CONFIG, alertmanager, am_alert, generic, start
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL
+from tests.support.slack_views import dms, notices
 
 
 def db(bot):
     return bot  # its database, SQLite or PostgreSQL
-
-
-def posts(double) -> list[str]:
-    """Top-level messages in the incident channel that are not incident cards."""
-    out = []
-    for message in double.messages(CHANNEL, top_level_only=True):
-        header = (message.get("blocks") or [{}])[0]
-        if header.get("type") == "header":
-            continue
-        if message.get("blocks"):
-            out.append("\n".join(b["text"]["text"] for b in message["blocks"] if b.get("text")))
-        else:
-            out.append(message["text"])
-    return out
-
-
-def dms(double) -> list[str]:
-    return [
-        c.params["channel"]
-        for c in double.calls_to("chat.postMessage")
-        if not c.fault and c.params["channel"].startswith("U")
-    ]
 
 
 @pytest.fixture
@@ -62,7 +41,7 @@ async def test_maintenance_suppresses_paging_and_opens_nothing(bot, double):
     assert count(db(bot), "alerts") == 1  # recorded
     assert count(db(bot), "timers", "kind = 'escalate'") == 0
     assert dms(double) == []  # nobody paged
-    started, quiet = posts(double)
+    started, quiet = notices(double)
     assert started.startswith(
         ":wrench: Maintenance #1 of *api* until Mon 02 Mar 12:00 (Europe/Berlin)"
     )
@@ -81,7 +60,7 @@ async def test_the_end_is_posted_by_a_timer_and_alerts_open_incidents_again(bot,
     await bot.alert("alertmanager", alertmanager([API_DOWN]))
     await bot.advance(timedelta(minutes=30))
     await bot.deliver()
-    assert posts(double)[-1] == (
+    assert notices(double)[-1] == (
         ":white_check_mark: Maintenance #1 of *api* is over. Its alerts open incidents and page again."
     )
     # the group still fires: its incident opens now, and pages as any other
@@ -147,7 +126,7 @@ async def test_every_service_list_and_end_early(bot, double):
     )
     await bot.advance(timedelta(hours=5))  # the end timer of #1 finds it ended: nothing twice
     await bot.deliver()
-    ends = [p for p in posts(double) if "is over" in p]
+    ends = [p for p in notices(double) if "is over" in p]
     assert ends == [
         ":white_check_mark: Maintenance #1 of every service is over, ended early by <@U0BOB>. "
         "Its alerts open incidents and page again.",
@@ -204,11 +183,11 @@ async def test_config_windows_post_their_start_and_end_and_suppress(tmp_path, do
         assert reply["outcome"] == "open"  # not yet
         await bot.advance(timedelta(hours=1))  # 11:00 Berlin: the api window starts
         await bot.deliver()
-        assert posts(double)[-1].startswith(
+        assert notices(double)[-1].startswith(
             ":wrench: Maintenance of *api* until Mon 02 Mar 12:00 (Europe/Berlin). "
             "Its alerts are posted here quietly"
         )
-        assert posts(double)[-1].endswith("Reason: release")
+        assert notices(double)[-1].endswith("Reason: release")
         other = am_alert("ApiSlow", "s1", service="api", severity="error")
         reply = (await bot.alert("alertmanager", alertmanager([other], group_key="slow")))[1]
         assert reply["outcome"] == "maintenance"
@@ -217,7 +196,7 @@ async def test_config_windows_post_their_start_and_end_and_suppress(tmp_path, do
         assert reply["outcome"] == "maintenance"
         await bot.advance(timedelta(minutes=20))
         await bot.deliver()
-        ends = [p for p in posts(double) if "is over" in p]
+        ends = [p for p in notices(double) if "is over" in p]
         assert [e.split(" is over")[0] for e in ends] == [
             ":white_check_mark: Maintenance of *api*",
             ":white_check_mark: Maintenance of *billing*",

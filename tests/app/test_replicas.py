@@ -35,7 +35,7 @@ from bot.sandbox.standin.server import SlackDouble
 from bot.sandbox.standin.web_api import Call
 from tests.support import database, signing
 from tests.support.db import rows
-from tests.test_kill_restart import Serve
+from tests.support.serve import Serve
 
 pytestmark = pytest.mark.skipif(
     not database.on_postgres(),
@@ -68,7 +68,6 @@ INCIDENTS = 200
 IN_FLIGHT = 24  # declare requests in flight at once, spread over the replicas
 RATE = "50"  # Slack posts per second per channel per replica
 FIRED_BEFORE_KILL = 60  # escalations already fired (of 600) when the kill starts
-START_WITHIN = 60.0
 SETTLE_WITHIN = 60.0
 
 # What each incident must leave behind.

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from tests.support.db import count, rows
 from tests.support.harness import CONFIG, Bot
+from tests.support.slack_views import paged
 
 COVERED = CONFIG.replace(
     "    start: 2026-01-05T09:00\n",
@@ -41,15 +42,6 @@ def text_of(answer: dict) -> str:
         parts += [f["text"] for f in block.get("fields", [])]
         parts += [e.get("text", "") for e in block.get("elements", [])]
     return "\n".join(parts)
-
-
-def paged(double) -> list[str]:
-    """Who got a page DM, in order (the DM's channel is the user id)."""
-    return [
-        c.params["channel"]
-        for c in double.calls_to("chat.postMessage")
-        if not c.fault and "You are being paged" in c.params["text"]
-    ]
 
 
 def stored(bot) -> list[tuple]:

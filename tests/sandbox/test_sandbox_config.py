@@ -10,7 +10,7 @@ import pytest
 from bot.config_source import ConfigError
 from bot.sandbox import config as sandbox_config
 
-SHIPPED = Path(__file__).parent.parent / "config" / "sandbox.yml"
+SHIPPED = Path(__file__).parents[2] / "config" / "sandbox.yml"
 
 
 def test_the_shipped_sandbox_config_loads():
@@ -56,3 +56,13 @@ def test_everyone_the_config_names_must_be_in_the_workspace():
     no_block = SHIPPED.read_text().split("\nsandbox:")[0]
     with pytest.raises(ConfigError, match="no `sandbox:` block"):
         sandbox_config.parse(no_block, "sandbox.yml")
+
+
+def test_a_self_referencing_alias_in_the_block_is_a_config_error_not_a_crash():
+    text = SHIPPED.read_text().replace("sandbox:\n", "sandbox:\n  extra: &x {b: *x}\n", 1)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "extra:" in t)
+    with pytest.raises(ConfigError) as caught:
+        sandbox_config.parse(text, "sandbox.yml")
+    assert caught.value.problems == [
+        f"sandbox.yml:{line}: sandbox.extra: Extra inputs are not permitted"
+    ]

@@ -15,8 +15,9 @@ import aiohttp
 import pytest
 
 from bot.sandbox.runner import Sandbox
+from tests.support.slack_views import buttons, card_of, card_text, cards, replies
 
-SHIPPED = Path(__file__).parent.parent / "config" / "sandbox.yml"
+SHIPPED = Path(__file__).parents[2] / "config" / "sandbox.yml"
 INCIDENTS = "C0INCIDENTS"
 ALICE, BOB = "U0ALICE", "U0BOB"
 
@@ -28,20 +29,14 @@ async def sandbox(tmp_path):
     await running.stop()
 
 
-def cards(sandbox: Sandbox) -> list[dict]:
-    return [
-        m
-        for m in sandbox.standin.messages(INCIDENTS, top_level_only=True)
-        if any(b["type"] == "header" for b in m.get("blocks") or [])
-    ]
+def current_card(sandbox: Sandbox) -> dict:
+    """INC-1's card as the sandbox's incident channel shows it now."""
+    return card_of(sandbox.standin, channel=INCIDENTS)
 
 
-def card_text(card: dict) -> str:
-    return json.dumps(card["blocks"], ensure_ascii=False)
-
-
-def thread(sandbox: Sandbox) -> list[str]:
-    return [m["text"] for m in sandbox.standin.thread(INCIDENTS, cards(sandbox)[0]["ts"])]
+def thread_texts(sandbox: Sandbox) -> list[str]:
+    """The text of each reply under INC-1's card."""
+    return replies(sandbox.standin, channel=INCIDENTS)
 
 
 def actions(card: dict) -> int:
@@ -55,12 +50,16 @@ async def until(sandbox: Sandbox, predicate, what: str, within: float = 10.0) ->
 async def declared(sandbox: Sandbox, text: str = "declare sev2 Checkout is failing") -> dict:
     answer = await sandbox.workspace.type(ALICE, INCIDENTS, f"/incident {text}")
     assert answer == {"ok": True}
-    await until(sandbox, lambda: cards(sandbox) and thread(sandbox), "the card and its thread")
-    return cards(sandbox)[0]
+    await until(
+        sandbox,
+        lambda: cards(sandbox.standin, channel=INCIDENTS) and thread_texts(sandbox),
+        "the card and its thread",
+    )
+    return current_card(sandbox)
 
 
 async def click(sandbox: Sandbox, action_id: str, user: str = ALICE, selected=None) -> dict:
-    card = cards(sandbox)[0]
+    card = current_card(sandbox)
     return await sandbox.workspace.click(
         user,
         block_index=actions(card),
@@ -78,8 +77,12 @@ async def test_a_whole_incident_from_the_message_box_to_resolved(sandbox):
     assert note["user"] == ALICE and note["text"].startswith("Declared INC-1 (SEV2)")
 
     assert await click(sandbox, "incident_ack", user=BOB) == {"ok": True}
-    await until(sandbox, lambda: "Acknowledged by <@U0BOB>" in card_text(cards(sandbox)[0]), "ack")
-    await until(sandbox, lambda: "acknowledged INC-1" in thread(sandbox)[-1], "the ack's reply")
+    await until(
+        sandbox, lambda: "Acknowledged by <@U0BOB>" in card_text(current_card(sandbox)), "ack"
+    )
+    await until(
+        sandbox, lambda: "acknowledged INC-1" in thread_texts(sandbox)[-1], "the ack's reply"
+    )
 
     assert await click(sandbox, "incident_update", user=BOB) == {"ok": True}
     await until(sandbox, lambda: sandbox.standin.views, "the update modal")
@@ -94,25 +97,27 @@ async def test_a_whole_incident_from_the_message_box_to_resolved(sandbox):
     assert await sandbox.workspace.submit(BOB, view["id"], good) == {"ok": True}
     assert not sandbox.standin.views
     await until(
-        sandbox, lambda: "Update from <@U0BOB>: Rolled back" in thread(sandbox)[-1], "update"
+        sandbox, lambda: "Update from <@U0BOB>: Rolled back" in thread_texts(sandbox)[-1], "update"
     )
 
     assert await click(sandbox, "incident_resolve") == {"ok": True}
     await until(
-        sandbox, lambda: "Resolved by <@U0ALICE>" in card_text(cards(sandbox)[0]), "resolve"
+        sandbox, lambda: "Resolved by <@U0ALICE>" in card_text(current_card(sandbox)), "resolve"
     )
-    await until(sandbox, lambda: "incident_reopen" in card_text(cards(sandbox)[0]), "Reopen button")
+    await until(
+        sandbox, lambda: "incident_reopen" in buttons(current_card(sandbox)), "Reopen button"
+    )
 
 
 async def test_the_severity_select_sends_the_option_slack_would(sandbox):
     await declared(sandbox)
-    card = cards(sandbox)[0]
+    card = current_card(sandbox)
     select = next(
         e for e in card["blocks"][actions(card)]["elements"] if e["type"] == "static_select"
     )
     sev1 = next(o["value"] for o in select["options"] if o["value"].endswith(":SEV1"))
     assert await click(sandbox, "incident_severity", selected=sev1) == {"ok": True}
-    await until(sandbox, lambda: "*Severity*\\nSEV1" in card_text(cards(sandbox)[0]), "SEV1")
+    await until(sandbox, lambda: "*Severity*\nSEV1" in card_text(current_card(sandbox)), "SEV1")
 
 
 async def test_the_declare_form_opens_for_a_bare_command_and_declares(sandbox):
@@ -122,9 +127,9 @@ async def test_the_declare_form_opens_for_a_bare_command_and_declares(sandbox):
     index = {b.get("block_id"): str(i) for i, b in enumerate(view["blocks"])}
     values = {index["title"]: {"value": "Search is slow"}, index["severity"]: {"selected": "SEV3"}}
     assert await sandbox.workspace.submit(BOB, view["id"], values) == {"ok": True}
-    await until(sandbox, lambda: cards(sandbox), "the card")
-    assert "INC-1 · Search is slow" in card_text(cards(sandbox)[0])
-    assert "SEV3" in card_text(cards(sandbox)[0])
+    await until(sandbox, lambda: cards(sandbox.standin, channel=INCIDENTS), "the card")
+    assert "INC-1 · Search is slow" in card_text(current_card(sandbox))
+    assert "SEV3" in card_text(current_card(sandbox))
 
 
 async def test_app_home_is_published_when_opened(sandbox):
@@ -153,14 +158,16 @@ async def test_requests_are_verified_by_the_bot_with_the_sessions_secret(sandbox
     answer = await ws.type(ALICE, INCIDENTS, "/incident declare sev1 forged")
     assert answer == {"ok": False, "error": "dispatch_failed"}
     assert 'failed with the error "dispatch_failed"' in sandbox.standin.ephemerals[-1]["text"]
-    assert cards(sandbox) == []
+    assert cards(sandbox.standin, channel=INCIDENTS) == []
 
 
 async def test_the_fast_clock_runs_escalations_and_handovers(sandbox):
     await declared(sandbox)  # SEV2: acknowledge within 10 minutes
     sandbox.workspace.skip(11)  # sandbox time 08:50 -> 09:01: past the deadline and 09:00
     await until(
-        sandbox, lambda: any("escalated INC-1 to level 2" in t for t in thread(sandbox)), "esc"
+        sandbox,
+        lambda: any("escalated INC-1 to level 2" in t for t in thread_texts(sandbox)),
+        "esc",
     )
     await until(
         sandbox,

@@ -16,6 +16,7 @@ from bot.slack.blocks import modals
 from bot.slack.ids import Action, View
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL, CONFIG, Bot, modal_values
+from tests.support.slack_views import card_of
 
 STATUS = "C0STATUS"
 BROADCASTING = CONFIG.replace(
@@ -43,11 +44,7 @@ def broadcasts(double) -> list[str]:
 
 def permalink(double, number: int = 1) -> str:
     """The thread of INC-<number>, as chat.getPermalink answers for its card."""
-    card = next(
-        m
-        for m in double.messages(CHANNEL, top_level_only=True)
-        if m["blocks"][0]["text"]["text"].startswith(f"INC-{number} ·")
-    )
+    card = card_of(double, number)
     return f"https://firebell-test.slack.com/archives/{CHANNEL}/p{card['ts'].replace('.', '')}"
 
 

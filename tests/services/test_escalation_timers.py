@@ -11,42 +11,26 @@ from bot.slack.ids import Action
 from bot.store.db import Database
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL, CONFIG, Bot
+from tests.support.slack_views import cards, dms, paged, replies
 
 
 def db(bot):
     return bot
 
 
-def cards(double) -> list[dict]:
-    return [
-        m
-        for m in double.messages(CHANNEL, top_level_only=True)
-        if m["blocks"][0].get("text", {}).get("text", "").startswith("INC-")
-    ]
+REMINDERS = (":alarm_clock:", ":hourglass:")
 
 
-def thread(double) -> list[str]:
-    """The thread's replies, without update reminders (which run on their own clock)."""
-    [card] = cards(double)
-    reminders = (":alarm_clock:", ":hourglass:")
-    return [
-        m["text"] for m in double.thread(CHANNEL, card["ts"]) if not m["text"].startswith(reminders)
-    ]
-
-
-def dms(double, kind: str = "being paged") -> list[tuple[str, str]]:
-    return [
-        (c.params["channel"], c.params["text"])
-        for c in double.calls_to("chat.postMessage")
-        if not c.fault and c.params["channel"].startswith("U") and kind in c.params["text"]
-    ]
+def responses(double) -> list[str]:
+    """INC-1's thread, without update reminders (which run on their own clock)."""
+    return [text for text in replies(double) if not text.startswith(REMINDERS)]
 
 
 async def test_unacknowledged_sev2_escalates_exactly_at_the_deadline_and_stops_on_ack(bot, double):
     await bot.command("declare sev2 Checkout slow")
     await bot.deliver()
-    assert dms(double) == [("U0AAA", dms(double)[0][1])]
-    assert "You are being paged for *INC-1* (SEV2)" in dms(double)[0][1]
+    assert paged(double) == ["U0AAA"]
+    assert dms(double, "You are being paged for *INC-1* (SEV2)") == ["U0AAA"]
 
     await bot.advance(timedelta(minutes=59, seconds=59))
     assert count(db(bot), "events", "kind = 'escalated'") == 0
@@ -54,17 +38,17 @@ async def test_unacknowledged_sev2_escalates_exactly_at_the_deadline_and_stops_o
     [(at,)] = rows(db(bot), "SELECT at FROM events WHERE kind = 'escalated'")
     assert at == "2026-03-02 10:00:00.000000"  # declared 09:00 UTC, SEV2 ack within 1h
     await bot.deliver()
-    assert "Firebell escalated INC-1 to level 2: <@U0LEAD>." in thread(double)[-1]
-    assert "Reason: not acknowledged within 1h" in thread(double)[-1]
-    assert [user for user, _ in dms(double)] == ["U0AAA", "U0LEAD"]
+    assert "Firebell escalated INC-1 to level 2: <@U0LEAD>." in responses(double)[-1]
+    assert "Reason: not acknowledged within 1h" in responses(double)[-1]
+    assert paged(double) == ["U0AAA", "U0LEAD"]
 
     await bot.command("ack INC-1", user="U0LEAD")
     await bot.advance(timedelta(days=3))
     await bot.deliver()
     assert count(db(bot), "events", "kind = 'escalated'") == 1
     assert count(db(bot), "timers", "status = 'pending' AND kind IN ('escalate', 'page')") == 0
-    assert "acknowledged INC-1" in thread(double)[-1]
-    assert [user for user, _ in dms(double)] == ["U0AAA", "U0LEAD"]
+    assert "acknowledged INC-1" in responses(double)[-1]
+    assert paged(double) == ["U0AAA", "U0LEAD"]
 
 
 async def test_a_levels_after_sets_the_wait_before_it_and_the_chain_ends_once(bot, double):
@@ -79,7 +63,7 @@ async def test_a_levels_after_sets_the_wait_before_it_and_the_chain_ends_once(bo
     await bot.advance(timedelta(days=1))
     assert count(db(bot), "events", "kind = 'exhausted'") == 1
     await bot.deliver()
-    assert "Nobody acknowledged INC-1 after all 3 escalation levels" in thread(double)[-1]
+    assert "Nobody acknowledged INC-1 after all 3 escalation levels" in responses(double)[-1]
     assert count(db(bot), "timers", "status = 'pending' AND kind IN ('escalate', 'page')") == 0
 
 
@@ -105,7 +89,7 @@ async def test_repeat_runs_the_chain_again(tmp_path, double):
         levels = rows(db(bot), "SELECT data FROM events WHERE kind = 'escalated' ORDER BY id")
         assert [eval_level(d) for (d,) in levels] == [1, 2, 3]
         await bot.deliver()
-        assert "to level 4: <@U0AAA> (rotation *primary*)" in thread(double)[-1]
+        assert "to level 4: <@U0AAA> (rotation *primary*)" in responses(double)[-1]
     finally:
         await bot.close()
 
@@ -203,20 +187,20 @@ async def test_outside_coverage_wait_says_when_and_starts_the_clock_then(tmp_pat
         await bot.deliver()
         [card] = cards(double)
         assert "No guaranteed response until Mon 09 Mar 09:00 (Europe/Berlin)" in str(card)
-        assert "No guaranteed response until Mon 09 Mar 09:00" in thread(double)[0]
-        assert dms(double) == []  # nobody is paged outside coverage
+        assert "No guaranteed response until Mon 09 Mar 09:00" in responses(double)[0]
+        assert paged(double) == []  # nobody is paged outside coverage
 
         monday_nine = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)
         await bot.advance(monday_nine - bot.clock.now() - timedelta(seconds=1))
         assert count(db(bot), "events", "kind = 'paged'") == 0
         await bot.advance(timedelta(seconds=1))
         await bot.deliver()
-        assert "Coverage has resumed: paging level 1 for INC-1" in thread(double)[-1]
+        assert "Coverage has resumed: paging level 1 for INC-1" in responses(double)[-1]
         # the weekly handoff is Monday 09:00: the new week's person is paged, not last week's
-        assert "<@U0BBB> (rotation *primary*)" in thread(double)[-1]
-        assert [user for user, _ in dms(double)] == ["U0BBB"]
+        assert "<@U0BBB> (rotation *primary*)" in responses(double)[-1]
+        assert paged(double) == ["U0BBB"]
         # the same instant is the weekly handover: U0BBB is told, and so is the channel
-        assert [user for user, _ in dms(double, "You are on call")] == ["U0BBB"]
+        assert dms(double, "You are on call") == ["U0BBB"]
         [handover] = [
             m for m in double.messages(CHANNEL, top_level_only=True) if m not in cards(double)
         ]
@@ -239,7 +223,7 @@ async def test_outside_coverage_page_pages_at_once(tmp_path, double):
     try:
         await bot.command("declare sev2 Payments down")  # SEV2 pages outside coverage
         await bot.deliver()
-        assert [user for user, _ in dms(double)] == ["U0AAA"]
+        assert paged(double) == ["U0AAA"]
         assert "No guaranteed response" not in str(double.messages(CHANNEL))
         await bot.advance(timedelta(hours=1))
         assert count(db(bot), "events", "kind = 'escalated'") == 1

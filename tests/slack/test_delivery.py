@@ -7,22 +7,11 @@ from datetime import timedelta
 from bot.slack.ids import Action
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL
+from tests.support.slack_views import posts
 
 
 def db(bot):
     return bot
-
-
-def posts(double, thread_ts=None):
-    """Successful posts to the incident channel (DMs to people paged are counted apart)."""
-    calls = [
-        c
-        for c in double.calls_to("chat.postMessage")
-        if not c.fault and c.params["channel"] == CHANNEL
-    ]
-    if thread_ts is None:
-        return calls
-    return [c for c in calls if c.params.get("thread_ts") == thread_ts]
 
 
 async def test_429_is_retried_after_retry_after(bot, double):

@@ -1,9 +1,9 @@
 """The postmortem draft of a scripted incident matches the expected document, figures computed
 from the timeline; it goes into the thread as a file and is served by link behind a token.
 
-Regenerate the golden file after an intended change with
-`FIREBELL_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_postmortem.py`, then read the
-diff before committing it."""
+Regenerate the golden file (tests/golden/) after an intended change with
+`FIREBELL_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/services/test_postmortem.py`, then
+read the diff before committing it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from bot.slack.ids import Action, Shortcut
 from tests.support.harness import CHANNEL, SECRET
 from tests.support.shortcuts import message_action_body
 
-GOLDEN = Path(__file__).parent / "golden" / "postmortem_scripted.md"
+GOLDEN = Path(__file__).parents[1] / "golden" / "postmortem_scripted.md"
 
 
 def stamp(hour: int, minute: int) -> str:

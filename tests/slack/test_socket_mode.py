@@ -14,6 +14,7 @@ from bot.slack.ids import Action
 from tests.support import signing
 from tests.support.db import count
 from tests.support.harness import CHANNEL, Bot
+from tests.support.slack_views import card_fields, card_of, replies, thread
 
 
 def command_payload(text: str, user: str = "U0ALICE") -> dict:
@@ -44,14 +45,6 @@ def db(bot: Bot):
     return bot
 
 
-def card_of(double: SlackDouble, number: int = 1) -> dict:
-    for message in double.messages(CHANNEL, top_level_only=True):
-        header = (message.get("blocks") or [{}])[0]
-        if header.get("text", {}).get("text", "").startswith(f"INC-{number} ·"):
-            return message
-    raise AssertionError(f"no card for INC-{number}")
-
-
 async def declare_over_socket(double: SlackDouble, text: str = "declare sev2 Over the socket"):
     return await double.socket_send("slash_commands", command_payload(text), within=10)
 
@@ -75,7 +68,7 @@ async def test_slash_command_is_acked_over_the_socket_and_the_card_follows(socke
     await socket_bot.deliver()
     card = card_of(double)
     assert card["blocks"][0]["text"]["text"] == "INC-1 · Over the socket"
-    [declared] = double.thread(CHANNEL, card["ts"])
+    [declared] = thread(double)
     assert "<@U0ALICE> declared INC-1 (SEV2)" in declared["text"]
 
 
@@ -100,11 +93,9 @@ async def test_button_click_over_the_socket_acknowledges(socket_bot, double):
     assert double.socket_sent[-1]["accepts_response_payload"] is False
 
     await socket_bot.deliver()
-    card = card_of(double)
-    fields = "\n".join(f["text"] for f in card["blocks"][1]["fields"])
-    assert "Acknowledged by <@U0BOB>" in fields
-    replies = [m["text"] for m in double.thread(CHANNEL, card["ts"])]
-    assert len(replies) == 2 and "<@U0BOB> acknowledged INC-1" in replies[1]
+    assert "Acknowledged by <@U0BOB>" in card_fields(card_of(double))
+    texts = replies(double)
+    assert len(texts) == 2 and "<@U0BOB> acknowledged INC-1" in texts[1]
     assert count(db(socket_bot), "events", "kind = 'acknowledged'") == 1
 
 

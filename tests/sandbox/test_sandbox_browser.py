@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 WAIT = 20  # seconds any one condition may take; a 2-core CI machine runs Chromium slowly
 CHROMIUM_FLAGS = (

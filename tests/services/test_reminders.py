@@ -13,7 +13,8 @@ from bot.services.timers import TimerService
 from bot.slack.ids import Action, View
 from bot.store.db import Database
 from tests.support.db import count, rows
-from tests.support.harness import CHANNEL, CONFIG, Bot
+from tests.support.harness import CONFIG, Bot
+from tests.support.slack_views import buttons, replies, thread
 
 REMINDER_TIMERS = "kind = 'reminder' AND status = 'pending'"
 
@@ -27,16 +28,6 @@ def reminded(bot) -> list[str]:
     return [at for (at,) in rows(db(bot), "SELECT at FROM events WHERE kind = 'reminder'")]
 
 
-def replies(double) -> list[dict]:
-    [card] = double.messages(CHANNEL, top_level_only=True)
-    return double.thread(CHANNEL, card["ts"])
-
-
-def buttons(message: dict) -> dict[str, str]:
-    actions = [b for b in message.get("blocks") or [] if b["type"] == "actions"]
-    return {e["action_id"]: e["value"] for a in actions for e in a["elements"]}
-
-
 async def test_a_reminder_comes_after_update_every_and_not_before(bot, double):
     await bot.command("declare sev2 Checkout slow")
     await bot.advance(timedelta(minutes=59, seconds=59))
@@ -44,7 +35,7 @@ async def test_a_reminder_comes_after_update_every_and_not_before(bot, double):
     await bot.advance(timedelta(seconds=1))
     assert reminded(bot) == ["2026-03-02 10:00:00.000000"]
     await bot.deliver()
-    reminder = replies(double)[-1]
+    reminder = thread(double)[-1]
     assert reminder["text"].startswith(":alarm_clock: <@U0ALICE> No status update on INC-1 for 1h")
     assert "(SEV2 expects one every 1h)" in reminder["text"]
     assert buttons(reminder) == {Action.UPDATE: "1", Action.SNOOZE: "1"}
@@ -61,7 +52,7 @@ async def test_it_mentions_the_commander_else_the_acknowledger_else_the_declarer
     await bot.command("assign INC-1 commander <@U0CAROL|carol>", user="U0BOB")
     await bot.advance(timedelta(minutes=30))
     await bot.deliver()
-    texts = [m["text"] for m in replies(double) if m["text"].startswith(":alarm_clock:")]
+    texts = [text for text in replies(double) if text.startswith(":alarm_clock:")]
     assert [t.split(" No status")[0] for t in texts] == [
         ":alarm_clock: <@U0BOB>",
         ":alarm_clock: <@U0CAROL>",
@@ -85,7 +76,7 @@ async def test_the_post_update_button_opens_the_form_and_its_update_resets_it(bo
     await bot.command("declare sev1 Button")
     await bot.advance(timedelta(minutes=30))
     await bot.deliver()
-    reminder = replies(double)[-1]
+    reminder = thread(double)[-1]
     assert buttons(reminder)[Action.UPDATE] == "1"
     await bot.click(Action.UPDATE, "1", user="U0BOB")
     [opened] = await double.wait_for("views.open")
@@ -104,7 +95,7 @@ async def test_snooze_delays_the_next_reminder_by_30_minutes(bot, double):
     await bot.advance(timedelta(seconds=1))
     assert reminded(bot) == ["2026-03-02 09:30:00.000000", "2026-03-02 10:05:00.000000"]
     await bot.deliver()
-    texts = [m["text"] for m in replies(double)]
+    texts = replies(double)
     assert any(
         t.startswith(":zzz: <@U0BOB> snoozed update reminders for INC-1 until") for t in texts
     )
@@ -135,7 +126,7 @@ async def test_resolution_stops_reminders_and_snoozing_a_resolved_incident_is_re
     [answer] = double.calls_to("chat.postEphemeral")
     assert answer.params["text"] == "INC-1 is resolved; there is nothing to remind."
     # a reminder delivered after the resolution offers no buttons any more
-    late = [m for m in replies(double) if m["text"].startswith(":alarm_clock:")]
+    late = [m for m in thread(double) if m["text"].startswith(":alarm_clock:")]
     assert late and all(not buttons(m) for m in late)
 
 
@@ -165,7 +156,7 @@ async def test_an_eta_that_passes_without_resolution_prompts_a_reminder(bot, dou
     await bot.advance(timedelta(hours=3))
     assert count(db(bot), "events", "kind = 'eta_passed'") == 1  # once
     await bot.deliver()
-    [passed] = [m for m in replies(double) if m["text"].startswith(":hourglass:")]
+    [passed] = [m for m in thread(double) if m["text"].startswith(":hourglass:")]
     # the declarer: nobody acknowledged and there is no commander
     assert passed["text"].startswith(":hourglass: <@U0ALICE> The ETA of INC-1 (<!date^")
     assert "has passed and it is not resolved" in passed["text"]
@@ -279,10 +270,10 @@ async def test_a_reply_that_goes_out_late_says_when_its_change_happened(bot, dou
     bot.clock.advance(timedelta(minutes=1))
     await bot.command("ack INC-1", user="U0BOB")
     await bot.deliver()  # retried with backoff until Slack answers, minutes later
-    acked = next(m for m in replies(double) if "acknowledged INC-1" in m["text"])
+    acked = next(m for m in thread(double) if "acknowledged INC-1" in m["text"])
     at = int(datetime(2026, 3, 2, 9, 1, tzinfo=UTC).timestamp())
     assert acked["text"].endswith(
         f"_(<!date^{at}^{{date_short_pretty}} {{time}}|Mon 02 Mar 10:01 CET>)_"
     )
-    declared = replies(double)[0]["text"]
+    declared = replies(double)[0]
     assert "_(<!date^" not in declared  # sent at once: no time needed

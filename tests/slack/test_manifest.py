@@ -12,8 +12,9 @@ from bot.slack.ids import Action, Command, Event, Shortcut, View
 from bot.slack.listeners import actions, commands, events, shortcuts, views
 from tests.support import signing
 from tests.support.shortcuts import message_action_body, reaction_event
+from tests.support.slack_views import buttons, card_of
 
-MANIFEST = yaml.safe_load((Path(__file__).parent.parent / "manifest.yml").read_text())
+MANIFEST = yaml.safe_load((Path(__file__).parents[2] / "manifest.yml").read_text())
 
 # The scopes each Web API method the bot calls needs (api.slack.com/methods).
 METHOD_SCOPES = {
@@ -89,10 +90,7 @@ async def test_interactivity_is_enabled_and_every_rendered_action_is_handled(bot
     assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
     await bot.command("declare sev2 Manifest check")
     await bot.deliver()
-    card = double.messages("C0INCIDENTS", top_level_only=True)[0]
-    rendered = {
-        e["action_id"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
-    }
+    rendered = set(buttons(card_of(double)))
     assert rendered | {Action.REOPEN} == set(Action) - REPLY_ACTIONS
     for action_id in sorted(Action):
         response = await bot.click(action_id, "999")

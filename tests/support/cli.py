@@ -1,0 +1,40 @@
+"""The `firebell` command as users run it: `python -m bot …` in a real subprocess, with the
+example config and a fresh database of the test's own (SQLite or PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from tests.support import database
+
+EXAMPLE = Path(__file__).parents[2] / "config" / "firebell.example.yml"
+
+
+def env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """This process's environment without Slack or Firebell settings, plus the test's own."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBELL_"))}
+    return {
+        **clean,
+        "DATABASE_URL": database.url_for(tmp_path),
+        "FIREBELL_CONFIG": str(EXAMPLE),
+        **extra,
+    }
+
+
+async def run(tmp_path: Path, *args: str, **extra: str) -> tuple[int, str, str]:
+    """Run `firebell <args>` in `tmp_path` to its end; (exit code, stdout, stderr)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env(tmp_path, **extra),
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode, out.decode(), err.decode()
