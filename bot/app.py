@@ -41,7 +41,9 @@ class Firebell:
         *,
         run_workers: bool = True,
         pacer: Pacer | None = None,
+        slack_timeout: float = 15.0,
     ) -> None:
+        """`slack_timeout`: seconds the sender waits for Slack's answer to one call."""
         self.settings = settings
         self.config = config
         self.clock = clock or SystemClock()
@@ -57,7 +59,11 @@ class Firebell:
         table = delivery_table()
         deliveries = Deliveries(
             slack=MeteredClient(
-                token=token, base_url=api_url, retry_handlers=[], timeout=15, telemetry=telemetry
+                token=token,
+                base_url=api_url,
+                retry_handlers=[],
+                timeout=slack_timeout,
+                telemetry=telemetry,
             ),
             services=self.services,
             coalesce=coalescing(table),
@@ -76,19 +82,30 @@ class Firebell:
         )
         self.timers = TimerWorker(self.services.timers, self.clock)
         secret = settings.slack_signing_secret
+        # for calls outside a request (the people lookup), counted in /metrics
+        self.slack = MeteredClient(token=token, base_url=api_url, timeout=10, telemetry=telemetry)
+        # Bolt is given the token, not a client: it reads SLACK_BOT_TOKEN from the environment
+        # itself and warns that the token goes unused when a client comes with it
         self.bolt = AsyncApp(
-            client=MeteredClient(token=token, base_url=api_url, timeout=10, telemetry=telemetry),
+            token=token,
             signing_secret=secret.get_secret_value() if secret else "",
-            request_verification_enabled=not settings.socket_mode,
+            # HTTP: web/slack_events.py checks the signature before the body is parsed (Bolt's
+            # own check would log the signature and body in full when it fails); Socket Mode
+            # has no signatures
+            request_verification_enabled=False,
             process_before_response=True,
         )
+        self.bolt.client.base_url = api_url  # Bolt copies both into each request's client
+        self.bolt.client.timeout = 10
         register(self.bolt, self.services)
         self.web = web.Application(client_max_size=1024 * 1024)
         routes = health.routes(self.services, self.replica) + calendar.routes(self.services)
         routes += alerts.routes(self.services, settings)
         routes += metrics.routes(self.services) + postmortem.routes(self.services)
         if not settings.socket_mode:  # in Socket Mode nothing may arrive unsigned over HTTP
-            routes += slack_events.routes(self.bolt)
+            routes += slack_events.routes(
+                self.bolt, self.services.handled, secret.get_secret_value()
+            )
         self.web.add_routes(routes)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task] = []

@@ -295,8 +295,13 @@ def _serve(settings: Settings, config: Config) -> int:
         )
         print("To try Firebell without Slack, run `firebell sandbox`.", file=sys.stderr)
         return EXIT_CONFIG
-    asyncio.run(_run(settings, config))
-    return 0
+    malformed = settings.malformed_tokens()
+    if malformed:
+        print("Firebell cannot start: a Slack token is in the wrong place:", file=sys.stderr)
+        for name, problem in malformed:
+            print(f"  {name} {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    return asyncio.run(_run(settings, config))
 
 
 def _no_slack_credentials(settings: Settings) -> bool:
@@ -371,9 +376,19 @@ async def _run_sandbox(sandbox) -> int:
     return 0
 
 
-async def _run(settings: Settings, config: Config) -> None:
+async def _run(settings: Settings, config: Config) -> int:
     from bot.app import Firebell
+    from bot.slack import credentials
 
+    try:  # before anything starts: a refused token leaves no schema and no open port
+        await credentials.check(
+            settings.slack_api_url,
+            settings.slack_bot_token.get_secret_value(),
+            settings.slack_app_token.get_secret_value() if settings.socket_mode else None,
+        )
+    except credentials.Refused as exc:
+        print(f"Firebell cannot start: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
     app = Firebell(settings, config)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -384,6 +399,7 @@ async def _run(settings: Settings, config: Config) -> None:
         await stop.wait()
     finally:
         await app.stop()
+    return 0
 
 
 if __name__ == "__main__":

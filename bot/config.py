@@ -220,7 +220,7 @@ class Config(_Model):
     escalation: list[EscalationLevel] = []
     repeat: int = Field(default=0, ge=0, le=10)
     runbooks: dict[str, Annotated[str, Field(pattern=r"^https?://\S+$")]] = {}
-    admins: list[TargetRef] = []  # may set overrides on any rotation
+    admins: list[TargetRef] = []  # may set overrides on any rotation and maintenance for all
     alerts: Alerts = Alerts()
     maintenance: list[MaintenanceWindow] = []
     broadcast: Broadcast = Broadcast()

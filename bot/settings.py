@@ -86,6 +86,45 @@ class Settings(BaseSettings):
             )
         return missing
 
+    def malformed_tokens(self) -> list[tuple[str, str]]:
+        """Tokens set in the wrong variable or not tokens at all, each with what to do; read
+        from their prefix alone (the rest of a token is never shown)."""
+        found = []
+        for name, value, wanted in (
+            ("SLACK_BOT_TOKEN", self.slack_bot_token, "xoxb-"),
+            ("SLACK_APP_TOKEN", self.slack_app_token, "xapp-"),
+        ):
+            if not _present(value):
+                continue
+            token = value.get_secret_value()
+            if token.startswith(wanted) and token == token.strip():
+                continue
+            found.append((name, _misplaced(token, wanted)))
+        return found
+
+
+_KINDS = {
+    "xoxb-": "a Bot User OAuth Token (xoxb-…)",
+    "xapp-": "an app-level token (xapp-…)",
+    "xoxp-": "a user token (xoxp-…)",
+    "xoxe-": "a refresh or configuration token (xoxe-…)",
+}
+_WHERE = {
+    "xoxb-": "OAuth & Permissions -> Bot User OAuth Token, after installing the app",
+    "xapp-": "Basic Information -> App-Level Tokens, with the connections:write scope "
+    "(Socket Mode only)",
+}
+
+
+def _misplaced(token: str, wanted: str) -> str:
+    where = f"it takes {_KINDS[wanted]}: {_WHERE[wanted]}"
+    if token != token.strip():
+        return f"has spaces or line breaks around the token; remove them ({where})"
+    held = next((kind for prefix, kind in _KINDS.items() if token.startswith(prefix)), None)
+    if held is None:
+        return f"does not look like a Slack token; {where}"
+    return f"holds {held}, but {where}"
+
 
 def _present(value: SecretStr | None) -> bool:
     return bool(value and value.get_secret_value().strip())

@@ -14,7 +14,7 @@ A kind coalesces in one of two ways:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from typing import Protocol, TypeVar
 
@@ -25,6 +25,7 @@ class OutboxKind(StrEnum):
     CARD = "card"  # (re-)render an incident's card
     REPLY = "reply"  # a thread reply about one timeline event
     DM = "dm"  # a page by direct message
+    PAGES_TAKEN = "pages_taken"  # the incident's page DMs re-rendered: acknowledged, resolved
     EPHEMERAL = "ephemeral"  # a private answer to one person
     HANDOVER = "handover"  # the shift handover summary
     HANDOVER_DM = "handover_dm"  # the incoming person's handover DM
@@ -63,18 +64,21 @@ R = TypeVar("R", bound=Row)
 L = TypeVar("L", bound=LaneRow)
 
 
-def lane_of(row: LaneRow) -> tuple[str, Hashable]:
-    """Per incident (a thread reply waits for its card), else per channel."""
+def lane_of(row: LaneRow, unpaced: Collection[str] = ()) -> tuple[str, Hashable]:
+    """Per incident (a thread reply waits for its card), else per channel; a row of an
+    `unpaced` kind (a private answer) waits for nothing and has a lane of its own."""
+    if row.kind in unpaced:
+        return ("direct", row.id)
     if row.incident_id:
         return ("incident", row.incident_id)
     return ("channel", row.channel)
 
 
-def lanes(rows: Iterable[L]) -> dict[tuple[str, Hashable], list[L]]:
+def lanes(rows: Iterable[L], unpaced: Collection[str] = ()) -> dict[tuple[str, Hashable], list[L]]:
     """Rows by lane, in the order given (id order) within each."""
     found: dict[tuple[str, Hashable], list[L]] = defaultdict(list)
     for row in rows:
-        found[lane_of(row)].append(row)
+        found[lane_of(row, unpaced)].append(row)
     return dict(found)
 
 

@@ -31,11 +31,18 @@ BOT_ID = "B0FIREBELL"
 CHANNEL_ID = "C0INCIDENTS"
 USER_ID = "U0ALICE"
 VERIFICATION_TOKEN = "Jhj5dZrVaK7ZwHHjRyZWjbDl"  # deprecated by Slack, but still sent
-TRIGGER_ID = "13345224609.738474920.8088930838d88f008e0"
+TRIGGER_ID = "13345224609.738474920.8088930838d88f008e0"  # a trigger_id as Slack writes one
 MESSAGE_TS = "1700000000.000100"  # the first ts the SlackDouble hands out
 VIEW_ID = "V0VIEW0001"
 
 _event_ids = itertools.count(1)
+_trigger_ids = itertools.count(1)
+
+
+def new_trigger_id() -> str:
+    """A trigger_id of its own, as Slack puts in every command and interaction it sends: two
+    uses of one command are never the same request (the bot refuses a request seen before)."""
+    return f"13345224609.738474920.{next(_trigger_ids):019x}"
 
 
 def sign(
@@ -62,7 +69,7 @@ def slash_command_payload(
     user_id: str = USER_ID,
     channel_id: str = CHANNEL_ID,
     command: str = "/incident",
-    trigger_id: str = TRIGGER_ID,
+    trigger_id: str | None = None,
     team_id: str = TEAM_ID,
     response_url: str = f"https://hooks.slack.com/commands/{TEAM_ID}/1700000000/abcdefghijklmnop",
     channel_name: str | None = None,
@@ -83,7 +90,7 @@ def slash_command_payload(
         "api_app_id": APP_ID,
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": trigger_id,
+        "trigger_id": trigger_id or new_trigger_id(),
     }
 
 
@@ -112,7 +119,7 @@ def block_actions_payload(
     selected_option: dict[str, Any] | None = None,
     message_ts: str | None = None,
     channel_id: str = CHANNEL_ID,
-    trigger_id: str = TRIGGER_ID,
+    trigger_id: str | None = None,
     block_id: str = "actions",
     team_id: str = TEAM_ID,
     message: dict[str, Any] | None = None,
@@ -170,7 +177,7 @@ def block_actions_payload(
             "channel_id": channel_id,
             "is_ephemeral": False,
         },
-        "trigger_id": trigger_id,
+        "trigger_id": trigger_id or new_trigger_id(),
         "team": {"id": team_id, "domain": team_domain},
         "enterprise": None,
         "is_enterprise_install": False,
@@ -211,7 +218,7 @@ def view_submission_payload(
     team_id: str = TEAM_ID,
     *,
     view: dict[str, Any] | None = None,
-    trigger_id: str = TRIGGER_ID,
+    trigger_id: str | None = None,
     user_name: str | None = None,
     team_domain: str = TEAM_DOMAIN,
 ) -> dict[str, Any]:
@@ -249,7 +256,7 @@ def view_submission_payload(
         "user": _user(user_id, team_id, user_name),
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
-        "trigger_id": trigger_id,
+        "trigger_id": trigger_id or new_trigger_id(),
         "view": shown,
         "response_urls": [],
         "is_enterprise_install": False,

@@ -4,7 +4,8 @@ Everything a change causes, in order, in the caller's transaction:
 1. the incident's fields; when the schedule moved, a bumped fence (so a timer already
    claimed elsewhere sees it is stale) and re-armed escalation timers;
 2. the timeline event, with who a page reaches at this instant;
-3. the outbox rows for what Slack must show: the card, the thread reply, a DM per person paged;
+3. the outbox rows for what Slack must show: the card, the thread reply, a DM per person paged,
+   and once someone takes the incident, its earlier page DMs re-rendered;
 4. the followers, in order, each handed the incident as now written: the metrics, the update
    reminders, the stakeholder broadcasts.
 """
@@ -26,6 +27,8 @@ from bot.store import incidents as store
 from bot.store import outbox, timers
 
 ESCALATION_TIMERS = ("escalate", "page")
+# changes after which a page by DM no longer asks anyone to acknowledge
+PAGES_TAKEN = frozenset({"acknowledged", "resolved"})
 # the kinds of change the followers act on; for others the incident is not read again
 FOLLOWED = frozenset({"declared", "acknowledged", "update", "severity", "resolved", "reopened"})
 
@@ -92,6 +95,8 @@ def record(
             channel=user,
             payload={"user": user, "event_id": event_id},
         )
+    if event.kind in PAGES_TAKEN:  # the pages already sent stop asking for an acknowledgement
+        outbox.enqueue(conn, now, OutboxKind.PAGES_TAKEN, incident_id=number)
     if event.kind in FOLLOWED and (row := store.load(conn, number)) is not None:
         change = Recorded(row, event_id, event, now)
         for follower in FOLLOWERS:

@@ -11,6 +11,7 @@ from bot.config import Config
 from bot.services.alerts import AlertService, open_after_maintenance
 from bot.services.calendar import CalendarService
 from bot.services.context import Context
+from bot.services.handled import HandledRequests
 from bot.services.handover import HandoverService
 from bot.services.health import HealthService
 from bot.services.incidents import IncidentService
@@ -50,6 +51,7 @@ class Services:
     calendars: CalendarService
     people: PeopleService
     health: HealthService
+    handled: HandledRequests  # Slack requests already handled (replays, retries)
 
     @classmethod
     def build(
@@ -85,4 +87,5 @@ class Services:
             calendars=CalendarService(db, ctx, clock, secret=secret),
             people=PeopleService(db, config, clock),
             health=HealthService(db, outbox),
+            handled=HandledRequests(db),
         )

@@ -6,6 +6,10 @@ Two kinds: windows set with `/incident maintenance <duration> [service]` (rows i
 weekly; computed, not stored). The start and the end of each are posted to the incident
 channel: a command window's start at once and its end by a timer; a config window's start and
 end by timers planned ahead, keyed by occurrence so planning again changes nothing.
+
+Who may set or end a command window, until access control lands: for every service, the
+config's `admins` only (it silences all paging); for one service, the admins and the people
+paged first (`permissions.first_line`). Anyone else gets `NotAllowed` and nothing changes.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from bot.core.coverage import parse_window
 from bot.core.durations import format_duration
 from bot.core.maintenance import ConfigWindow, Maintenance, occurrences
 from bot.core.outbox import OutboxKind
+from bot.core.targets import Target
+from bot.services import oncall, permissions
 from bot.services.context import Context, UseCase
 from bot.store import alerts as store
 from bot.store import outbox, timers
@@ -158,13 +164,41 @@ class Refused:
     message: str
 
 
+@dataclass(frozen=True)
+class NotAllowed:
+    """`actor` may not start (`number` None) or end window `number` for `service` (None: every
+    service); says who may: the `admins`, and for one service the `first_line` too."""
+
+    service: str | None
+    number: int | None
+    admins: list[Target]
+    first_line: permissions.FirstLine | None
+
+
 @dataclass(eq=False)
 class MaintenanceService(UseCase):
     after_end: AfterEnd | None = None  # opens incidents for what still fires
 
+    def _not_allowed(
+        self, conn: Connection, actor: str, service: str | None, number: int | None = None
+    ) -> NotAllowed | None:
+        """None when `actor` may set or end a window for `service`; else who may."""
+        people = oncall.known_people(conn)
+        if permissions.is_admin(self.config, actor, people):
+            return None
+        first = None
+        if service is not None:
+            first = permissions.first_line(self.config, self.ctx.rotations)
+            if first.includes(actor, people):
+                return None
+        return NotAllowed(service, number, permissions.admins(self.config), first)
+
     async def start(
         self, actor: str, duration: timedelta, service: str | None, reason: str = ""
-    ) -> Started | Refused:
+    ) -> Started | Refused | NotAllowed:
+        denied = await self.db.read(lambda conn: self._not_allowed(conn, actor, service))
+        if denied is not None:
+            return denied
         if len(reason) > 300:
             return Refused(
                 f"The reason is {len(reason)} characters; keep it under 300. Nothing was changed."
@@ -207,10 +241,10 @@ class MaintenanceService(UseCase):
 
         return await self.write(work)
 
-    async def end(self, actor: str, number: int | None) -> Ended | Refused:
+    async def end(self, actor: str, number: int | None) -> Ended | Refused | NotAllowed:
         now = self.clock.now()
 
-        def work(conn: Connection) -> Ended | Refused:
+        def work(conn: Connection) -> Ended | Refused | NotAllowed:
             target = number
             if target is None:
                 running = [w for w in windows_at(conn, self.ctx.config, now) if w.id is not None]
@@ -229,6 +263,8 @@ class MaintenanceService(UseCase):
                 return Refused(
                     f"There is no maintenance window #{target}. See `/incident maintenance list`."
                 )
+            if denied := self._not_allowed(conn, actor, row["service"], target):
+                return denied
             if row["ended_at"] is not None or row["ends_at"] <= now:
                 return Refused(f"Maintenance window #{target} is already over.")
             store.end_window(conn, target, actor, now)

@@ -107,6 +107,9 @@ class OutboxRecord:
     attempts: int
     not_before: datetime
     created_at: datetime
+    in_flight_at: datetime | None = None  # Slack was called and no answer recorded since
+    sent_channel: str | None = None  # where its message landed, once sent
+    sent_ts: str | None = None
 
     @classmethod
     def from_row(cls, row) -> OutboxRecord:

@@ -29,6 +29,11 @@ class OutboxService:
         """Whether the last `own_lanes` took a lane this replica did not hold before."""
         return self._lanes.took_over
 
+    @property
+    def taken(self) -> set[tuple]:
+        """The lanes the last `own_lanes` took that this replica did not hold before."""
+        return self._lanes.taken
+
     async def release_lanes(self, keep: list[tuple]) -> None:
         await self._lanes.release_all_but(keep)
 
@@ -68,27 +73,49 @@ class OutboxService:
 
         return await self.db.read(work)
 
+    async def posts_since(self, channel: str | None, since: datetime) -> int:
+        """Rows delivered into `channel` since `since`, by any replica (for pacing)."""
+        return await self.db.read(lambda conn: store.sent_since(conn, channel, since))
+
+    async def sent(self, incident_id: int, kind: str) -> list[OutboxRecord]:
+        """The rows of `kind` delivered for an incident, with where each message landed."""
+        rows = await self.db.read(lambda conn: store.sent_of(conn, incident_id, kind))
+        return [OutboxRecord.from_row(r) for r in rows]
+
     async def delivered(
         self,
         row: OutboxRecord,
         *,
-        card_ts: str | None = None,
+        posted: tuple[str, str] | None = None,
+        card: bool = False,
         covering: Sequence[int] = (),
+        note: str | None = None,
     ) -> None:
-        """Mark a row sent and the rows its delivery covered superseded; a first card post
-        also records the thread's root ts."""
+        """Mark a row sent with the message it made (`posted`: channel, ts) and the rows its
+        delivery covered superseded; `card`: that message is the incident's card, the root
+        of its thread; `note`: how it fell short (shown on /readyz)."""
         now = self.clock.now()
+        channel, ts = posted or (None, None)
 
         def work(conn) -> None:
-            store.finish(conn, row.id, "sent", now)
+            store.finish(conn, row.id, "sent", now, note, sent_channel=channel, sent_ts=ts)
             store.supersede(conn, covering, now)
-            if card_ts and row.incident_id is not None:
-                incident_store.update_card(conn, row.incident_id, card_ts)
+            if card and ts and row.incident_id is not None:
+                incident_store.update_card(conn, row.incident_id, ts)
 
         await self.db.write(work)
 
-    async def retry_at(self, row: OutboxRecord, when: datetime, error: str) -> None:
-        await self.db.write(lambda conn: store.postpone(conn, row.id, when, error))
+    async def in_flight(self, row: OutboxRecord) -> None:
+        """Recorded before Slack is called (see `store.outbox.mark_in_flight`)."""
+        now = self.clock.now()
+        await self.db.write(lambda conn: store.mark_in_flight(conn, row.id, now))
+
+    async def retry_at(
+        self, row: OutboxRecord, when: datetime, error: str, *, answered: bool
+    ) -> None:
+        await self.db.write(
+            lambda conn: store.postpone(conn, row.id, when, error, answered=answered)
+        )
 
     async def failed(self, row: OutboxRecord, error: str) -> None:
         now = self.clock.now()

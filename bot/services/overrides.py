@@ -19,8 +19,7 @@ from sqlalchemy import Connection
 
 from bot.core.coverage import intervals, is_covered, next_covered
 from bot.core.rotation import Shift, next_shifts, on_call, resolve_local, shifts
-from bot.core.targets import Target
-from bot.services import oncall
+from bot.services import oncall, permissions
 from bot.services.context import UseCase
 from bot.services.models import OverrideRecord
 from bot.store import overrides as store
@@ -96,11 +95,6 @@ def _person(people: Mapping[str, str], value: str) -> str:
 
 def _as_user(shift: Shift, people: Mapping[str, str]) -> Shift:
     return replace(shift, user=_person(people, shift.user))
-
-
-def _is(target: Target | str, actor: str, people: Mapping[str, str]) -> bool:
-    value = target.value if isinstance(target, Target) else target
-    return value == actor or people.get(value.lower()) == actor
 
 
 class OverrideService(UseCase):
@@ -206,10 +200,9 @@ class OverrideService(UseCase):
     # -- changing -------------------------------------------------------------------------
 
     def _may_change(self, actor: str, rotation: str, people: Mapping[str, str]) -> bool:
-        if any(_is(admin, actor, people) for admin in self.ctx.config.admins):
-            return True
-        spec = self.ctx.rotations.specs.get(rotation)
-        return spec is not None and any(_is(m, actor, people) for m in spec.members)
+        return permissions.is_admin(self.config, actor, people) or permissions.is_member(
+            self.ctx.rotations, rotation, actor, people
+        )
 
     def _not_allowed(self, rotation: str) -> Refused:
         spec = self.ctx.rotations.specs.get(rotation)

@@ -13,20 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.people import PeopleService
-from bot.slack.errors import NETWORK_ERRORS, Category, classify, retry_after
+from bot.slack.errors import Category, classify
+from bot.slack.retries import Sleep, retry_handlers
 
 log = structlog.get_logger("firebell.directory")
 
@@ -37,52 +31,6 @@ HINTS = {
     "missing_scope": "add the users:read and users:read.email bot scopes (manifest.yml) and "
     "reinstall the app",
 }
-
-Sleep = Callable[[float], Awaitable[Any]]
-
-
-class _Waiting:
-    """slack_sdk's retry handlers decide *whether* to retry; this decides how long to wait and
-    waits with an injected sleep (tests record the wait instead of taking it)."""
-
-    def __init__(self, retries: int, max_wait: float, sleep: Sleep) -> None:
-        super().__init__(max_retry_count=retries)
-        self.max_wait, self.sleep = max_wait, sleep
-
-    def wait(self, attempt: int, response) -> float:
-        return min(2.0**attempt, self.max_wait)
-
-    async def prepare_for_next_attempt_async(self, *, state, request, response=None, error=None):
-        state.next_attempt_requested = True
-        wait = self.wait(state.current_attempt, response)
-        log.warning(
-            "person_lookup_retry",
-            attempt=state.current_attempt + 1,
-            wait_s=wait,
-            error=type(error).__name__ if error else response.status_code,
-        )
-        await self.sleep(wait)
-        state.increment_current_attempt()
-
-
-class _RateLimited(_Waiting, AsyncRateLimitErrorRetryHandler):
-    def wait(self, attempt: int, response) -> float:
-        return min(retry_after(response.headers), self.max_wait)
-
-
-class _ServerErrors(_Waiting, AsyncServerErrorRetryHandler):
-    async def _can_retry_async(self, *, state, request, response=None, error=None) -> bool:
-        return response is not None and response.status_code >= 500
-
-
-class _NetworkErrors(_Waiting, AsyncConnectionErrorRetryHandler):
-    def __init__(self, retries: int, max_wait: float, sleep: Sleep) -> None:
-        super().__init__(retries, max_wait, sleep)
-        self.error_types_to_do_retries = list(NETWORK_ERRORS)
-
-
-def retry_handlers(retries: int, max_wait: float, sleep: Sleep) -> list:
-    return [cls(retries, max_wait, sleep) for cls in (_RateLimited, _ServerErrors, _NetworkErrors)]
 
 
 class LookupFailed(Exception):
@@ -112,7 +60,7 @@ class Directory:
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.client = copy.copy(client)  # the same client, with the lookup's own retries
-        self.client.retry_handlers = retry_handlers(retries, max_wait, sleep)
+        self.client.retry_handlers = retry_handlers(retries, max_wait, sleep, "person_lookup")
         self.people = people
 
     async def refresh(self) -> Summary:
@@ -171,12 +119,12 @@ class Directory:
 
 
 async def refresh_people(app) -> Summary:
-    """The start-up round for a running `bot.app.Firebell`: its Bolt client, DB and clock.
+    """The start-up round for a running `bot.app.Firebell`: its Slack client, DB and clock.
 
     Never raises (it runs as a background task); a failure is logged and retried next start.
     """
     try:
-        return await Directory(app.bolt.client, app.services.people).refresh()
+        return await Directory(app.slack, app.services.people).refresh()
     except Exception as exc:
         log.error("people_lookup_round_failed", error=type(exc).__name__)
         return Summary()

@@ -42,6 +42,11 @@ FATAL_ERRORS = frozenset(
         "not_allowed_token_type",
     }
 )
+# Slack refused what a message holds (its blocks or its length), not where it goes: the same
+# message as plain text may still be taken
+CONTENT_ERRORS = frozenset(
+    {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "invalid_attachments"}
+)
 NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 
 

@@ -14,6 +14,9 @@ from bot.core.incident import SYSTEM_ACTOR
 from bot.core.metrics import span
 from bot.core.targets import Target, parse_target
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,20}")
+_WEB = re.compile(r"https?://", re.IGNORECASE)
+
 
 def escape(text: str | None) -> str:
     if not text:
@@ -26,9 +29,11 @@ def user(user_id: str | None) -> str:
         return "Firebell"
     if source := actor_name(user_id):  # an alert source acted: "Alertmanager"
         return source
-    if user_id and "@" in user_id:  # an e-mail Slack could not resolve to a user
-        return escape(user_id)
-    return f"<@{user_id}>" if user_id else "_nobody_"
+    if not user_id:
+        return "_nobody_"
+    if _USER_ID.fullmatch(user_id):
+        return f"<@{user_id}>"
+    return escape(user_id)  # an e-mail Slack could not resolve to a user, or not an id at all
 
 
 def target(value: Target | str, on_call: dict[str, str] | None = None) -> str:
@@ -78,7 +83,10 @@ def duration(seconds: float) -> str:
 
 
 def link(url: str, label: str) -> str:
-    """A link whose label cannot break out of the <url|label> syntax."""
+    """A link whose label cannot break out of the <url|label> syntax; anything but a web
+    address (`@U1`, `!here`, `#C1`) is shown as its label, never as a mention."""
+    if not _WEB.match(url or ""):
+        return escape(label)
     safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
     return f"<{safe_url}|{escape(label)}>"
 

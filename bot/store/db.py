@@ -195,6 +195,7 @@ class LaneLocks:
         self.db = db
         self.held: set[int] = set()
         self.took_over = False  # the last acquire took a lane not held before
+        self.taken: set[tuple] = set()  # ... and which
         self._conn = None
 
     @staticmethod
@@ -202,11 +203,13 @@ class LaneLocks:
         kind, value = lane
         if kind == "incident":
             return (1 << 40) | int(value)
+        if kind == "direct":  # one row's own lane (a private answer)
+            return (3 << 40) | int(value)
         return (2 << 40) | zlib.crc32(str(value).encode())
 
     async def acquire(self, lanes: list[tuple]) -> set[tuple]:
         """The lanes among `lanes` this process may deliver now."""
-        self.took_over = False
+        self.took_over, self.taken = False, set()
         if self.db.is_sqlite:
             return set(lanes)
         wanted = {self.key(lane): lane for lane in lanes}
@@ -217,6 +220,7 @@ class LaneLocks:
             await conn.commit()
             taken = {row[0] for row in result}
             self.took_over = bool(taken)
+            self.taken = {wanted[k] for k in taken}
             self.held.update(taken)
         return {lane for k, lane in wanted.items() if k in self.held}
 

@@ -47,6 +47,35 @@ def enqueue_about(
     return enqueue(conn, now, kind, incident_id=incident_id, channel=channel, payload=payload)
 
 
+def sent_since(conn: Connection, channel: str | None, since: datetime) -> int:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(outbox)
+        .where(
+            outbox.c.channel == channel,
+            outbox.c.status == "sent",
+            outbox.c.finished_at >= since,
+        )
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def sent_of(conn: Connection, incident_id: int, kind: str):
+    """The messages rows of `kind` made for an incident, oldest first (rows delivered before
+    Firebell recorded where a message landed are not among them)."""
+    query = (
+        sa.select(outbox)
+        .where(
+            outbox.c.incident_id == incident_id,
+            outbox.c.kind == kind,
+            outbox.c.status == "sent",
+            outbox.c.sent_ts.is_not(None),
+        )
+        .order_by(outbox.c.id)
+    )
+    return conn.execute(query).mappings().all()
+
+
 def pending(conn: Connection, limit: int):
     """The oldest pending rows, due or not: a lane is blocked by its first row's wait."""
     query = sa.select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.id).limit(limit)
@@ -54,9 +83,17 @@ def pending(conn: Connection, limit: int):
 
 
 def finish(
-    conn: Connection, row_id: int, status: str, now: datetime, error: str | None = None
+    conn: Connection,
+    row_id: int,
+    status: str,
+    now: datetime,
+    error: str | None = None,
+    *,
+    sent_channel: str | None = None,
+    sent_ts: str | None = None,
 ) -> bool:
-    """Close a pending row; False when someone else already closed it."""
+    """Close a pending row (with where its message landed); False when someone else already
+    closed it."""
     result = conn.execute(
         sa.update(outbox)
         .where(outbox.c.id == row_id, outbox.c.status == "pending")
@@ -65,9 +102,17 @@ def finish(
             finished_at=now,
             last_error=error,
             attempts=outbox.c.attempts + (0 if status == "superseded" else 1),
+            sent_channel=sent_channel,
+            sent_ts=sent_ts,
         )
     )
     return result.rowcount == 1
+
+
+def mark_in_flight(conn: Connection, row_id: int, now: datetime) -> None:
+    """Slack is about to be called for this row: until its answer is recorded, a retry must
+    first look for the message in Slack instead of posting it again."""
+    conn.execute(sa.update(outbox).where(outbox.c.id == row_id).values(in_flight_at=now))
 
 
 def supersede(conn: Connection, row_ids: Sequence[int], now: datetime) -> int:
@@ -100,11 +145,18 @@ def lane_after(
     return conn.execute(query).mappings().all()
 
 
-def postpone(conn: Connection, row_id: int, not_before: datetime, error: str) -> None:
+def postpone(
+    conn: Connection, row_id: int, not_before: datetime, error: str, *, answered: bool
+) -> None:
+    """Try again at `not_before`; `answered`: Slack refused the call, so nothing was posted
+    and the row is no longer in flight."""
+    values: dict[str, Any] = {"not_before": not_before, "last_error": error}
+    if answered:
+        values["in_flight_at"] = None
     conn.execute(
         sa.update(outbox)
         .where(outbox.c.id == row_id)
-        .values(not_before=not_before, last_error=error, attempts=outbox.c.attempts + 1)
+        .values(attempts=outbox.c.attempts + 1, **values)
     )
 
 
@@ -120,9 +172,12 @@ def failed_count(conn: Connection) -> int:
 
 
 def recent_failures(conn: Connection, limit: int = 10):
+    """Rows given up on, and rows delivered short of what was asked (a card Slack refused,
+    shown as plain text): both carry their `last_error`."""
+    refused = sa.and_(outbox.c.status == "sent", outbox.c.last_error.is_not(None))
     query = (
         sa.select(outbox)
-        .where(outbox.c.status == "failed")
+        .where(sa.or_(outbox.c.status == "failed", refused))
         .order_by(outbox.c.id.desc())
         .limit(limit)
     )

@@ -108,6 +108,9 @@ outbox = sa.Table(
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("finished_at", UTCDateTime),
     sa.Column("last_error", sa.Text),
+    sa.Column("in_flight_at", UTCDateTime),  # Slack called, answer not recorded yet
+    sa.Column("sent_channel", sa.String(32)),
+    sa.Column("sent_ts", sa.String(32)),
     sa.Index("ix_outbox_status_id", "status", "id"),
     sa.Index("ix_outbox_incident_id_id", "incident_id", "id"),
 )
@@ -226,4 +229,14 @@ maintenance_windows = sa.Table(  # set with `/incident maintenance`; config wind
     sa.Column("ended_by", sa.String(64)),  # ended early, by whom
     sa.Column("ended_at", UTCDateTime),
     sa.Index("ix_maintenance_windows_ends_at", "ends_at"),
+)
+
+# -- Slack requests already handled (migration 0006) ------------------------------------------
+
+handled_requests = sa.Table(  # refuses replays, answers Slack's retries without acting again
+    "handled_requests",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),  # sha256 hex of what names the request
+    sa.Column("expires_at", UTCDateTime, nullable=False),  # past it, a replay is stale anyway
+    sa.Index("ix_handled_requests_expires_at", "expires_at"),
 )

@@ -4,7 +4,8 @@ Answers, in the order they are checked:
 - 503 when no token is configured for that source (`FIREBELL_ALERTS_TOKEN`, or the
   per-source `FIREBELL_ALERTS_TOKEN_<SOURCE>`): the endpoint is off;
 - 401 when `Authorization: Bearer <token>` is missing or wrong (compared in constant time);
-- 413 for a body over 1 MiB; 400 for a body that is not JSON or not the source's shape, the
+- 413 for a body over 1 MiB; 400 for a body that is not JSON, nests lists and objects
+  deeper than 64 levels (refused before it is parsed), or is not the source's shape, the
   reason naming the field. Nothing is stored for any of these, and Alertmanager does not
   retry 4xx;
 - 200 once the notification is durably stored and acted on (one committed transaction);
@@ -16,13 +17,12 @@ Neither the token nor the Authorization header is ever logged.
 from __future__ import annotations
 
 import hmac
-import json
 import time
 
 import structlog
 from aiohttp import web
 
-from bot.core.alerts.payloads import PayloadError
+from bot.core.alerts.payloads import PayloadError, read_json
 from bot.services.container import Services
 from bot.settings import Settings
 
@@ -79,11 +79,7 @@ def routes(services: Services, settings: Settings) -> list[web.RouteDef]:
             if raw is None:
                 return _answer(413, {"error": f"body over {MAX_BODY} bytes"})
             try:
-                data = json.loads(raw)
-            except (UnicodeDecodeError, ValueError) as exc:
-                return _answer(400, {"error": f"body: not valid JSON ({exc})", "field": "body"})
-            try:
-                notification = services.alerts.parse(source, data)
+                notification = services.alerts.parse(source, read_json(raw))
             except PayloadError as exc:
                 log.warning("alert_refused", source=source, field=exc.field, problem=exc.problem)
                 return _answer(400, {"error": str(exc), "field": exc.field})

@@ -1,42 +1,175 @@
-"""`POST /slack/events`: Bolt verifies the signature and runs the listeners."""
+"""`POST /slack/events`: Slack's signature checked first, each request acted on once, then Bolt.
+
+Answers, in the order they are checked:
+- 413 for a body over 1 MiB;
+- 401 when the signature is missing, malformed, wrong or stale (outside Slack's 5-minute
+  window), checked with slack_sdk's `SignatureVerifier` on the raw body before anything parses
+  it. One log line says why; neither the signature nor the body is logged;
+- the request is then claimed in the database, shared by every replica
+  (`services/handled.py`): by its signature, or for an Events API callback by its `event_id`
+  (Slack's retries of an event are signed anew but keep the id). When it was claimed before, a
+  Slack retry (`X-Slack-Retry-Num`) is answered 200 without acting again, since its request
+  was handled or is being handled; anything else is a replay, refused with 409;
+- otherwise Bolt runs the listeners and answers. When Bolt answers 5xx the claim is withdrawn,
+  so that Slack's retry acts; when the claim cannot be written at all, the answer is 503.
+
+Socket Mode requests carry no signature and never come through here.
+"""
 
 from __future__ import annotations
 
-import json
+import re
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
+import structlog
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from bot.services.handled import HandledRequests, key
+
+log = structlog.get_logger("firebell.slack")
 
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; refuse anything bigger
+WINDOW = 5 * 60  # seconds a signed request is fresh, either side of now (SignatureVerifier's)
+# A signature is remembered until no replica could take it for fresh, even one whose clock is
+# up to 5 minutes behind; an event id until well after Slack's last retry (it retries at once,
+# after a minute and after five minutes).
+KEEP_SIGNATURE = timedelta(seconds=WINDOW) + timedelta(minutes=5)
+KEEP_EVENT = timedelta(hours=1)
+
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
 
-def routes(bolt: AsyncApp) -> list[web.RouteDef]:
+class _Wall:
+    """slack_sdk's clock protocol over an injectable source of epoch seconds."""
+
+    def __init__(self, wall: Callable[[], float]) -> None:
+        self.now = wall
+
+
+def routes(
+    bolt: AsyncApp,
+    handled: HandledRequests,
+    signing_secret: str,
+    *,
+    wall: Callable[[], float] = time.time,
+) -> list[web.RouteDef]:
+    """`wall` is the clock Slack's timestamps are read against: epoch seconds."""
+    verifier = SignatureVerifier(signing_secret, clock=_Wall(wall))
+
     async def events(request: web.Request) -> web.Response:
         if request.content_length and request.content_length > MAX_BODY:
             return web.json_response({"error": "request too large"}, status=413)
-        bolt_request = AsyncBoltRequest(
-            body=await request.text(), query=request.query_string, headers=request.headers
-        )
-        _reparse_form(bolt_request)
-        response = await bolt.async_dispatch(bolt_request)
+        raw = await request.read()  # past client_max_size, aiohttp answers 413 itself
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        signature = request.headers.get("X-Slack-Signature", "")
+        refused = _refusal(verifier, raw, timestamp, signature, wall())
+        if refused:
+            reason, detail = refused
+            log.warning("slack_request_refused", reason=reason, remote=request.remote, **detail)
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            bolt_request = SlackRequest(
+                body=raw.decode(), query=request.query_string, headers=request.headers
+            )
+        except (ValueError, TypeError, AttributeError):  # signed, yet not a Slack payload
+            log.warning("slack_request_unreadable", bytes=len(raw))
+            return web.json_response({"error": "not a Slack payload"}, status=400)
+
+        name, keep = _name(bolt_request.body, signature)
+        sent_at = datetime.fromtimestamp(int(timestamp), UTC)
+        now = datetime.fromtimestamp(wall(), UTC)
+        try:
+            first = await handled.claim(name, sent_at + keep, now)
+        except Exception:  # the database is unreachable: nothing can be acted on either
+            log.exception("slack_request_not_recorded", request=key(name)[:12])
+            return web.json_response({"error": "try again later"}, status=503)
+        if not first:
+            retry = request.headers.get("X-Slack-Retry-Num")
+            if retry is not None:
+                log.info(
+                    "slack_retry_skipped",
+                    retry=retry[:8],
+                    reason=request.headers.get("X-Slack-Retry-Reason", "")[:40],
+                    request=key(name)[:12],
+                )
+                return web.Response(status=200)
+            log.warning("slack_request_replayed", request=key(name)[:12], remote=request.remote)
+            return web.json_response({"error": "request already handled"}, status=409)
+        try:
+            response = await bolt.async_dispatch(bolt_request)
+        except Exception:
+            await handled.release(name)
+            raise
+        if response.status >= 500:
+            await handled.release(name)
         return await to_aiohttp_response(response)
 
     return [web.post("/slack/events", events)]
 
 
-def _reparse_form(request: AsyncBoltRequest) -> None:
-    """Bolt takes any form body containing the word "payload" for an interactive payload,
-    so `/incident declare payload service down` would parse to nothing and go unanswered.
-    Parse such a body as the form it is."""
-    raw = request.raw_body
-    if request.body or not raw or raw.startswith("{"):
-        return
-    form = dict(parse_qsl(raw, keep_blank_values=True))
-    body = json.loads(form["payload"]) if "payload" in form else form
-    request.body = body
-    request.context = build_async_context(AsyncBoltContext({}), body)
+def _refusal(
+    verifier: SignatureVerifier, raw: bytes, timestamp: str, signature: str, now: float
+) -> tuple[str, dict] | None:
+    """Why the request is not Slack's, with what may be logged of it; None when it is."""
+    if not timestamp or not signature:
+        return "unsigned", {}
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return "malformed_timestamp", {"timestamp_length": len(timestamp)}
+    if not _SIGNATURE.fullmatch(signature):
+        return "malformed_signature", {"signature_length": len(signature)}
+    skew = round(now - int(timestamp))
+    if abs(skew) > WINDOW:
+        return "stale", {"skew_s": skew}
+    try:
+        body = raw.decode()
+    except UnicodeDecodeError:
+        return "body_not_utf8", {}
+    if not verifier.is_valid(body, timestamp, signature):
+        return "bad_signature", {}
+    return None
+
+
+def _name(body: dict, signature: str) -> tuple[str, timedelta]:
+    """What stays the same when the request comes again, and for how long to remember it."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if isinstance(event_id, str) and event_id:
+        return f"event:{event_id}", KEEP_EVENT
+    return f"signature:{signature}", KEEP_SIGNATURE
+
+
+class SlackRequest(AsyncBoltRequest):
+    """Bolt's request, with a form body read as the form it is, in the request and in the
+    copies Bolt makes of it for lazy listeners.
+
+    Bolt takes any form body containing the word "payload" for an interaction, whose one field
+    `payload` holds JSON: `/incident declare payload service down`, or any command from a
+    channel named #payloads, would parse to nothing. Bolt's lazy listeners get a copy rebuilt
+    from the raw body (`to_copyable`), so the repair is made whenever a request is built."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        raw = self.raw_body
+        if self.body or not raw or raw.startswith("{") or self.mode != "http":
+            return
+        form = dict(parse_qsl(raw, keep_blank_values=True))
+        if "payload" not in form:  # with one, it is an interaction, and Bolt read it right
+            self.body = form
+            self.context = build_async_context(self.context, form)
+
+    def to_copyable(self) -> SlackRequest:
+        return SlackRequest(
+            body=self.raw_body if self.mode == "http" else self.body,
+            query=self.query,
+            headers=self.headers,
+            context=self.context.to_copyable(),
+            mode=self.mode,
+        )

@@ -133,3 +133,57 @@ async def test_sigkill_while_slack_is_down_loses_nothing_and_posts_nothing_twice
     finally:
         await first.cleanup()
         await second.cleanup()
+
+
+async def test_sigkill_after_slack_took_a_post_but_before_it_was_recorded_posts_it_once(
+    tmp_path, double
+):
+    """Slack takes each card post at once but holds its answer: the process dies with the
+    card in Slack and its row still pending. The next process finds the card by the row id
+    in its metadata and adopts it: one card per incident, and its thread goes on under it."""
+    env = serve_env(tmp_path, double)
+    first = Serve(env, tmp_path, tmp_path / "first.stderr")
+    second = Serve(env, tmp_path, tmp_path / "second.stderr")
+    try:
+        double.inject("chat.postMessage", delay=8, times=1_000_000)  # killed long before
+        await first.start()
+        async with aiohttp.ClientSession() as http:
+            assert "Declared INC-1 (SEV2)" in await declare(http, first.base, "Held answer")
+        await double.wait_until(
+            lambda: double.messages(CHANNEL, top_level_only=True),
+            within=30,
+            what="the card in Slack, its answer held",
+        )
+        assert await first.kill() == -signal.SIGKILL
+        in_flight = rows(
+            database.url_for(tmp_path),
+            "SELECT kind FROM outbox WHERE status = 'pending' AND in_flight_at IS NOT NULL",
+        )
+        assert ("card",) in in_flight
+
+        double.clear_faults()
+        double.reset_calls()
+        await second.start()
+        await double.wait_until(
+            lambda: any(double.thread(CHANNEL, c["ts"]) for c in double.messages(CHANNEL)),
+            within=DELIVER_WITHIN,
+            what="the declaration's reply in the card's thread",
+        )
+        [card] = double.messages(CHANNEL, top_level_only=True)
+        assert card["text"].startswith("INC-1")
+        [reply] = double.thread(CHANNEL, card["ts"])
+        assert "declared INC-1 (SEV2)" in reply["text"]
+        again = [
+            c
+            for c in double.calls_to("chat.postMessage")
+            if c.params["channel"] == CHANNEL and not c.params.get("thread_ts")
+        ]
+        assert again == []  # the card was not posted a second time
+        assert second.events("outbox_row_adopted")
+        assert rows(
+            database.url_for(tmp_path),
+            "SELECT sent_ts FROM outbox WHERE kind = 'card' AND status = 'sent'",
+        ) == [(card["ts"],)]
+    finally:
+        await first.cleanup()
+        await second.cleanup()

@@ -65,3 +65,9 @@ def test_covered_rows_are_later_rows_of_the_same_kind_in_order(kinds):
         found = covered(rows, row, MODES)
         assert all(r.kind == row.kind and r.id > row.id for r in found)
         assert ids(found) == sorted(ids(found))
+
+
+def test_a_row_of_an_unpaced_kind_has_a_lane_of_its_own():
+    rows = [Row(1, "post", None, "C1"), Row(2, "ephemeral", None, "C1"), Row(3, "post", None, "C1")]
+    found = lanes(rows, unpaced={"ephemeral"})
+    assert found == {("channel", "C1"): [rows[0], rows[2]], ("direct", 2): [rows[1]]}

@@ -101,6 +101,10 @@ async def test_thread_replies_are_kept_in_order_under_their_parent(slack, client
     assert [m["text"] for m in top] == ["card", "another card"]
     assert top[0]["reply_count"] == 2
 
+    with pytest.raises(SlackApiError) as refused:  # reading needs membership, as in Slack
+        await client.conversations_history(channel=CHANNEL, limit=1)
+    assert refused.value.response["error"] == "not_in_channel"
+    await client.conversations_join(channel=CHANNEL)
     history = await client.conversations_history(channel=CHANNEL, limit=1)
     assert [m["text"] for m in history["messages"]] == ["another card"] and history["has_more"]
     replies = await client.conversations_replies(channel=CHANNEL, ts=parent["ts"])
@@ -171,7 +175,8 @@ async def test_get_requests_are_read_from_the_query_string(slack, client):
 
 @pytest.mark.asyncio
 async def test_wait_for_returns_once_the_call_arrives(slack, client):
-    task = asyncio.create_task(client.views_open(trigger_id="123.456", view={"type": "modal"}))
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Declare"}, "blocks": []}
+    task = asyncio.create_task(client.views_open(trigger_id="123.456", view=modal))
     [call] = await slack.wait_for("views.open")
     assert call.params["trigger_id"] == "123.456"
     assert (await task)["ok"]
@@ -408,6 +413,7 @@ async def test_conversations_and_usergroups(slack, client):
 
 @pytest.mark.asyncio
 async def test_file_upload_round_trip(slack, client):
+    await client.conversations_join(channel=CHANNEL)  # files are shared where the bot is in
     result = await client.files_upload_v2(
         channel=CHANNEL, content="INC-1 timeline", filename="inc-1.md", title="INC-1"
     )

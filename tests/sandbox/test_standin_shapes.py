@@ -163,6 +163,10 @@ async def scenario(http: aiohttp.ClientSession, slack: SlackDouble, name: str) -
         if name == "conversations.join":
             await call(http, slack, name, channel=CHANNEL)  # the second join warns
         return await call(http, slack, name, channel=CHANNEL)
+    if name == "conversations.open":
+        return await call(http, slack, name, users="U0EGON")
+    if name in ("conversations.history", "conversations.replies"):
+        await call(http, slack, "conversations.join", channel=CHANNEL)  # reading needs it
     if name == "conversations.history":
         await post(blocks=BLOCKS)
         await post()
@@ -178,6 +182,7 @@ async def scenario(http: aiohttp.ClientSession, slack: SlackDouble, name: str) -
     if name == "files.completeUploadExternal":
         upload = await call(http, slack, "files.getUploadURLExternal", filename="a.md", length=1)
         files = [{"id": upload["file_id"], "title": "INC-1 postmortem"}]
+        slack.joined.add(CHANNEL)  # a file is shared only where the bot is a member
         return await call(http, slack, name, files=json.dumps(files), channel_id=CHANNEL)
     if name == "apps.connections.open":
         return await call(http, slack, name, token="xapp-test")

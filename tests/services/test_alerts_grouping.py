@@ -387,4 +387,4 @@ async def test_show_lists_alert_notifications_in_the_timeline(bot, double):
     timeline = answer["blocks"][-1]["text"]["text"]
     assert "Alertmanager declared INC-1 (SEV1)" in timeline
     assert ":bell: *Alertmanager*: 1 new · 2 of 2 alerts firing" in timeline
-    assert "/incident maintenance <duration>" in (await bot.command("help"))["text"]
+    assert "/incident maintenance &lt;duration&gt;" in (await bot.command("help"))["text"]

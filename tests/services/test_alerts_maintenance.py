@@ -1,5 +1,6 @@
 """Maintenance windows: alerts recorded and posted quietly, nobody paged, no incident; the
-window's start and end posted; `/incident maintenance`; windows from the config."""
+window's start and end posted; `/incident maintenance`; windows from the config. U0OPS and
+U0BOB are admins; U0AAA is on the rotation paged first."""
 
 from __future__ import annotations
 
@@ -17,9 +18,12 @@ def db(bot):
     return bot  # its database, SQLite or PostgreSQL
 
 
+MAINTENANCE_CONFIG = ALERTS_CONFIG + 'admins: ["@U0OPS", "@U0BOB"]\n'
+
+
 @pytest.fixture
 async def bot(tmp_path, double):
-    running = await start(tmp_path, double)
+    running = await start(tmp_path, double, config=MAINTENANCE_CONFIG)
     yield running
     await running.close()
 
@@ -90,7 +94,7 @@ async def test_ending_early_opens_what_still_fires_and_quiet_groups_stay_quiet(b
     await bot.alert("alertmanager", alertmanager([gone], group_key="blip"))
     resolved = {**gone, "status": "resolved", "endsAt": "2026-03-02T09:05:00Z"}
     await bot.alert("alertmanager", alertmanager([resolved], group_key="blip"))
-    await bot.command("maintenance end 1")
+    await bot.command("maintenance end 1", user="U0OPS")
     assert rows(db(bot), "SELECT id, service FROM incidents") == [(1, "api")]
     await bot.advance(timedelta(hours=3))
     assert count(db(bot), "incidents") == 1
@@ -113,15 +117,15 @@ async def test_every_service_list_and_end_early(bot, double):
     reply = (await bot.alert("generic", generic(service="anything", severity="critical")))[1]
     assert reply["outcome"] == "maintenance"
 
-    answer = await bot.command("maintenance end")
+    answer = await bot.command("maintenance end", user="U0OPS")
     assert "Several maintenance windows are running: #1, #2" in answer["text"]
     answer = await bot.command("maintenance end 1", user="U0BOB")
     assert (
         answer["text"] == "Ended maintenance #1 of every service: its alerts open incidents again."
     )
-    answer = await bot.command("maintenance end 1")
+    answer = await bot.command("maintenance end 1", user="U0OPS")
     assert answer["text"] == "Maintenance window #1 is already over."
-    assert (await bot.command("maintenance end 9"))["text"].startswith(
+    assert (await bot.command("maintenance end 9", user="U0OPS"))["text"].startswith(
         "There is no maintenance window #9"
     )
     await bot.advance(timedelta(hours=5))  # the end timer of #1 finds it ended: nothing twice
@@ -136,7 +140,7 @@ async def test_every_service_list_and_end_early(bot, double):
 
 
 async def test_maintenance_command_refusals(bot):
-    assert "at most 7 days" in (await bot.command("maintenance 8d api"))["text"]
+    assert "at most 7 days" in (await bot.command("maintenance 8d api", user="U0AAA"))["text"]
     assert "Duration:" in (await bot.command("maintenance soon api"))["text"]
     assert "is not a service name" in (await bot.command("maintenance 1h Billing!"))["text"]
     assert "No maintenance window set" in (await bot.command("maintenance end"))["text"]
@@ -148,7 +152,7 @@ async def test_maintenance_command_refusals(bot):
 
 async def test_an_open_incident_keeps_its_thread_during_maintenance(bot, double):
     await bot.alert("alertmanager", alertmanager([API_DOWN]))
-    await bot.command("maintenance 1h api")
+    await bot.command("maintenance 1h api", user="U0AAA")
     second = am_alert("ApiDown", "a2", service="api", instance="api-2:9100")
     reply = (await bot.alert("alertmanager", alertmanager([API_DOWN, second])))[1]
     assert (reply["outcome"], reply["incident"]) == ("update", "INC-1")

@@ -343,7 +343,8 @@ async def test_bad_overrides_are_refused_and_nothing_is_stored(bot):
         "override primary <@U0BOB> 400d": "Duration: '400d' is longer than a year.",
     }.items():
         answer = (await ask(bot, text, user="U0AAA"))["text"]
-        assert reason in answer and "Usage:\n`/incident override <rotation>" in answer, text
+        # `<` escaped: Slack would read a bare <rotation> as a link
+        assert reason in answer and "Usage:\n`/incident override &lt;rotation&gt;" in answer, text
     assert count(db(bot), "overrides") == 0
 
 
@@ -412,11 +413,11 @@ async def test_handover_on_demand_lists_open_incidents_privately(bot, double):
 
 async def test_help_lists_the_on_call_commands(bot):
     shown = (await ask(bot, "help"))["text"]
-    for usage in (
+    for usage in (  # `<` and `>` escaped, as everywhere in mrkdwn
         "`/incident oncall [rotation]`",
-        "`/incident override <rotation> @user <duration>`",
+        "`/incident override &lt;rotation&gt; @user &lt;duration&gt;`",
         "`/incident override list [rotation]`",
-        "`/incident override remove <id>`",
+        "`/incident override remove &lt;id&gt;`",
         "`/incident handover [rotation]`",
     ):
         assert usage in shown

@@ -32,7 +32,8 @@ async def test_the_shortcut_adds_a_thread_message_once(bot, double):
     body = message_action_body(Shortcut.ADD_TO_TIMELINE, message, user_id="U0CAROL")
     assert (await bot.post_signed(body)).status == 200
     assert notes(bot) == [(1, "U0CAROL", "Saw the spike on <#C0API|api-alerts> at 10:02")]
-    assert (await bot.post_signed(body)).status == 200  # again: nothing more
+    again = message_action_body(Shortcut.ADD_TO_TIMELINE, message, user_id="U0CAROL")
+    assert (await bot.post_signed(again)).status == 200  # used again: nothing more
     assert len(notes(bot)) == 1
     await bot.deliver()
     answers = [c.params["text"] for c in double.calls_to("chat.postEphemeral")]
@@ -68,7 +69,9 @@ async def test_reacting_with_the_timeline_emoji_adds_the_message(bot, double):
     assert (await bot.post_signed(signing.event_body(event))).status == 200
     assert double.calls_to("conversations.replies") == []  # read after the ack, by the sender
     await bot.deliver()
-    [read] = double.calls_to("conversations.replies")
+    refused, read = double.calls_to("conversations.replies")  # not a member yet: it joins
+    assert refused.error == "not_in_channel"
+    assert [c.params["channel"] for c in double.calls_to("conversations.join")] == [CHANNEL]
     assert read.params["channel"] == CHANNEL and read.params["ts"] == message["ts"]
     assert notes(bot) == [(1, "U0CAROL", "Freed 40 GB by rotating logs")]
     # another person reacting too adds nothing
@@ -95,7 +98,7 @@ async def test_other_emoji_other_channels_and_other_messages_are_ignored(bot, do
         signing.event_body(reaction_event("U0C", "pushpin", CHANNEL, chatter["ts"]))
     )
     await bot.deliver()
-    assert len(double.calls_to("conversations.replies")) == 1
+    assert [c.error for c in double.calls_to("conversations.replies")] == ["not_in_channel", None]
     assert notes(bot) == []
 
 

@@ -73,10 +73,11 @@ async def test_slash_command_is_acked_over_the_socket_and_the_card_follows(socke
 
 
 async def test_bare_command_opens_the_declare_modal(socket_bot, double):
-    ack = await double.socket_send("slash_commands", command_payload(""), within=10)
+    payload = command_payload("")
+    ack = await double.socket_send("slash_commands", payload, within=10)
     assert ack["payload"]["text"] == "Opening the declare form…"
     [opened] = await double.wait_for("views.open", within=10)
-    assert opened.params["trigger_id"] == signing.TRIGGER_ID
+    assert opened.params["trigger_id"] == payload["trigger_id"]
     assert opened.params["view"]["private_metadata"] == CHANNEL
 
 

@@ -60,8 +60,10 @@ class Bot:
         *,
         config: Config | str = CONFIG,
         clock: ManualClock | None = None,
+        slack_timeout: float = 15.0,
     ) -> None:
         self.directory = directory
+        self.slack_timeout = slack_timeout  # the sender's wait for one Slack answer
         self.double = double
         self.config = parse_config(config) if isinstance(config, str) else config
         self.clock = clock or ManualClock()
@@ -87,7 +89,13 @@ class Bot:
         overrides = (
             {"slack_app_token": "xapp-test", "slack_signing_secret": None} if socket_mode else {}
         )
-        self.app = Firebell(self.settings(**overrides), self.config, self.clock, run_workers=False)
+        self.app = Firebell(
+            self.settings(**overrides),
+            self.config,
+            self.clock,
+            run_workers=False,
+            slack_timeout=self.slack_timeout,
+        )
         await self.app.start()
         self.http = self.http or aiohttp.ClientSession()
         return self

@@ -7,6 +7,8 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.sandbox.signing import new_trigger_id
+
 TEAM_ID, TEAM_DOMAIN, APP_ID = "T0TEAM", "firebell-test", "A0FIREBELL"
 
 
@@ -28,7 +30,7 @@ def message_action_body(
         "is_enterprise_install": False,
         "enterprise": None,
         "callback_id": callback_id,
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "trigger_id": new_trigger_id(),  # a use of its own, as in Slack
         "response_url": f"https://hooks.slack.com/app/{TEAM_ID}/1700000000/abcdefgh",
         "message_ts": message.get("ts"),
         "message": {"type": "message", **message},

@@ -83,7 +83,7 @@ def posts(
     calls = [
         c
         for c in double.calls_to("chat.postMessage")
-        if not c.fault and c.params["channel"] == channel
+        if not c.fault and not c.error and c.params["channel"] == channel
     ]
     if thread_ts is None:
         return calls
@@ -97,6 +97,7 @@ def dms(double: SlackDouble, containing: str = "") -> list[str]:
         c.params["channel"]
         for c in double.calls_to("chat.postMessage")
         if not c.fault
+        and not c.error
         and c.params["channel"].startswith("U")
         and containing in c.params.get("text", "")
     ]
@@ -105,3 +106,9 @@ def dms(double: SlackDouble, containing: str = "") -> list[str]:
 def paged(double: SlackDouble) -> list[str]:
     """Who got a page by DM, in order."""
     return dms(double, "You are being paged")
+
+
+def refused(double: SlackDouble) -> list[str]:
+    """What Slack refused, one `method: error` an entry (the stand-in answers as Slack does:
+    `invalid_blocks`, `msg_too_long`, `not_in_channel`...); faults a test injected are apart."""
+    return [f"{c.method}: {c.error}" for c in double.calls if c.error and not c.fault]

@@ -132,17 +132,16 @@ class SlackDouble(SocketMode):
         given = (params or {}).get("token")
         token = _bearer_token(request) or (None if given is None else str(given))
         fault = self._faults.take(method)
-        self.calls.append(
-            Call(
-                method=method,
-                params=params if params is not None else {},
-                token=token,
-                seq=next(self._seq),
-                fault=fault.describe() if fault else None,
-                http_verb=request.method,
-                encoding=encoding,
-            )
+        call = Call(
+            method=method,
+            params=params if params is not None else {},
+            token=token,
+            seq=next(self._seq),
+            fault=fault.describe() if fault else None,
+            http_verb=request.method,
+            encoding=encoding,
         )
+        self.calls.append(call)
         await self._notify()
 
         if fault is not None and fault.fails:
@@ -151,6 +150,7 @@ class SlackDouble(SocketMode):
             return fault.response()
 
         answer = self._answer(method, params, token)
+        call.error = None if answer.get("ok") else answer.get("error")
         await self._notify()  # state changed: wake wait_until predicates on messages too
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)

@@ -72,16 +72,18 @@ def dm_channel_object(channel: str, user_id: str, *, team_id: str) -> Answer:
     }
 
 
-def channel_object(channel: str, name: str, *, team_id: str, is_member: bool) -> Answer:
-    """A public channel as conversations.info and conversations.join return it."""
+def channel_object(
+    channel: str, name: str, *, team_id: str, is_member: bool, is_private: bool = False
+) -> Answer:
+    """A channel as conversations.info and conversations.join return it."""
     return {
         "id": channel,
         "name": name,
-        "is_channel": True,
+        "is_channel": True,  # private ones too, since 2021 (is_group: legacy G-channels)
         "is_group": False,
         "is_im": False,
         "is_mpim": False,
-        "is_private": False,
+        "is_private": is_private,
         "created": 1_600_000_000,
         "creator": "U0CREATOR",
         "is_archived": False,

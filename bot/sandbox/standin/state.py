@@ -62,6 +62,10 @@ class WorkspaceState:
         self.missing_channels: set[str] = set()
         self.channel_names: dict[str, str] = {}
         self.joined: set[str] = set()
+        """Channels the bot is a member of (conversations.join, or invited by a test); it may
+        post to any public channel, but upload files only where it is a member."""
+        self.private_channels: set[str] = set()
+        """Private channels: invisible to the bot (channel_not_found) unless it is in them."""
         self.usergroups: dict[str, list[str]] = {}
         self.uploads: dict[str, bytes] = {}
         self.home_views: dict[str, Answer] = {}
@@ -108,8 +112,19 @@ class WorkspaceState:
         self._users_by_id[user_id] = user
         return copy.deepcopy(user)
 
-    def add_channel(self, channel_id: str, name: str) -> None:
+    def add_channel(
+        self, channel_id: str, name: str, *, private: bool = False, member: bool = False
+    ) -> None:
+        """A channel; `private` ones the bot sees only as a `member` (invited with /invite)."""
         self.channel_names[channel_id] = name
+        if private:
+            self.private_channels.add(channel_id)
+        if member:
+            self.joined.add(channel_id)
+
+    def is_member(self, channel: str) -> bool:
+        """Whether the bot is in `channel`: one it joined or was invited to, or its DMs."""
+        return channel in self.joined or channel in self.dm_users or channel.startswith("D")
 
     def add_usergroup(self, usergroup_id: str, user_ids: list[str]) -> None:
         self.usergroups[usergroup_id] = list(user_ids)
@@ -297,6 +312,7 @@ class WorkspaceState:
             self.channel_names.get(channel, channel.lower()),
             team_id=self.team_id,
             is_member=channel in self.joined,
+            is_private=channel in self.private_channels,
         )
 
     def _user_object(self, user_id: str, **details: Any) -> Answer:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.sandbox.standin import refusals
 from bot.sandbox.standin.shapes import Answer, is_top_level, wire_message
 from bot.sandbox.standin.state import TRIGGER_TTL, WorkspaceState
 
@@ -35,6 +36,7 @@ class Call:
     token: str | None
     seq: int
     fault: str | None = None
+    error: str | None = None  # what Slack answered when it refused the call (ok: false)
     http_verb: str = "POST"
     encoding: str = "form"  # "json", "form", "multipart" or "query"
 
@@ -67,6 +69,7 @@ class WebApi(WorkspaceState):
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "conversations.join": self._conversations_join,
+            "conversations.open": self._conversations_open,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "usergroups.users.list": self._usergroups_users_list,
@@ -129,7 +132,7 @@ class WebApi(WorkspaceState):
 
     def _answer(self, method: str, params: Params | None, token: str | None) -> Answer:
         """What Slack answers to a call that got through: unknown method, bad JSON and bad
-        tokens first, then the method's own answer."""
+        tokens first, then what Slack refuses (refusals.py), then the method's own answer."""
         handler = self._handlers.get(method)
         if handler is None:
             return _error("unknown_method")
@@ -141,7 +144,7 @@ class WebApi(WorkspaceState):
             return _error("invalid_auth")
         if self.tokens is not None and method not in APP_TOKEN_METHODS and token not in self.tokens:
             return _error("invalid_auth")
-        return handler(params)
+        return refusals.refusal(self, method, params) or handler(params)
 
     def _channel_error(self, channel: str) -> Answer | None:
         if not channel or channel in self.missing_channels:
@@ -336,7 +339,7 @@ class WebApi(WorkspaceState):
         newest_first = [m for m in reversed(self._messages.get(channel, [])) if is_top_level(m)]
         return {
             "ok": True,
-            "messages": [wire_message(m) for m in newest_first[:limit]],
+            "messages": [_listed(m, params) for m in newest_first[:limit]],
             "has_more": len(newest_first) > limit,
             "pin_count": 0,
             "response_metadata": {"next_cursor": ""},
@@ -356,10 +359,20 @@ class WebApi(WorkspaceState):
         ]
         return {
             "ok": True,
-            "messages": [wire_message(m) for m in messages],
+            "messages": [_listed(m, params) for m in messages],
             "has_more": False,
             "response_metadata": {"next_cursor": ""},
         }
+
+    def _conversations_open(self, params: Params) -> Answer:
+        """The bot's DM with one person (`users`), as Slack opens or finds it."""
+        user = _as_str(params.get("users")) or ""
+        if not user:
+            return _error("users_list_not_supplied")
+        if "," in user or not user.startswith(("U", "W")):
+            return _error("invalid_arguments")  # group DMs: not something the bot opens
+        channel = self.dm_channel(user)
+        return {"ok": True, "channel": {"id": channel}}
 
     def _conversations_join(self, params: Params) -> Answer:
         channel = _as_str(params.get("channel")) or ""
@@ -408,6 +421,15 @@ class WebApi(WorkspaceState):
         if not group:
             return _error("invalid_arguments")
         return {"ok": True, "users": list(self.usergroups.get(group, []))}
+
+
+def _listed(message: Answer, params: Params) -> Answer:
+    """A message as conversations.history/replies list it: its metadata only when asked for
+    with `include_all_metadata`, as Slack does."""
+    listed = wire_message(message)
+    if str(params.get("include_all_metadata")).lower() not in ("true", "1"):
+        listed.pop("metadata", None)
+    return listed
 
 
 def _error(code: str) -> Answer:

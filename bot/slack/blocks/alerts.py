@@ -1,6 +1,7 @@
 """Alerts and maintenance windows: the quiet channel posts, the thread reply that groups an
 incident's alert notifications, the card's section about its alerts, and the answers to
-`/incident maintenance`. Nothing here mentions anyone."""
+`/incident maintenance`. Nothing posted to a channel mentions anyone; a private refusal
+names who may instead."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.config import Config
 from bot.core.alert_sources import SOURCES, actor_name
 from bot.core.maintenance import Maintenance
 from bot.services.alerts import AlertCard, NotificationRecord
-from bot.services.maintenance import Ended, Listed, Started
+from bot.services.maintenance import Ended, Listed, NotAllowed, Started
 from bot.services.models import EventRecord, IncidentRecord
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import kit
@@ -62,9 +63,9 @@ def _alert_line(change: dict[str, Any], config: Config) -> str:
         parts.append(md.escape(", ".join(shown)))
     summary = change.get("summary")
     if summary and summary != name:
-        parts.append(md.escape(summary if len(summary) <= 100 else summary[:99] + "…"))
+        parts.append(md.escape(kit.excerpt(summary, 100)))
     if change.get("values"):
-        parts.append(md.escape(change["values"][:80]))
+        parts.append(md.escape(kit.excerpt(change["values"], 80)))
     links = _links(change.get("links") or {})
     if links:
         parts.append(links)
@@ -127,7 +128,7 @@ def alert_reply(events: Sequence[EventRecord], incident: IncidentRecord, config:
         else:
             tail += f" Resolve {incident.ref} when you are done."
         lines.append(tail)
-    return "\n".join(lines)
+    return kit.message_text("\n".join(lines), kit.show(incident.ref))
 
 
 def _maintenance_phrase(data: dict[str, Any], config: Config) -> str:
@@ -161,7 +162,7 @@ def alert_post(
         lines = [f"{head} · {state}. _{why}_", *_listed(note.changes, config, 20)]
         paragraphs.append("\n".join(lines))
     text = heads[0] + (f" (+{len(heads) - 1} more)" if len(heads) > 1 else "")
-    return kit.fit(text, 3000), kit.sections(paragraphs)[:40]
+    return kit.message(kit.fit(text, 3000), kit.sections(paragraphs))
 
 
 def maintenance_post(payload: dict[str, Any], config: Config) -> str:
@@ -172,7 +173,7 @@ def maintenance_post(payload: dict[str, Any], config: Config) -> str:
         line = f":white_check_mark: Maintenance{number} of {scope} is over"
         if payload.get("ended_by"):
             line += f", ended early by {md.user(payload['ended_by'])}"
-        return line + ". Its alerts open incidents and page again."
+        return kit.message_text(line + ". Its alerts open incidents and page again.")
     until = md.local(datetime.fromisoformat(payload["ends_at"]), config.zone)
     line = f":wrench: Maintenance{number} of {scope} until {until}"
     if payload.get("by"):
@@ -180,7 +181,7 @@ def maintenance_post(payload: dict[str, Any], config: Config) -> str:
     line += ". Its alerts are posted here quietly, page nobody and open no incident."
     if payload.get("reason"):
         line += f" Reason: {md.escape(payload['reason'])}"
-    return line
+    return kit.message_text(line)
 
 
 def _window_line(window: Maintenance, at: datetime, config: Config) -> str:
@@ -216,7 +217,43 @@ def maintenance_started(started: Started, config: Config) -> str:
 def maintenance_ended(ended: Ended, config: Config) -> str:
     window = ended.window
     scope = f"*{md.escape(window.service)}*" if window.service else "every service"
-    return f"Ended maintenance #{window.id} of {scope}: its alerts open incidents again."
+    return kit.message_text(
+        f"Ended maintenance #{window.id} of {scope}: its alerts open incidents again."
+    )
+
+
+def _names(values: Sequence[Any], limit: int = 10) -> str:
+    named = ", ".join(md.target(v) for v in values[:limit])
+    return named + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def maintenance_not_allowed(denied: NotAllowed) -> str:
+    """Who may set (or end) a maintenance window, for someone who may not."""
+    scope = f"*{md.escape(denied.service)}*" if denied.service else "every service"
+    if denied.number is None:
+        what = f"set maintenance for {scope}"
+    else:
+        what = f"end maintenance #{denied.number} of {scope}"
+    admins = "Firebell admins"
+    admins += (
+        f" ({_names(denied.admins)})"
+        if denied.admins
+        else " (the config names none under `admins`)"
+    )
+    if denied.first_line is None:
+        return kit.fit(
+            f"Only {admins} may {what}: it silences all paging. Nothing was changed. "
+            "Ask one of them, or set a window for one service."
+        )
+    first = denied.first_line
+    paged = [
+        f"members of rotation *{md.escape(name)}* ({_names(members)})"
+        for name, members in first.rotations.items()
+    ]
+    if first.people:
+        paged.append(_names(first.people))
+    who = f"{admins} and the people paged first for it ({'; '.join(paged)})" if paged else admins
+    return kit.fit(f"Only {who} may {what}. Nothing was changed.")
 
 
 def maintenance_list(listed: Listed, config: Config) -> tuple[str, list[dict]]:
@@ -225,4 +262,4 @@ def maintenance_list(listed: Listed, config: Config) -> tuple[str, list[dict]]:
         return text, [{"type": "section", "text": kit.text(text)}]
     lines = [_window_line(w, listed.at, config) for w in listed.windows[:50]]
     text = f"{len(listed.windows)} maintenance windows running or coming up"
-    return text, kit.sections(lines, "*Maintenance, now and in the next 7 days*")
+    return kit.message(text, kit.sections(lines, "*Maintenance, now and in the next 7 days*"))

@@ -26,33 +26,30 @@ def open_list(incidents: list[IncidentRecord], total: int, config: Config) -> li
     lines = [incident_line(i, config) for i in incidents]
     if total > len(incidents):
         lines.append(f"…and {total - len(incidents)} more.")
-    return kit.sections(lines, f"*{total} open*")  # one section unless over Slack's 3,000 chars
+    # one section unless over Slack's 3,000 characters; the answer and Home take 50 blocks
+    return kit.capped(kit.sections(lines, f"*{total} open*"), kit.MESSAGE_BLOCKS)
 
 
 def show(incident: IncidentRecord, events: list[EventRecord], config: Config) -> list[dict]:
     blocks = card(incident, config)[:-2]  # the card without its buttons
+    whole = kit.postmortem(incident.ref)
     if events:
         lines = [
             f"{md.when(e.at, config.zone, '{date_short} {time}')} {reply(e, incident, config)}"
             for e in events
         ]
-        blocks.append(
-            {
-                "type": "section",
-                "text": kit.text(("*Timeline*\n" + "\n".join(lines))[:3000]),
-            }
-        )
-    return blocks
+        blocks += kit.sections(lines, "*Timeline*", where=whole)
+    return kit.capped(blocks, kit.MESSAGE_BLOCKS, whole)
 
 
 def help_text() -> str:
     lines = [line for usage in USAGE.values() for line in usage.splitlines()]
-    return "*Firebell* commands:\n" + "\n".join(f"`{u}`" for u in lines)
+    return "*Firebell* commands:\n" + "\n".join(f"`{md.escape(u)}`" for u in lines)
 
 
 def usage_answer(message: str, usage: str) -> str:
-    lines = "\n".join(f"`{u}`" for u in usage.splitlines())
-    return f"{md.escape(message)}\nUsage:\n{lines}"
+    lines = "\n".join(f"`{md.escape(u)}`" for u in usage.splitlines())
+    return kit.message_text(f"{md.escape(message)}\nUsage:\n{lines}")
 
 
 def postmortem_answer(incident: IncidentRecord, link: str | None) -> str:
@@ -64,3 +61,12 @@ def postmortem_answer(incident: IncidentRecord, link: str | None) -> str:
             "current; the link is private (anyone who has it can read the draft)."
         )
     return text
+
+
+def postmortem_needs_invite(incident: IncidentRecord) -> str:
+    """Why the postmortem draft did not go up: the bot is not in the private channel."""
+    return (
+        f":lock: The postmortem draft of {incident.ref} cannot go up in <#{incident.channel_id}>: "
+        "Firebell is not a member of that private channel. Invite it with `/invite @Firebell` "
+        f"there, then ask again with `/incident postmortem {incident.ref}`."
+    )

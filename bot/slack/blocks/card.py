@@ -24,7 +24,9 @@ LATE = timedelta(minutes=1)  # a reply sent later than this after its change say
 
 def card_text(incident: IncidentRecord) -> str:
     """Notification fallback: what a phone shows; escaped like everything else."""
-    return f"{incident.ref} [{incident.severity}] {incident.status}: {md.escape(incident.title)}"
+    return kit.message_text(
+        f"{incident.ref} [{incident.severity}] {incident.status}: {md.escape(incident.title)}"
+    )
 
 
 def status_line(incident: IncidentRecord, config: Config) -> str:
@@ -82,14 +84,16 @@ def card(
         f"*Response*\n{response_line(incident, config)}",
         f"*Escalation*\nlevel {incident.escalation_level + 1} of {policy.steps}",
     ]
-    blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": kit.plain(f"{incident.ref} · {incident.title}")},
-        {"type": "section", "fields": [kit.text(f) for f in fields]},
-    ]
+    whole = kit.postmortem(incident.ref)
+    head = f"{incident.ref} · {incident.title}"
+    blocks: list[dict[str, Any]] = [kit.header(head)]
+    if len(head) > kit.HEADER_TEXT:  # the header shows part of the title: here is all of it
+        blocks.append(kit.section(f"*Title:* {md.escape(incident.title)}", whole))
+    blocks.append(kit.fields(fields, whole))
     if incident.description:
-        blocks.append({"type": "section", "text": kit.text(md.escape(incident.description))})
+        blocks.append(kit.section(md.escape(incident.description), whole))
     if alert is not None:
-        blocks.append({"type": "section", "text": kit.text(kit.fit(alert_card_text(alert)))})
+        blocks.append(kit.section(alert_card_text(alert), kit.show(incident.ref)))
     context = []
     if incident.eta_at and incident.is_open:
         context.append(f":hourglass: ETA {md.when(incident.eta_at, zone)}")
@@ -98,7 +102,7 @@ def card(
     if incident.summary:
         context.append(f"Summary: {md.escape(incident.summary)}")
     if context:
-        blocks.append({"type": "context", "elements": [kit.text(" · ".join(context))]})
+        blocks.append(kit.context(" · ".join(context), where=whole))
     blocks.append({"type": "divider"})
     blocks.append(
         {
@@ -132,9 +136,7 @@ def _actions(incident: IncidentRecord, config: Config, value: str) -> list[dict[
             },
         ),
     ]
-    options = [
-        {"text": kit.plain(s.name), "value": f"{incident.id}:{s.name}"} for s in config.severities
-    ]
+    options = kit.options([(s.name, f"{incident.id}:{s.name}") for s in config.severities])
     select = {
         "type": "static_select",
         "action_id": Action.SEVERITY,
@@ -239,8 +241,7 @@ def informed_reply(event: EventRecord, incident: IncidentRecord, config: Config)
         until = md.when(datetime.fromisoformat(data["until"]), config.zone)
         return f":zzz: {md.user(event.actor)} snoozed update reminders for {incident.ref} until {until}."
     if kind == "note":
-        excerpt = " ".join(event.text.split())
-        excerpt = excerpt if len(excerpt) <= 120 else excerpt[:119] + "…"
+        excerpt = kit.excerpt(" ".join(event.text.split()), 120)
         return (
             f":pushpin: {md.user(event.actor)} added a message from {_author(data.get('author'))} "
             f"to the timeline of {incident.ref}: “{md.escape(excerpt)}”"
@@ -263,11 +264,13 @@ def thread_reply(
 ) -> tuple[str, list[dict[str, Any]] | None]:
     """A change's thread reply as sent: its text (saying when, if it goes out late) and, for
     reminders and the resolution, the buttons that go with it."""
-    text = reply(event, incident, config)
+    tail = ""
     if event.kind == "update" and event.data.get("share"):
-        text += " _(shared with stakeholders)_"
+        tail += " _(shared with stakeholders)_"
     if now - event.at > LATE:
-        text += f" _({md.when(event.at, config.zone, '{date_short_pretty} {time}')})_"
+        tail += f" _({md.when(event.at, config.zone, '{date_short_pretty} {time}')})_"
+    room = kit.MESSAGE_TEXT - len(tail)
+    text = kit.fit(reply(event, incident, config), room, kit.show(incident.ref)) + tail
     value = str(incident.id)
     if event.kind in ("reminder", "eta_passed") and incident.is_open:
         buttons = [
@@ -279,7 +282,7 @@ def thread_reply(
     else:
         return text, None
     return text, [
-        {"type": "section", "text": kit.text(kit.fit(text))},
+        kit.section(text, kit.show(incident.ref)),
         {"type": "actions", "block_id": Block.REPLY.of(incident.id), "elements": buttons},
     ]
 
@@ -295,12 +298,20 @@ def page_dm(
     lines = [text, f"Thread: <#{incident.channel_id}>"]
     if incident.status == "declared" and incident.ack_due_at:
         lines.append(f"Acknowledge by {md.when(incident.ack_due_at, config.zone)}.")
+    # re-rendered when someone takes it: the page says so instead of asking any more
+    if incident.acknowledged_by and incident.acknowledged_at:
+        at = md.when(incident.acknowledged_at, config.zone)
+        taken = md.user(incident.acknowledged_by)
+        lines.append(f":white_check_mark: Acknowledged by {taken} at {at}.")
+    if incident.status == "resolved" and incident.resolved_by and incident.resolved_at:
+        at = md.when(incident.resolved_at, config.zone)
+        lines.append(f":large_green_circle: Resolved by {md.user(incident.resolved_by)} at {at}.")
     elements = []
     if incident.status == "declared":
         elements.append(kit.button("Acknowledge", Action.ACK, str(incident.id), "primary"))
-    dm_blocks: list[dict[str, Any]] = [{"type": "section", "text": kit.text("\n".join(lines))}]
+    dm_blocks: list[dict[str, Any]] = [kit.section("\n".join(lines), kit.show(incident.ref))]
     if elements:
         dm_blocks.append(
             {"type": "actions", "block_id": Block.PAGE.of(incident.id), "elements": elements}
         )
-    return text, dm_blocks
+    return kit.message_text(text), dm_blocks

@@ -41,7 +41,7 @@ def home(
             ],
         }
     )
-    return {"type": "home", "blocks": blocks}
+    return kit.view({"type": "home", "blocks": blocks}, "`/incident list`")
 
 
 def _home_on_call(state: Home) -> list[dict]:

@@ -13,11 +13,12 @@ from bot.slack.ids import Field, FieldElement, View
 
 
 def declare_modal(config: Config) -> dict[str, Any]:
-    options = [
-        {"text": kit.plain(f"{s.name} · {s.description}"[:75]), "value": s.name}
-        for s in config.severities
-    ]
-    services = [{"text": kit.plain(name), "value": name} for name in sorted(config.runbooks)]
+    options = kit.options([(f"{s.name} · {s.description}", s.name) for s in config.severities])
+    # a select takes 100 options of at most 150 characters each; else the service is typed
+    names = sorted(config.runbooks)
+    services = kit.options([(name, name) for name in names])
+    if len(services) < len(names):
+        services = []
     blocks = [
         kit.input(
             Field.TITLE,
@@ -78,14 +79,16 @@ def declare_modal(config: Config) -> dict[str, Any]:
             optional=True,
         ),
     ]
-    return {
-        "type": "modal",
-        "callback_id": View.DECLARE,
-        "title": kit.plain("Declare incident"),
-        "submit": kit.plain("Declare"),
-        "close": kit.plain("Cancel"),
-        "blocks": blocks,
-    }
+    return kit.view(
+        {
+            "type": "modal",
+            "callback_id": View.DECLARE,
+            "title": kit.plain("Declare incident"),
+            "submit": kit.plain("Declare"),
+            "close": kit.plain("Cancel"),
+            "blocks": blocks,
+        }
+    )
 
 
 def update_modal(incident: IncidentRecord, share: bool = False) -> dict[str, Any]:
@@ -94,14 +97,13 @@ def update_modal(incident: IncidentRecord, share: bool = False) -> dict[str, Any
         "type": "modal",
         "callback_id": View.UPDATE,
         "private_metadata": str(incident.id),
-        "title": kit.plain(f"Update {incident.ref}"[:24]),
+        "title": kit.plain(f"Update {incident.ref}", kit.VIEW_TITLE),
         "submit": kit.plain("Post"),
         "close": kit.plain("Cancel"),
         "blocks": [
-            {
-                "type": "section",
-                "text": kit.text(f"*{incident.ref}* · {md.escape(incident.title)}"),
-            },
+            kit.section(
+                f"*{incident.ref}* · {md.escape(incident.title)}", kit.postmortem(incident.ref)
+            ),
             kit.input(
                 Field.TEXT,
                 "What changed?",
@@ -134,16 +136,14 @@ def update_modal(incident: IncidentRecord, share: bool = False) -> dict[str, Any
                     "type": "checkboxes",
                     "action_id": FieldElement.VALUE,
                     "options": [
-                        {
-                            "text": kit.plain("Share this update with stakeholders"),
-                            "description": kit.plain(
-                                "Posted in plain words to the broadcast channel, no mentions"
-                            ),
-                            "value": "share",
-                        }
+                        kit.option(
+                            "Share this update with stakeholders",
+                            "share",
+                            "Posted in plain words to the broadcast channel, no mentions",
+                        )
                     ],
                 },
                 optional=True,
             )
         )
-    return view
+    return kit.view(view)

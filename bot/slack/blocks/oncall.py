@@ -24,8 +24,7 @@ ROTATIONS_SHOWN = 40  # sections in an on-call answer; App Home shows fewer
 
 
 def rotation_label(name: str) -> str:
-    clipped = name if len(name) <= 40 else name[:39] + "…"
-    return f"*{md.escape(clipped)}*"
+    return f"*{md.escape(kit.excerpt(name, 40))}*"
 
 
 def _local_span(starts: datetime, ends: datetime, zone: ZoneInfo) -> str:
@@ -86,7 +85,9 @@ def on_call(statuses: Sequence[RotationNow]) -> tuple[str, list[dict]]:
         blocks.append(
             {
                 "type": "context",
-                "elements": [kit.text(f"…and {more} more; ask `/incident oncall <rotation>`.")],
+                "elements": [
+                    kit.text(f"…and {more} more; ask `/incident oncall &lt;rotation&gt;`.")
+                ],
             }
         )
     text = "On call now: " + ", ".join(
@@ -112,6 +113,10 @@ def _override_line(o: OverrideRecord, zone: ZoneInfo, at: datetime | None = None
 
 def refusal(refused: Refused, config: Config) -> str:
     """Why an on-call request was refused, and what to do instead."""
+    return kit.message_text(_refusal(refused, config))
+
+
+def _refusal(refused: Refused, config: Config) -> str:
     facts = refused.facts
     problem = refused.problem
     if problem == "unknown_rotation":
@@ -227,7 +232,7 @@ def override_list(found: OverrideList, config: Config) -> tuple[str, list[dict]]
     heading = f"*Overrides active or coming up*{scope} ({found.total})"
     noun = "override" if found.total == 1 else "overrides"
     text = f"{found.total} {noun} active or coming up{scope}"
-    return text, kit.sections(lines, heading)
+    return kit.message(text, kit.sections(lines, heading))
 
 
 def handover(summary, config: Config, personal: bool = False) -> tuple[str, list[dict]]:
@@ -252,7 +257,7 @@ def handover(summary, config: Config, personal: bool = False) -> tuple[str, list
         )
         if item.last_update:
             at, text = item.last_update
-            short = text if len(text) <= 120 else text[:119] + "…"
+            short = kit.excerpt(text, 120)
             line += f" · last update {md.when(at, zone, '{date_short_pretty} {time}')}: {md.escape(short)}"
         if incident.eta_at:
             line += f" · ETA {md.when(incident.eta_at, zone)}"
@@ -268,8 +273,8 @@ def handover(summary, config: Config, personal: bool = False) -> tuple[str, list
         if overrides
         else ("_No overrides in the next 7 days._")
     )
-    section_text = kit.fit("\n\n".join([head, incidents, coming]))
-    return head, [{"type": "section", "text": kit.text(section_text)}]
+    section = kit.section("\n\n".join([head, incidents, coming]), "`/incident list`")
+    return kit.message_text(head), [section]
 
 
 def handover_answer(summaries: Sequence, config: Config) -> tuple[str, list[dict]]:
@@ -287,4 +292,4 @@ def handover_answer(summaries: Sequence, config: Config) -> tuple[str, list[dict
         if out:
             out.append({"type": "divider"})
         out += section
-    return kit.fit("\n".join(heads)), out
+    return kit.message(kit.fit("\n".join(heads)), out, "`/incident handover &lt;rotation&gt;`")

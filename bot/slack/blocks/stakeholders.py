@@ -93,14 +93,14 @@ def broadcast(
         head = f":leftwards_arrow_with_hook: *The incident “{title}” is under investigation again*"
     else:
         head = f"*Incident: {title}*"
-    parts = [head]
-    if body:
-        parts.append(body)
-    parts.append("\n".join(_facts(incident, config, event.at)))
-    if permalink:
-        parts.append(md.link(permalink, "Follow the incident thread"))
-    text = kit.fit("\n\n".join(parts))
-    return head, [{"type": "section", "text": kit.text(text)}]
+    # the facts and the thread's link stay whole; the title and the text give way
+    head = kit.clip(head, 500)
+    facts = kit.fit("\n".join(_facts(incident, config, event.at)), 1000)
+    follow = md.link(permalink, "Follow the incident thread") if permalink else ""
+    room = kit.SECTION_TEXT - len(head) - len(facts) - len(follow) - 6
+    parts = [head, kit.fit(body, room, "the incident thread" if follow else ""), facts, follow]
+    text = "\n\n".join(p for p in parts if p)
+    return kit.message_text(head), [kit.section(text)]
 
 
 def digest(
@@ -130,7 +130,7 @@ def digest(
         lines.append(line)
     if total > len(lines):
         lines.append(f"…and {total - len(lines)} more.")
-    return head, kit.sections(lines, head)
+    return kit.message(head, kit.sections(lines, head))
 
 
 def _share(row) -> str:
@@ -190,7 +190,7 @@ def report(
     )
     blocks_out: list[dict[str, Any]] = [
         {"type": "section", "text": kit.text(f"{head}\n{summary}")},
-        {"type": "section", "text": kit.text(f"```\n{table}\n```")},
+        {"type": "section", "text": kit.text(f"```\n{md.escape(table)}\n```")},
     ]
     lines = []
     if figures.longest:
@@ -221,4 +221,4 @@ def report(
             ],
         }
     )
-    return f"{heading}: {total.declared} incidents in the last {days} days", blocks_out
+    return kit.message(f"{heading}: {total.declared} incidents in the last {days} days", blocks_out)

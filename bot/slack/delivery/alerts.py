@@ -35,10 +35,7 @@ async def alert_post(ctx: Deliveries, row: OutboxRecord, covered: Sequence[Outbo
     if not found:
         raise Undeliverable(f"no notification {row.payload['notification_id']}")
     text, rendered = alert_blocks.alert_post(found, services.config)
-    await ctx.slack.chat_postMessage(
-        channel=row.channel, text=text, blocks=rendered, unfurl_links=False, unfurl_media=False
-    )
-    await services.outbox.delivered(row, covering=[r.id for r in run[1:]])
+    await ctx.post(row, text, rendered, covering=[r.id for r in run[1:]])
 
 
 async def alert_reply(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> None:
@@ -50,20 +47,13 @@ async def alert_reply(ctx: Deliveries, row: OutboxRecord, covered: Sequence[Outb
     if not events:
         raise Undeliverable(f"no event {row.payload['event_id']}")
     text = alert_blocks.alert_reply(events, incident, services.config)
-    await ctx.slack.chat_postMessage(
-        channel=incident.channel_id,
-        thread_ts=thread,
-        text=text,
-        unfurl_links=False,
-        unfurl_media=False,
-    )
-    await services.outbox.delivered(row, covering=[r.id for r in run[1:]])
+    covering = [r.id for r in run[1:]]
+    await ctx.post(row, text, channel=incident.channel_id, thread_ts=thread, covering=covering)
 
 
 async def maintenance(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
     text = alert_blocks.maintenance_post(row.payload, ctx.services.config)
-    await ctx.slack.chat_postMessage(channel=row.channel, text=text, unfurl_links=False)
-    await ctx.services.outbox.delivered(row)
+    await ctx.post(row, text)
 
 
 KINDS = {

@@ -9,11 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import structlog
+
 from bot.core.alert_sources import SOURCES
 from bot.core.outbox import Coalesce, OutboxKind
-from bot.services.models import OutboxRecord
+from bot.services.models import IncidentRecord, OutboxRecord
 from bot.slack.blocks import card as card_blocks
 from bot.slack.delivery.kinds import Deliveries, Kind, thread_of
+from bot.slack.errors import CONTENT_ERRORS, classify
+
+log = structlog.get_logger("firebell.sender")
 
 
 async def card(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> None:
@@ -21,18 +26,48 @@ async def card(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecor
     incident = await ctx.incident(row)
     alert = await services.alerts.card(incident.id) if incident.source in SOURCES else None
     rendered = card_blocks.card(incident, services.config, alert=alert)
-    text = card_blocks.card_text(incident)
     covering = [r.id for r in covered]
-    if incident.thread_ts:
-        await ctx.slack.chat_update(
-            channel=incident.channel_id, ts=incident.thread_ts, text=text, blocks=rendered
+    try:
+        await _show(ctx, row, incident, rendered, covering)
+    except Exception as exc:
+        failure = classify(exc)
+        if failure is None or failure.error not in CONTENT_ERRORS:
+            raise
+        # Slack refused the blocks: a plain-text card keeps the thread (and every reply and
+        # page waiting for it) alive; the refusal is logged and shown on /readyz
+        log.error("card_refused", row=row.id, incident=incident.id, error=failure.error)
+        note = f"card shown as plain text: {failure.describe()}"
+        await _show(ctx, row, incident, None, covering, note=note)
+
+
+async def _show(
+    ctx: Deliveries,
+    row: OutboxRecord,
+    incident: IncidentRecord,
+    rendered: list | None,
+    covering: list[int],
+    note: str | None = None,
+) -> None:
+    """Post the card, or update it in place once its thread exists."""
+    config = ctx.services.config
+    text = card_blocks.card_text(incident)
+    if rendered is None:
+        text = f"{text}\n{card_blocks.status_line(incident, config)}"
+    if not incident.thread_ts:
+        await ctx.post(
+            row,
+            text,
+            rendered,
+            channel=incident.channel_id,
+            covering=covering,
+            card=True,
+            note=note,
         )
-        await services.outbox.delivered(row, covering=covering)
         return
-    response = await ctx.slack.chat_postMessage(
-        channel=incident.channel_id, text=text, blocks=rendered, unfurl_links=False
+    await ctx.slack.chat_update(
+        channel=incident.channel_id, ts=incident.thread_ts, text=text, blocks=rendered or []
     )
-    await services.outbox.delivered(row, card_ts=response["ts"], covering=covering)
+    await ctx.services.outbox.delivered(row, covering=covering, note=note)
 
 
 async def reply(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
@@ -42,14 +77,7 @@ async def reply(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRec
     text, buttons = card_blocks.thread_reply(
         event, incident, ctx.services.config, ctx.services.clock.now()
     )
-    await ctx.slack.chat_postMessage(
-        channel=incident.channel_id,
-        thread_ts=thread,
-        text=text,
-        unfurl_links=False,
-        **({"blocks": buttons} if buttons else {}),
-    )
-    await ctx.services.outbox.delivered(row)
+    await ctx.post(row, text, buttons, channel=incident.channel_id, thread_ts=thread)
 
 
 async def page(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
@@ -57,14 +85,29 @@ async def page(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxReco
     incident = await ctx.incident(row)
     event = await ctx.event(row.payload["event_id"])
     text, rendered = card_blocks.page_dm(event, incident, ctx.services.config)
-    await ctx.slack.chat_postMessage(
-        channel=row.payload["user"], text=text, blocks=rendered, unfurl_links=False
-    )
-    await ctx.services.outbox.delivered(row)
+    await ctx.post(row, text, rendered, channel=row.payload["user"])
+
+
+async def pages_taken(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> None:
+    """Every page DM of the incident, re-rendered as it now stands: who acknowledged or
+    resolved it and when, and no button (a stale "You are being paged" misleads at 3 a.m.)."""
+    services = ctx.services
+    incident = await ctx.incident(row)
+    for page_row in await services.outbox.sent(incident.id, OutboxKind.DM):
+        started = page_row.in_flight_at
+        if started is not None and started > row.created_at:
+            continue  # rendered after the change: it shows it already
+        event = await ctx.event(page_row.payload["event_id"])
+        text, rendered = card_blocks.page_dm(event, incident, services.config)
+        await ctx.slack.chat_update(
+            channel=page_row.sent_channel, ts=page_row.sent_ts, text=text, blocks=rendered
+        )
+    await services.outbox.delivered(row, covering=[r.id for r in covered])
 
 
 KINDS = {
     OutboxKind.CARD: Kind(card, Coalesce.LATEST),
     OutboxKind.REPLY: Kind(reply),
     OutboxKind.DM: Kind(page),
+    OutboxKind.PAGES_TAKEN: Kind(pages_taken, Coalesce.LATEST),
 }

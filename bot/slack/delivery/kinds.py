@@ -17,6 +17,7 @@ from bot.core.outbox import Coalesce
 from bot.services.container import Services
 from bot.services.models import EventRecord, IncidentRecord, OutboxRecord
 from bot.slack import errors
+from bot.slack.delivery import once
 
 
 class Undeliverable(Exception):
@@ -43,16 +44,39 @@ class Deliveries:
             raise Undeliverable(f"no event {event_id}")
         return found
 
-    async def post(self, row: OutboxRecord, text: str, blocks: list | None = None) -> None:
-        """A message to the row's channel, marked sent once Slack has it."""
-        await self.slack.chat_postMessage(
-            channel=row.channel,
-            text=text,
-            unfurl_links=False,
-            unfurl_media=False,
-            **({"blocks": blocks} if blocks else {}),
+    async def post(
+        self,
+        row: OutboxRecord,
+        text: str,
+        blocks: list | None = None,
+        *,
+        channel: str | None = None,
+        thread_ts: str | None = None,
+        covering: Sequence[int] = (),
+        card: bool = False,
+        note: str | None = None,
+    ) -> None:
+        """Post the row's message once, then mark it sent (and what it covered superseded).
+
+        A row still in flight from an earlier attempt (a crash or a timeout between Slack's
+        answer and recording it) may already be in Slack: it is looked for by the row id in
+        its message metadata and adopted instead of posted again."""
+        channel = channel or row.channel
+        posted = await once.find(self.slack, row, channel, thread_ts)
+        if posted is None:
+            answer = await self.slack.chat_postMessage(
+                channel=channel,
+                text=text,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata=once.metadata(row),
+                **({"thread_ts": thread_ts} if thread_ts else {}),
+                **({"blocks": blocks} if blocks else {}),
+            )
+            posted = (answer["channel"], answer["ts"])
+        await self.services.outbox.delivered(
+            row, posted=posted, covering=covering, card=card, note=note
         )
-        await self.services.outbox.delivered(row)
 
 
 def thread_of(incident: IncidentRecord) -> str:
@@ -72,3 +96,4 @@ class Kind:
     deliver: Deliver
     coalesce: Coalesce | None = None
     classify: Callable[[BaseException], errors.Failure | None] = errors.classify
+    paced: bool = True  # a channel post; False: a private answer, sent at once in its own lane

@@ -22,10 +22,7 @@ async def handover(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outbox
     text, rendered = oncall_blocks.handover(
         summary, ctx.services.config, personal=row.kind == OutboxKind.HANDOVER_DM
     )
-    await ctx.slack.chat_postMessage(
-        channel=row.channel, text=text, blocks=rendered, unfurl_links=False
-    )
-    await ctx.services.outbox.delivered(row)
+    await ctx.post(row, text, rendered)
 
 
 async def ephemeral(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
@@ -38,5 +35,5 @@ async def ephemeral(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outbo
 KINDS = {
     OutboxKind.HANDOVER: Kind(handover),
     OutboxKind.HANDOVER_DM: Kind(handover),
-    OutboxKind.EPHEMERAL: Kind(ephemeral),
+    OutboxKind.EPHEMERAL: Kind(ephemeral, paced=False),
 }

@@ -25,6 +25,17 @@ class Pacer:
     def take(self, channel: str, now: datetime) -> None:
         self.tokens[channel] = self._refill(channel, now) - 1
 
+    @property
+    def window(self) -> timedelta:
+        """How far back posts count against a full bucket."""
+        return timedelta(seconds=self.burst / self.rate)
+
+    def seed(self, channel: str, now: datetime, recent_posts: int) -> None:
+        """Start a channel taken over from another replica with the tokens its recent posts
+        (within `window`, by any replica) left, so a handover is no second burst."""
+        tokens = min(self.tokens.get(channel, self.burst), self.burst - recent_posts)
+        self.tokens[channel], self.stamp[channel] = max(tokens, 0.0), now
+
     def block(self, channel: str, until: datetime) -> None:
         self.blocked[channel] = max(until, self.blocked.get(channel, until))
 

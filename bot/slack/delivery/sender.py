@@ -1,9 +1,11 @@
 """The outbox sender: lanes, pacing, retries and coalescing over the delivery table.
 
 Rows go out in order per lane (a thread reply waits for its card's ts) and lanes proceed in
-parallel. Each channel is paced (`pacing.Pacer`). A failure is classified by the row's kind:
-rate limited pauses the channel for its Retry-After; transient backs off exponentially; any
-other is recorded as failed. What one delivery covers (`core.outbox.covered`) is skipped.
+parallel. Each channel is paced (`pacing.Pacer`); private answers (kinds that are not paced)
+are sent at once, each in a lane of its own. Before its first call a row is marked in flight,
+so a retry after a crash or a timeout looks for the message before posting (`once.py`). A
+failure is classified by the row's kind: rate limited pauses the channel for its Retry-After;
+transient backs off exponentially; any other is recorded as failed. What one delivery covers (`core.outbox.covered`) is skipped.
 The sender knows no kind by name: `table.delivery_table()` says how each is delivered.
 
 `run_once` never sleeps: it returns when it should be called again, so tests drive it with a
@@ -55,6 +57,7 @@ class OutboxSender:
         self.outbox = outbox
         self.table = dict(table)
         self.coalesce = coalescing(table)
+        self.unpaced = frozenset(name for name, kind in table.items() if not kind.paced)
         self.deliveries = deliveries
         self.clock = clock
         self.telemetry = telemetry
@@ -95,32 +98,48 @@ class OutboxSender:
     async def run_once(self) -> datetime | None:
         """Send everything deliverable now; return when to look again (None: nothing waits)."""
         rows = await self.outbox.pending(self.batch)
-        by_lane = lanes(rows)
-        owned = await self.outbox.own_lanes(list(by_lane))  # other replicas deliver the rest
+        by_lane = lanes(rows, self.unpaced)
+        # other replicas deliver the lanes they hold; posting into a channel also takes that
+        # channel's lane, so one replica at a time paces each channel
+        owned = await self.outbox.own_lanes([*by_lane, *self._channels(rows)])
+        for kind, channel in self.outbox.taken:
+            if kind == "channel":  # another replica may have just spent the channel's burst
+                now = self.clock.now()
+                recent = await self.outbox.posts_since(channel, now - self.pacer.window)
+                self.pacer.seed(channel or "", now, recent)
         if self.outbox.took_over:
             # Rows of a lane taken over just now were read before this replica held it; the
             # replica that held it may have sent them since. Read again, under the lock.
             rows = await self.outbox.pending(self.batch)
-            by_lane = lanes(rows)
+            by_lane = lanes(rows, self.unpaced)
         results = await asyncio.gather(
-            *(self._guarded(by_lane[key]) for key in by_lane if key in owned)
+            *(self._guarded(by_lane[key], owned) for key in by_lane if key in owned)
         )
-        await self.outbox.release_lanes(keep=list(by_lane))
+        mine = [row for key in by_lane if key in owned for row in by_lane[key]]
+        await self.outbox.release_lanes(keep=[*by_lane, *self._channels(mine)])
         waits = [wait for wait, _ in results if wait is not None]
         if len(rows) == self.batch and any(sent for _, sent in results):
             return self.clock.now()  # a full batch made progress: more may be behind it
         return min(waits) if waits else None
 
-    async def _guarded(self, rows: list[OutboxRecord]) -> tuple[datetime | None, int]:
+    def _channels(self, rows: list[OutboxRecord]) -> set[tuple]:
+        """The channel lanes that pace these rows' posts."""
+        return {("channel", r.channel) for r in rows if r.kind not in self.unpaced}
+
+    async def _guarded(
+        self, rows: list[OutboxRecord], owned: set[tuple]
+    ) -> tuple[datetime | None, int]:
         """One lane's failure (a database error, say) must not leave the round half done:
         the lanes are released and that lane is tried again a second later."""
         try:
-            return await self._lane(rows)
+            return await self._lane(rows, owned)
         except Exception:
             log.exception("outbox_lane_failed", first_row=rows[0].id if rows else None)
             return self.clock.now() + timedelta(seconds=1), 0
 
-    async def _lane(self, rows: list[OutboxRecord]) -> tuple[datetime | None, int]:
+    async def _lane(
+        self, rows: list[OutboxRecord], owned: set[tuple]
+    ) -> tuple[datetime | None, int]:
         """Deliver one lane in order; (when it can go on, how many rows were settled)."""
         async with self._slots:
             done: set[int] = set()
@@ -131,10 +150,13 @@ class OutboxSender:
                 now = self.clock.now()
                 if row.not_before > now:
                     return row.not_before, settled
-                ready = self.pacer.ready_at(row.channel or "", now)
-                if ready > now:  # paced: decided before any database or Slack work
-                    return ready, settled
-                self.pacer.take(row.channel or "", now)  # no await between check and take
+                if row.kind not in self.unpaced:
+                    if ("channel", row.channel) not in owned:  # another replica paces it
+                        return now + timedelta(seconds=self.poll_seconds), settled
+                    ready = self.pacer.ready_at(row.channel or "", now)
+                    if ready > now:  # paced: decided before any database or Slack work
+                        return ready, settled
+                    self.pacer.take(row.channel or "", now)  # no await between check and take
                 later = covered(rows, row, self.coalesce)  # what this delivery stands for
                 retry = await self._attempt(row, later)
                 if retry is not None:
@@ -149,6 +171,8 @@ class OutboxSender:
         try:
             if kind is None:
                 raise Undeliverable(f"unknown outbox kind {row.kind!r}")
+            if row.in_flight_at is None:  # from here until Slack's answer is recorded
+                await self.outbox.in_flight(row)
             await kind.deliver(self.deliveries, row, later)
         except Undeliverable as exc:
             await self._fail(row, str(exc))
@@ -176,14 +200,15 @@ class OutboxSender:
             log.warning("slack_rate_limited", row=row.id, channel=channel, retry_after=wait)
             self.telemetry.delivery_error(row.kind, "rate_limited")
             described = dataclasses.replace(failure, retry_after=wait).describe()
-            await self.outbox.retry_at(row, until, described)
+            await self.outbox.retry_at(row, until, described, answered=True)
             return until
         if failure.category is Category.TRANSIENT:
-            return await self._retry(row, failure.describe())
+            # no answer at all (a network error, a timeout): the post may have landed
+            return await self._retry(row, failure.describe(), answered=failure.status is not None)
         await self._fail(row, failure.describe())
         return None
 
-    async def _retry(self, row: OutboxRecord, error: str) -> datetime | None:
+    async def _retry(self, row: OutboxRecord, error: str, *, answered: bool) -> datetime | None:
         now = self.clock.now()
         if now - row.created_at > GIVE_UP_AFTER:
             await self._fail(row, f"gave up after {GIVE_UP_AFTER}: {error}")
@@ -199,7 +224,7 @@ class OutboxSender:
             delay_s=delay,
             error=error,
         )
-        await self.outbox.retry_at(row, until, error)
+        await self.outbox.retry_at(row, until, error, answered=answered)
         return until
 
     async def _fail(self, row: OutboxRecord, error: str) -> None:

@@ -1,7 +1,8 @@
 """Delivering what reads or writes an incident's record in Slack:
 
 - `postmortem` (the incident's lane): the Markdown draft uploaded into the thread
-  (`files.uploadV2`);
+  (`files.uploadV2`), after joining the channel (`conversations.join`): Slack shares a file
+  only where the bot is a member;
 - `timeline_fetch`: read the message someone reacted to (`conversations.replies`) and add it
   to its incident's timeline when it is in an incident thread.
 """
@@ -11,15 +12,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import aiohttp
-from slack_sdk.errors import SlackRequestError
+import structlog
+from slack_sdk.errors import SlackApiError, SlackRequestError
 
 from bot.core.outbox import OutboxKind
-from bot.services.models import OutboxRecord
+from bot.services.models import IncidentRecord, OutboxRecord
 from bot.slack import mrkdwn as md
+from bot.slack.blocks import answers
 from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable, thread_of
+from bot.slack.delivery.reading import read
+
+log = structlog.get_logger("firebell.sender")
 
 
 async def postmortem(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
+    """Upload the draft into the thread. Slack shares a file only where the bot is a member:
+    a public channel is joined first (`conversations.join`); a private one it is not in fails
+    for good, saying in the thread (else to whoever asked) that `/invite @Firebell` is needed."""
     incident = await ctx.incident(row)
     thread = thread_of(incident)
     found = await ctx.services.postmortems.draft(incident.id)
@@ -28,6 +37,7 @@ async def postmortem(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outb
     _, draft = found
     who = md.user(row.payload.get("user"))
     try:
+        await _join(ctx, incident.channel_id)
         await ctx.slack.files_upload_v2(
             channel=incident.channel_id,
             thread_ts=thread,
@@ -41,15 +51,59 @@ async def postmortem(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outb
         )
     except SlackRequestError as exc:  # the upload itself failed: retry later
         raise aiohttp.ClientError(f"upload failed: {exc}") from exc
+    except SlackApiError as exc:
+        if exc.response.get("error") not in OUTSIDE:
+            raise
+        await _ask_for_invite(ctx, row, incident, thread)
+        raise Undeliverable(
+            f"not in channel {incident.channel_id} ({exc.response.get('error')}): a private "
+            "channel takes `/invite @Firebell` before the postmortem draft can go up there"
+        ) from exc
     await ctx.services.outbox.delivered(row)
+
+
+OUTSIDE = frozenset({"not_in_channel", "channel_not_found"})
+"""What Slack answers where the bot is not a member and cannot join: a private channel."""
+
+
+async def _join(ctx: Deliveries, channel: str) -> None:
+    """Join a public channel (a member already: Slack says so and nothing changes); a private
+    one cannot be joined, and the upload finds out whether the bot is in it."""
+    try:
+        await ctx.slack.conversations_join(channel=channel)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "method_not_supported_for_channel_type":
+            raise
+
+
+async def _ask_for_invite(
+    ctx: Deliveries, row: OutboxRecord, incident: IncidentRecord, thread: str
+) -> None:
+    """Say in the thread that the bot needs inviting; Slack refuses that too where the bot
+    cannot see the channel, so then tell whoever asked for the draft, by DM."""
+    text = answers.postmortem_needs_invite(incident)
+    try:
+        await ctx.slack.chat_postMessage(channel=incident.channel_id, thread_ts=thread, text=text)
+        return
+    except SlackApiError as exc:
+        if exc.response.get("error") not in OUTSIDE or not row.payload.get("user"):
+            raise
+    try:
+        await ctx.slack.chat_postMessage(channel=row.payload["user"], text=text)
+    except SlackApiError as exc:  # the row fails anyway, with the reason on /readyz
+        log.warning("invite_request_not_sent", row=row.id, error=exc.response.get("error"))
 
 
 async def fetch_message(
     ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]
 ) -> None:
     ts, user = row.payload["ts"], row.payload["user"]
-    answer = await ctx.slack.conversations_replies(
-        channel=row.channel, ts=ts, latest=ts, inclusive=True, limit=1
+    answer = await read(
+        ctx.slack,
+        row.channel,
+        lambda: ctx.slack.conversations_replies(
+            channel=row.channel, ts=ts, latest=ts, inclusive=True, limit=1
+        ),
     )
     message = next((m for m in answer.get("messages") or [] if m.get("ts") == ts), None)
     if message is not None:  # not in an incident thread: nothing to add, no answer

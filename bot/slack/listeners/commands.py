@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core import commands as cmd
 from bot.core.incident import ref
 from bot.services.container import Services
+from bot.services.maintenance import NotAllowed
 from bot.services.maintenance import Refused as MaintenanceRefused
 from bot.services.overrides import Refused
 from bot.slack import mrkdwn as md
@@ -181,6 +182,9 @@ async def maintenance(services: Services, parsed: cmd.Command, user: str, contex
     match parsed:
         case cmd.StartMaintenance(duration, service, reason):
             started = await windows.start(user, duration, service, reason)
+            if isinstance(started, NotAllowed):
+                context["outcome"] = "denied"
+                return {"text": alerts.maintenance_not_allowed(started)}
             if isinstance(started, MaintenanceRefused):
                 context["outcome"] = "denied"
                 return {"text": md.escape(started.message)}
@@ -191,6 +195,9 @@ async def maintenance(services: Services, parsed: cmd.Command, user: str, contex
             return {"text": text, "blocks": answer}
         case cmd.EndMaintenance(number):
             ended = await windows.end(user, number)
+            if isinstance(ended, NotAllowed):
+                context["outcome"] = "denied"
+                return {"text": alerts.maintenance_not_allowed(ended)}
             if isinstance(ended, MaintenanceRefused):
                 context["outcome"] = "denied"
                 return {"text": md.escape(ended.message)}

@@ -1,0 +1,141 @@
+"""Who may silence paging with `/incident maintenance`: signed slash commands, a real bot.
+
+Every service: the config's `admins` only. One service: the admins and the people paged first
+(members of the rotations in escalation level 1 and in the severities' `page` lists, and the
+people those name directly). Ending a window follows the same rule. A refusal is private,
+says who may, and changes nothing: no window, no post, and alerts still page.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.alerts import ALERTS_CONFIG, alertmanager, am_alert, start
+from tests.support.db import count, rows
+from tests.support.slack_views import notices
+
+# level 1: rotation primary (U0AAA, U0BBB, carol@example.com); SEV1 also pages U0PRODUCT
+CONFIG = (
+    ALERTS_CONFIG.replace(
+        "    members: [U0AAA, U0BBB]\n", "    members: [U0AAA, U0BBB, carol@example.com]\n"
+    )
+    + 'admins: ["@U0ROOT", "boss@example.com", "group:S0ADMINS"]\n'
+)
+NO_ADMINS = ALERTS_CONFIG
+API_DOWN = am_alert("ApiDown", "a1", service="api", severity="critical")
+ADMINS = "Firebell admins (<@U0ROOT>, boss@example.com)"
+FIRST_LINE = (
+    "the people paged first for it (members of rotation *primary* (<@U0AAA>, <@U0BBB>, "
+    "carol@example.com); <@U0PRODUCT>)"
+)
+
+
+@pytest.fixture
+async def bot(tmp_path, double):
+    running = await start(tmp_path, double, config=CONFIG)
+    yield running
+    await running.close()
+
+
+def add_person(bot, email: str, user_id: str) -> None:
+    """What the people lookup (users.lookupByEmail) records, written as it would be."""
+    rows(
+        bot,
+        "INSERT INTO people (email, user_id, looked_up_at) VALUES (?, ?, ?)",
+        email,
+        user_id,
+        "2026-03-01 00:00:00.000000",
+    )
+
+
+async def ask(bot, text: str, user: str) -> str:
+    answer = await bot.command(text, user=user)
+    assert answer["response_type"] == "ephemeral", answer
+    return answer["text"]
+
+
+async def assert_nothing_changed(bot, double, windows: int = 0) -> None:
+    """No window stored or ended, nothing posted, and an alert for api still pages."""
+    assert count(bot, "maintenance_windows") == windows
+    assert count(bot, "maintenance_windows", "ended_at IS NOT NULL") == 0
+    await bot.deliver()
+    assert len([n for n in notices(double) if "Maintenance" in n]) == windows
+    status, reply = await bot.alert("alertmanager", alertmanager([API_DOWN]))
+    assert (status, reply["outcome"]) == (200, "open" if windows == 0 else "maintenance")
+
+
+async def test_only_admins_may_silence_every_service(bot, double):
+    for user in ("U0MALLORY", "U0AAA", "U0PRODUCT"):  # a stranger, and people paged first
+        said = await ask(bot, "maintenance 7d all", user)
+        assert said == (
+            f"Only {ADMINS} may set maintenance for every service: it silences all paging. "
+            "Nothing was changed. Ask one of them, or set a window for one service."
+        )
+        # the same without a service named, and with a length that would be refused anyway
+        assert await ask(bot, "maintenance 30d", user) == said
+    await assert_nothing_changed(bot, double)
+
+    said = await ask(bot, "maintenance 2h all upgrade", "U0ROOT")
+    assert said.startswith(":wrench: Maintenance #1 of every service until")
+
+
+async def test_an_admin_named_by_email_counts_once_slack_resolved_it(bot, double):
+    said = await ask(bot, "maintenance 2h", "U0BOSS")
+    assert said.startswith(f"Only {ADMINS} may")
+    add_person(bot, "boss@example.com", "U0BOSS")
+    said = await ask(bot, "maintenance 2h all", "U0BOSS")
+    assert said.startswith(":wrench: Maintenance #1 of every service")
+
+
+async def test_a_service_window_is_for_admins_and_the_people_paged_first(bot, double):
+    said = await ask(bot, "maintenance 2h api deploy", "U0MALLORY")
+    assert (
+        said
+        == f"Only {ADMINS} and {FIRST_LINE} may set maintenance for *api*. Nothing was changed."
+    )
+    assert await ask(bot, "maintenance 2h api deploy", "U0CAROL") == said  # not resolved yet
+    await assert_nothing_changed(bot, double)
+
+    add_person(bot, "carol@example.com", "U0CAROL")
+    allowed = [("U0AAA", "api"), ("U0PRODUCT", "billing"), ("U0CAROL", "search")]
+    allowed.append(("U0ROOT", "storage"))
+    for number, (user, service) in enumerate(allowed, start=1):
+        said = await ask(bot, f"maintenance 1h {service}", user)
+        assert said.startswith(f":wrench: Maintenance #{number} of *{service}* until"), said
+    assert count(bot, "maintenance_windows") == 4
+
+
+async def test_ending_a_window_follows_the_same_rule(bot, double):
+    await ask(bot, "maintenance 2h api", "U0AAA")
+    await ask(bot, "maintenance 2h", "U0ROOT")
+
+    said = await ask(bot, "maintenance end 1", "U0MALLORY")
+    assert (
+        said
+        == f"Only {ADMINS} and {FIRST_LINE} may end maintenance #1 of *api*. Nothing was changed."
+    )
+    said = await ask(bot, "maintenance end 2", "U0BBB")  # on the rotation, but #2 is for all
+    assert said.startswith(f"Only {ADMINS} may end maintenance #2 of every service:")
+    assert count(bot, "maintenance_windows", "ended_at IS NULL") == 2
+    await bot.deliver()
+    assert not [n for n in notices(double) if "is over" in n]
+
+    said = await ask(bot, "maintenance end 1", "U0BBB")  # another member of the rotation
+    assert said == "Ended maintenance #1 of *api*: its alerts open incidents again."
+    said = await ask(bot, "maintenance end", "U0ROOT")  # the one still running
+    assert said == "Ended maintenance #2 of every service: its alerts open incidents again."
+
+
+async def test_without_admins_nobody_may_silence_every_service(tmp_path, double):
+    bot = await start(tmp_path, double, config=NO_ADMINS)
+    try:
+        said = await ask(bot, "maintenance 1h all", "U0AAA")
+        assert said.startswith(
+            "Only Firebell admins (the config names none under `admins`) may set maintenance "
+            "for every service"
+        )
+        said = await ask(bot, "maintenance 1h api", "U0AAA")
+        assert said.startswith(":wrench: Maintenance #1 of *api*")
+        assert count(bot, "maintenance_windows") == 1
+    finally:
+        await bot.close()
