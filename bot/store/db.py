@@ -22,6 +22,7 @@ import threading
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,6 +36,9 @@ Work = Callable[[Connection], T]
 _WRITE = "firebell_write"
 _STOP = object()
 GROUP_LIMIT = 64  # most write functions committed together
+# Set for a context, wraps every write made in it: how a Slack request's claim
+# (services/handled.py) joins the request's own transaction rather than costing one more.
+WRITE_WRAPPER: ContextVar[Callable[[Work], Work] | None] = ContextVar("write_wrapper", default=None)
 
 
 class Database:
@@ -56,6 +60,8 @@ class Database:
         """Run `work` in a read-write transaction; returns once it is committed.
 
         `alone` keeps it out of group commit (schema migrations)."""
+        if (wrapper := WRITE_WRAPPER.get()) is not None:
+            work = wrapper(work)
         if self.is_sqlite:
             return await self._writer.submit(work, alone)
         async with self.engine.begin() as conn:

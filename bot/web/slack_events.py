@@ -5,13 +5,15 @@ Answers, in the order they are checked:
 - 401 when the signature is missing, malformed, wrong or stale (outside Slack's 5-minute
   window), checked with slack_sdk's `SignatureVerifier` on the raw body before anything parses
   it. One log line says why; neither the signature nor the body is logged;
-- the request is then claimed in the database, shared by every replica
-  (`services/handled.py`): by its signature, or for an Events API callback by its `event_id`
-  (Slack's retries of an event are signed anew but keep the id). When it was claimed before, a
-  Slack retry (`X-Slack-Retry-Num`) is answered 200 without acting again, since its request
-  was handled or is being handled; anything else is a replay, refused with 409;
-- otherwise Bolt runs the listeners and answers. When Bolt answers 5xx the claim is withdrawn,
-  so that Slack's retry acts; when the claim cannot be written at all, the answer is 503.
+- Bolt runs the listeners, and the request is claimed in the database, shared by every
+  replica (`services/handled.py`): by its signature, or for an Events API callback by its
+  `event_id` (Slack's retries of an event are signed anew but keep the id). The claim rides
+  in the request's first write transaction (a request that writes nothing is claimed after,
+  with one short write). When it was claimed before, that transaction rolls back and the
+  listener stops there: a Slack retry (`X-Slack-Retry-Num`) is answered 200 without acting
+  again, since its request was handled or is being handled; anything else is a replay,
+  refused with 409;
+- when Bolt answers 5xx, the claim is withdrawn, so that Slack's retry acts.
 
 Socket Mode requests carry no signature and never come through here.
 """
@@ -32,7 +34,7 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from bot.services.handled import HandledRequests, key
+from bot.services.handled import AlreadyHandled, Claim, HandledRequests, key
 
 log = structlog.get_logger("firebell.slack")
 
@@ -88,32 +90,45 @@ def routes(
         sent_at = datetime.fromtimestamp(int(timestamp), UTC)
         now = datetime.fromtimestamp(wall(), UTC)
         try:
-            first = await handled.claim(name, sent_at + keep, now)
-        except Exception:  # the database is unreachable: nothing can be acted on either
-            log.exception("slack_request_not_recorded", request=key(name)[:12])
-            return web.json_response({"error": "try again later"}, status=503)
-        if not first:
-            retry = request.headers.get("X-Slack-Retry-Num")
-            if retry is not None:
-                log.info(
-                    "slack_retry_skipped",
-                    retry=retry[:8],
-                    reason=request.headers.get("X-Slack-Retry-Reason", "")[:40],
-                    request=key(name)[:12],
-                )
-                return web.Response(status=200)
-            log.warning("slack_request_replayed", request=key(name)[:12], remote=request.remote)
-            return web.json_response({"error": "request already handled"}, status=409)
-        try:
-            response = await bolt.async_dispatch(bolt_request)
+            with handled.handling(name, sent_at + keep, now) as claim:
+                response = await bolt.async_dispatch(bolt_request)
+        except AlreadyHandled:  # its first write found it claimed, and was rolled back
+            return _repeated(request, name)
         except Exception:
-            await handled.release(name)
+            await handled.release(claim)
             raise
-        if response.status >= 500:
-            await handled.release(name)
+        if response.status >= 500:  # failed: Slack's retry of it must act
+            await handled.release(claim)
+        elif not await _settled(handled, claim):  # it wrote nothing: claimed only now
+            return _repeated(request, name)
         return await to_aiohttp_response(response)
 
     return [web.post("/slack/events", events)]
+
+
+def _repeated(request: web.Request, name: str) -> web.Response:
+    """The answer to a request claimed before: 200 to Slack's retry, 409 to a replay."""
+    retry = request.headers.get("X-Slack-Retry-Num")
+    if retry is not None:
+        log.info(
+            "slack_retry_skipped",
+            retry=retry[:8],
+            reason=request.headers.get("X-Slack-Retry-Reason", "")[:40],
+            request=key(name)[:12],
+        )
+        return web.Response(status=200)
+    log.warning("slack_request_replayed", request=key(name)[:12], remote=request.remote)
+    return web.json_response({"error": "request already handled"}, status=409)
+
+
+async def _settled(handled: HandledRequests, claim: Claim) -> bool:
+    """Claim a request whose handling wrote nothing; when the database cannot take the claim,
+    the answer goes out anyway (nothing was written that a replay could repeat)."""
+    try:
+        return await handled.settle(claim)
+    except Exception:
+        log.exception("slack_request_not_recorded", request=key(claim.name)[:12])
+        return True
 
 
 def _refusal(

@@ -4,8 +4,6 @@ where the bot is not a member and private channels it is not in."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -14,20 +12,6 @@ from bot.sandbox.standin.server import SlackDouble
 
 CHANNEL = "C0INCIDENTS"
 PRIVATE = "C0PRIVATE"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackDouble]:
-    async with SlackDouble() as double:
-        yield double
-
-
-@pytest.fixture
-async def client(slack: SlackDouble) -> AsyncIterator[AsyncWebClient]:
-    web = AsyncWebClient(token="xoxb-test", base_url=slack.url, timeout=5)
-    yield web
-    if web.session is not None:
-        await web.session.close()
 
 
 async def refused(call) -> dict:

@@ -25,20 +25,6 @@ CHANNEL = "C0INCIDENTS"
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*INC-1* Checkout down"}}
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[SlackDouble]:
-    async with SlackDouble() as double:
-        yield double
-
-
-@pytest.fixture
-async def client(slack: SlackDouble) -> AsyncIterator[AsyncWebClient]:
-    web = AsyncWebClient(token="xoxb-test", base_url=slack.url, timeout=5)
-    yield web
-    if web.session is not None:
-        await web.session.close()
-
-
 async def error_of(call) -> SlackApiError:
     """Await a client call that must fail; return the SlackApiError it raised."""
     with pytest.raises(SlackApiError) as caught:

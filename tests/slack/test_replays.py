@@ -42,10 +42,20 @@ async def test_a_slash_command_sent_twice_declares_one_incident(bot, double, cap
     assert stored(bot) == after_one and after_one["incidents"] == 1
     out = capsys.readouterr().out
     assert out.count("slack_request_replayed") == 1
+    assert "[error" not in out and "Traceback" not in out  # a replay is no failure
     assert signing.sign(SECRET, body, stamp)["X-Slack-Signature"][3:] not in out
     # the same command used again is a new request (Slack gives it a trigger_id of its own)
     again = await bot.command("declare sev2 Sent twice")
     assert "Declared INC-2" in again["text"]
+
+
+async def test_a_request_that_writes_nothing_replayed_is_refused_too(bot, double):
+    await bot.command("declare sev2 Shown")
+    body = signing.slash_command_body("show INC-1")
+    stamp = int(time.time())
+    status, answer = await post(bot, body, stamp)
+    assert status == 200 and "INC-1" in answer
+    assert await post(bot, body, stamp) == REPLAYED  # the answer does not go out again
 
 
 async def test_copies_sent_at_once_act_once(bot, double):

@@ -36,6 +36,7 @@ from bot.slack.errors import Category, Failure
 log = structlog.get_logger("firebell.sender")
 
 MAX_BACKOFF = 300.0
+DIRECT = ("U", "W", "D")  # a person's id or a DM: not a channel replicas share
 GIVE_UP_AFTER = timedelta(hours=24)
 
 
@@ -123,8 +124,13 @@ class OutboxSender:
         return min(waits) if waits else None
 
     def _channels(self, rows: list[OutboxRecord]) -> set[tuple]:
-        """The channel lanes that pace these rows' posts."""
-        return {("channel", r.channel) for r in rows if r.kind not in self.unpaced}
+        """The channel lanes that pace these rows' posts (DMs are paced by each replica)."""
+        return {("channel", r.channel) for r in rows if self._shared_pace(r)}
+
+    def _shared_pace(self, row: OutboxRecord) -> bool:
+        """A post into a shared channel: paced by one replica at a time."""
+        channel = row.channel or ""
+        return row.kind not in self.unpaced and not channel.startswith(DIRECT)
 
     async def _guarded(
         self, rows: list[OutboxRecord], owned: set[tuple]
@@ -151,8 +157,8 @@ class OutboxSender:
                 if row.not_before > now:
                     return row.not_before, settled
                 if row.kind not in self.unpaced:
-                    if ("channel", row.channel) not in owned:  # another replica paces it
-                        return now + timedelta(seconds=self.poll_seconds), settled
+                    if self._shared_pace(row) and ("channel", row.channel) not in owned:
+                        return now + timedelta(seconds=self.poll_seconds), settled  # elsewhere
                     ready = self.pacer.ready_at(row.channel or "", now)
                     if ready > now:  # paced: decided before any database or Slack work
                         return ready, settled

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_handled_requests")),
+        sqlite_with_rowid=False,  # SQLite: the rows live in the key's own B-tree
     )
     op.create_index("ix_handled_requests_expires_at", "handled_requests", ["expires_at"])
 
