@@ -42,6 +42,7 @@ async def test_a_slash_command_sent_twice_declares_one_incident(bot, double, cap
     assert stored(bot) == after_one and after_one["incidents"] == 1
     out = capsys.readouterr().out
     assert out.count("slack_request_replayed") == 1
+    assert "outcome=already_handled" in out  # the request line says what became of the copy
     assert "[error" not in out and "Traceback" not in out  # a replay is no failure
     assert signing.sign(SECRET, body, stamp)["X-Slack-Signature"][3:] not in out
     # the same command used again is a new request (Slack gives it a trigger_id of its own)

@@ -11,6 +11,8 @@ import time
 
 import structlog
 
+from bot.services.handled import AlreadyHandled
+
 log = structlog.get_logger("firebell.slack")
 
 
@@ -42,6 +44,9 @@ def logged(handler):
         started = time.perf_counter()
         try:
             return await handler(**kwargs)
+        except AlreadyHandled:  # a copy of a request already handled: it changed nothing
+            kwargs["context"]["outcome"] = "already_handled"
+            raise
         finally:
             body, context = kwargs["body"], kwargs["context"]
             log.info(
