@@ -11,8 +11,8 @@ from tests.support.db import rows
 from tests.support.harness import CHANNEL, Bot
 from tests.support.slack_views import card_of, replies
 
-TIMEOUT = 0.2  # the sender's wait for Slack; the double answers later than that
-LATE = 0.5
+TIMEOUT = 1.0  # the sender's wait for Slack; the double answers later than that
+LATE = 3.0
 
 
 @pytest.fixture
@@ -37,9 +37,9 @@ async def test_a_card_post_answered_too_late_is_adopted_not_posted_twice(bot, do
     assert len(top_level_posts(double)) == 1
     card = card_of(double)
     assert replies(double) and "declared INC-1" in replies(double)[0]
-    refused, history = double.calls_to("conversations.history")  # joins the channel to read
-    assert refused.error == "not_in_channel" and double.calls_to("conversations.join")
-    assert history.params["include_all_metadata"] in (True, "true", "1")
+    history = double.calls_to("conversations.history")  # it joins the channel to read it
+    assert history[0].error == "not_in_channel" and double.calls_to("conversations.join")
+    assert history[-1].params["include_all_metadata"] in (True, "true", "1")
     assert rows(bot, "SELECT status, sent_ts FROM outbox WHERE kind = 'card'") == [
         ("sent", card["ts"])
     ]
@@ -66,8 +66,8 @@ async def test_a_page_by_dm_answered_too_late_is_found_in_the_im(bot, double):
     double.inject("chat.postMessage", delay=LATE, times=2)
     await bot.command("escalate INC-1")
     await bot.deliver()
-    [opened] = double.calls_to("conversations.open")
-    assert opened.params["users"] == "U0LEAD"
+    opened = double.calls_to("conversations.open")
+    assert opened and {c.params["users"] for c in opened} == {"U0LEAD"}
     lead = double.messages(double.dm_channel("U0LEAD"))
     assert ["You are being paged" in m["text"] for m in lead] == [True]  # once
     assert len([r for r in replies(double) if "escalated" in r.lower()]) == 1
