@@ -65,10 +65,11 @@ L = TypeVar("L", bound=LaneRow)
 
 
 def lane_of(row: LaneRow, unpaced: Collection[str] = ()) -> tuple[str, Hashable]:
-    """Per incident (a thread reply waits for its card), else per channel; a row of an
-    `unpaced` kind (a private answer) waits for nothing and has a lane of its own."""
+    """Per incident (a thread reply waits for its card), else per channel; rows of an
+    `unpaced` kind (private answers) have a lane per channel of their own, so they wait for
+    no channel post yet keep their order."""
     if row.kind in unpaced:
-        return ("direct", row.id)
+        return ("private", row.channel)
     if row.incident_id:
         return ("incident", row.incident_id)
     return ("channel", row.channel)

@@ -209,9 +209,8 @@ class LaneLocks:
         kind, value = lane
         if kind == "incident":
             return (1 << 40) | int(value)
-        if kind == "direct":  # one row's own lane (a private answer)
-            return (3 << 40) | int(value)
-        return (2 << 40) | zlib.crc32(str(value).encode())
+        tag = 3 if kind == "private" else 2  # private answers' lane apart from the channel's
+        return (tag << 40) | zlib.crc32(str(value).encode())
 
     async def acquire(self, lanes: list[tuple]) -> set[tuple]:
         """The lanes among `lanes` this process may deliver now."""

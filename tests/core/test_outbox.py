@@ -68,7 +68,12 @@ def test_covered_rows_are_later_rows_of_the_same_kind_in_order(kinds):
         assert ids(found) == sorted(ids(found))
 
 
-def test_a_row_of_an_unpaced_kind_has_a_lane_of_its_own():
-    rows = [Row(1, "post", None, "C1"), Row(2, "ephemeral", None, "C1"), Row(3, "post", None, "C1")]
+def test_rows_of_an_unpaced_kind_have_a_lane_apart_and_keep_their_order():
+    rows = [
+        Row(1, "post", None, "C1"),
+        Row(2, "ephemeral", None, "C1"),
+        Row(3, "post", None, "C1"),
+        Row(4, "ephemeral", None, "C1"),
+    ]
     found = lanes(rows, unpaced={"ephemeral"})
-    assert found == {("channel", "C1"): [rows[0], rows[2]], ("direct", 2): [rows[1]]}
+    assert found == {("channel", "C1"): [rows[0], rows[2]], ("private", "C1"): [rows[1], rows[3]]}

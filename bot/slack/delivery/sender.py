@@ -1,12 +1,13 @@
 """The outbox sender: lanes, pacing, retries and coalescing over the delivery table.
 
 Rows go out in order per lane (a thread reply waits for its card's ts) and lanes proceed in
-parallel. Each channel is paced (`pacing.Pacer`); private answers (kinds that are not paced)
-are sent at once, each in a lane of its own. Before its first call a row is marked in flight,
-so a retry after a crash or a timeout looks for the message before posting (`once.py`). A
-failure is classified by the row's kind: rate limited pauses the channel for its Retry-After;
-transient backs off exponentially; any other is recorded as failed. What one delivery covers (`core.outbox.covered`) is skipped.
-The sender knows no kind by name: `table.delivery_table()` says how each is delivered.
+parallel. Each channel is paced (`pacing.Pacer`; on PostgreSQL by one replica at a time);
+private answers (kinds that are not paced) go at once, in a lane of their own per channel.
+Before its first call a row is marked in flight, so a retry after a crash or a timeout looks
+for the message before posting (`once.py`). A failure is classified by the row's kind: rate
+limited pauses the channel for its Retry-After; transient backs off exponentially; any other
+is recorded as failed. What one delivery covers (`core.outbox.covered`) is skipped. The sender
+knows no kind by name: `table.delivery_table()` says how each is delivered.
 
 `run_once` never sleeps: it returns when it should be called again, so tests drive it with a
 manual clock and the loop in `run` sleeps on the real one.
