@@ -112,3 +112,18 @@ def test_every_module_says_what_it_holds():
         if path.read_text().strip() and ast.get_docstring(ast.parse(path.read_text())) is None
     ]
     assert silent == []
+
+
+def test_no_test_module_imports_another():
+    """Shared test helpers live in tests/support, never in a test module."""
+    tests = Path(__file__).parent
+    borrowed = [
+        f"{path.relative_to(tests)}: {node.module}"
+        for path in tests.rglob("test_*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.startswith("tests.")
+        and node.module.rsplit(".", 1)[-1].startswith("test_")
+    ]
+    assert borrowed == []

@@ -11,26 +11,9 @@ from pathlib import Path
 import aiohttp
 
 from bot.store.migrate import head
-from tests.support import database
-from tests.support.cli import EXAMPLE, env, run
-from tests.support.db import rows
+from tests.support.cli import EXAMPLE, count_tables, env, run, table_names
 
 ROOT = Path(__file__).parent.parent
-
-
-def table_names(tmp_path: Path) -> set[str]:
-    url = database.url_for(tmp_path)
-    if url.startswith("sqlite"):
-        if not (tmp_path / "fb.db").exists():
-            return set()
-        found = rows(tmp_path / "fb.db", "SELECT name FROM sqlite_master WHERE type='table'")
-    else:
-        found = rows(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-    return {name for (name,) in found}
-
-
-def count_tables(tmp_path: Path) -> int:
-    return len(table_names(tmp_path))
 
 
 async def test_serve_without_credentials_names_what_is_missing(tmp_path):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 
-from tests.support.cli import env, run
+from tests.support.cli import count_tables, env, run
 from tests.support.serve import Serve
-from tests.test_cli import count_tables
 
-APP_TOKEN = "xapp-1-A0FIREBELL-1234567890-0f1e2d3c4b5a"
-BOT_TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKl"
+# made up, and plainly so: the shapes are all that matter (any xoxb- token is the double's)
+APP_TOKEN = "xapp-firebell-test-app-token"
+BOT_TOKEN = "xoxb-firebell-test-bot-token"
 
 
 def served(double) -> dict[str, str]:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.support import database
+from tests.support.db import rows
 
 EXAMPLE = Path(__file__).parents[2] / "config" / "firebell.example.yml"
 
@@ -38,3 +39,19 @@ async def run(tmp_path: Path, *args: str, **extra: str) -> tuple[int, str, str]:
     )
     out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     return process.returncode, out.decode(), err.decode()
+
+
+def table_names(tmp_path: Path) -> set[str]:
+    """The tables the command left in the test's database (none: it never got that far)."""
+    url = database.url_for(tmp_path)
+    if url.startswith("sqlite"):
+        if not (tmp_path / "fb.db").exists():
+            return set()
+        found = rows(tmp_path / "fb.db", "SELECT name FROM sqlite_master WHERE type='table'")
+    else:
+        found = rows(url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+    return {name for (name,) in found}
+
+
+def count_tables(tmp_path: Path) -> int:
+    return len(table_names(tmp_path))
