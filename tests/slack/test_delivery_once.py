@@ -108,3 +108,24 @@ async def test_a_private_answer_does_not_wait_behind_the_channels_pacing(bot, do
     [answer] = double.calls_to("chat.postEphemeral")
     assert answer.params["user"] == "U0BOB" and "already acknowledged" in answer.params["text"]
     assert len(top_level_posts(double)) < 4  # the channel itself is still paced
+
+
+async def test_a_lookup_slack_refuses_for_now_keeps_the_row_in_flight_and_looks_again(bot, double):
+    double.inject("chat.postMessage", delay=LATE, times=1)
+    double.inject("conversations.history", status=503, times=1)
+    await bot.command("declare sev2 Checkout slow")
+    await bot.deliver()
+    assert len(top_level_posts(double)) == 1  # looked again after the 503: found, not reposted
+    assert [c.error or c.fault for c in double.calls_to("conversations.history")][-1] is None
+
+
+async def test_a_lookup_slack_will_never_answer_posts_again_rather_than_lose_the_card(
+    bot, double, capsys
+):
+    double.inject("chat.postMessage", delay=LATE, times=1)
+    double.inject("conversations.history", error="missing_scope", times=10)
+    await bot.command("declare sev2 Checkout slow")
+    await bot.deliver()
+    assert len(top_level_posts(double)) == 2  # at least once: a repeat, never a loss
+    assert "outbox_lookup_failed" in capsys.readouterr().out
+    assert rows(bot, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == [(0,)]

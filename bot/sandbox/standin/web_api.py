@@ -191,13 +191,20 @@ class WebApi(WorkspaceState):
         self._store_message(channel, message)
         return {"ok": True, "channel": channel, "ts": ts, "message": wire_message(message)}
 
-    def _chat_update(self, params: Params) -> Answer:
+    def _message_of(self, params: Params) -> tuple[str, Answer | None, Answer | None]:
+        """(channel, the message `channel`/`ts` name, or Slack's error when there is none)."""
         channel = _as_str(params.get("channel")) or ""
         if failed := self._channel_error(channel):
-            return failed
+            return channel, None, failed
         message = self._find(channel, _as_str(params.get("ts")) or "")
         if message is None:
-            return _error("message_not_found")
+            return channel, None, _error("message_not_found")
+        return channel, message, None
+
+    def _chat_update(self, params: Params) -> Answer:
+        channel, message, failed = self._message_of(params)
+        if failed:
+            return failed
         if not any(k in params for k in ("text", "blocks", "attachments")):
             return _error("no_text")
         # As documented: fields left out keep their previous value.
@@ -217,12 +224,9 @@ class WebApi(WorkspaceState):
         }
 
     def _chat_delete(self, params: Params) -> Answer:
-        channel = _as_str(params.get("channel")) or ""
-        if failed := self._channel_error(channel):
+        channel, message, failed = self._message_of(params)
+        if failed:
             return failed
-        message = self._find(channel, _as_str(params.get("ts")) or "")
-        if message is None:
-            return _error("message_not_found")
         self._messages[channel].remove(message)
         self._emit("message_deleted", {"channel": channel, "ts": message["ts"]})
         return {"ok": True, "channel": channel, "ts": message["ts"]}

@@ -31,7 +31,6 @@ from bot.services.outbox import OutboxService
 from bot.services.telemetry import Telemetry
 from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable
 from bot.slack.delivery.pacing import Pacer
-from bot.slack.delivery.table import coalescing
 from bot.slack.errors import Category, Failure
 
 log = structlog.get_logger("firebell.sender")
@@ -58,7 +57,7 @@ class OutboxSender:
     ) -> None:
         self.outbox = outbox
         self.table = dict(table)
-        self.coalesce = coalescing(table)
+        self.coalesce = deliveries.coalesce  # the table's rules, as the deliveries read them
         self.unpaced = frozenset(name for name, kind in table.items() if not kind.paced)
         self.deliveries = deliveries
         self.clock = clock
