@@ -15,6 +15,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.services.container import Services
 from bot.settings import Settings
+from bot.slack import credentials
 from bot.slack.client import MeteredClient
 from bot.slack.delivery.kinds import Deliveries
 from bot.slack.delivery.pacing import Pacer
@@ -41,9 +42,11 @@ class Firebell:
         *,
         run_workers: bool = True,
         pacer: Pacer | None = None,
-        slack_timeout: float = 15.0,
+        slack_timeout: float | None = None,
+        identity: credentials.Identity | None = None,
     ) -> None:
-        """`slack_timeout`: seconds the sender waits for Slack's answer to one call."""
+        """`slack_timeout`: seconds the sender waits for Slack's answer to one call
+        (default: FIREBELL_SLACK_TIMEOUT). `identity`: what the start-up token check learnt."""
         self.settings = settings
         self.config = config
         self.clock = clock or SystemClock()
@@ -62,7 +65,7 @@ class Firebell:
                 token=token,
                 base_url=api_url,
                 retry_handlers=[],
-                timeout=slack_timeout,
+                timeout=slack_timeout or settings.firebell_slack_timeout,
                 telemetry=telemetry,
             ),
             services=self.services,
@@ -97,6 +100,7 @@ class Firebell:
         )
         self.bolt.client.base_url = api_url  # Bolt copies both into each request's client
         self.bolt.client.timeout = 10
+        credentials.trust(self.bolt, identity)
         register(self.bolt, self.services)
         self.web = web.Application(client_max_size=1024 * 1024)
         routes = health.routes(self.services, self.replica) + calendar.routes(self.services)

@@ -381,7 +381,7 @@ async def _run(settings: Settings, config: Config) -> int:
     from bot.slack import credentials
 
     try:  # before anything starts: a refused token leaves no schema and no open port
-        await credentials.check(
+        identity = await credentials.check(
             settings.slack_api_url,
             settings.slack_bot_token.get_secret_value(),
             settings.slack_app_token.get_secret_value() if settings.socket_mode else None,
@@ -389,7 +389,7 @@ async def _run(settings: Settings, config: Config) -> int:
     except credentials.Refused as exc:
         print(f"Firebell cannot start: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    app = Firebell(settings, config)
+    app = Firebell(settings, config, identity=identity)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

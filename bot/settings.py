@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     firebell_alerts_token_generic: SecretStr | None = None
     # Slack posts per second per channel, per replica (Slack allows about one)
     firebell_channel_rate: float = Field(default=1.0, gt=0, le=100)
+    # seconds the outbox sender waits for Slack's answer to one call before it looks the
+    # post up (a late answer is not a lost post)
+    firebell_slack_timeout: float = Field(default=15.0, ge=0.5, le=120)
 
     @property
     def socket_mode(self) -> bool:

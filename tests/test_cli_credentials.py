@@ -7,7 +7,11 @@ status 2 and a message naming the variable and what Slack said, before any schem
 from __future__ import annotations
 
 import json
+import time
 
+import aiohttp
+
+from tests.support import signing
 from tests.support.cli import count_tables, env, run
 from tests.support.serve import Serve
 
@@ -82,3 +86,29 @@ async def test_a_good_token_starts_without_bolt_warning_that_a_token_goes_unused
     logged += (tmp_path / "serve.stderr").read_text()
     assert "will be unused" not in logged and "will be ignored" not in logged
     assert BOT_TOKEN not in logged
+
+
+async def test_a_command_while_slack_rate_limits_auth_test_is_still_handled(tmp_path, double):
+    """Bolt asks `auth.test` inside the first request it authorizes, and a 429 or 5xx there
+    made it answer "your installation with this app is no longer available" and drop the
+    command (found by the crash soak). The start-up check's answer is used instead: no
+    request waits on, or is refused for, `auth.test`."""
+    process = Serve(
+        env(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, **served(double)),
+        tmp_path,
+        tmp_path / "serve.stderr",
+    )
+    try:
+        await process.start()
+        double.inject("auth.test", status=429, retry_after=30, times=100)
+        body = signing.slash_command_body("declare sev2 Checkout slow")
+        headers = signing.sign("secret", body, int(time.time()))
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(f"{process.base}/slack/events", data=body, headers=headers) as response,
+        ):
+            answer = await response.json()
+        assert "Declared INC-1 (SEV2)" in answer["text"], answer
+        assert len(double.calls_to("auth.test")) == 1  # the start-up check's, and no other
+    finally:
+        await process.cleanup()

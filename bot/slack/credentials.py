@@ -14,11 +14,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from bot.slack.errors import Category, classify
 from bot.slack.retries import Sleep, retry_handlers
@@ -55,12 +60,36 @@ class Refused(Exception):
 
 @dataclass(frozen=True)
 class Identity:
-    """Who the bot token belongs to, as `auth.test` says (for the start-up log)."""
+    """Who the bot token belongs to, as `auth.test` says: for the start-up log, and for Bolt,
+    which would otherwise call `auth.test` itself inside the first request (`trust`)."""
 
     team: str
     team_id: str
     user_id: str
     bot_id: str
+    answer: AsyncSlackResponse | None = field(default=None, repr=False, compare=False)
+
+    def logged(self) -> dict[str, str]:
+        return {
+            "team": self.team,
+            "team_id": self.team_id,
+            "user_id": self.user_id,
+            "bot_id": self.bot_id,
+        }
+
+
+def trust(bolt: AsyncApp, identity: Identity | None) -> None:
+    """Give Bolt the start-up check's `auth.test` answer. Bolt's single-workspace
+    authorization otherwise asks Slack on the first request it authorizes, and when that one
+    call meets a 429 or a 5xx it answers the person "your installation with this app is no
+    longer available" and drops the command (found by the crash soak). Bolt has no public way
+    in, so this fails loudly when an upgrade moves what it sets."""
+    if identity is None or identity.answer is None:
+        return  # Slack did not answer at start: Bolt asks on the first request, as before
+    found = [m for m in bolt._async_middleware_list if isinstance(m, AsyncSingleTeamAuthorization)]
+    if len(found) != 1 or not hasattr(found[0], "auth_test_result"):
+        raise RuntimeError("slack_bolt's single-workspace authorization was not found")
+    found[0].auth_test_result = identity.answer
 
 
 async def check(
@@ -88,8 +117,9 @@ async def check(
                 team_id=str(answer.get("team_id") or ""),
                 user_id=str(answer.get("user_id") or ""),
                 bot_id=str(answer.get("bot_id") or ""),
+                answer=answer,
             )
-            log.info("slack_token_accepted", variable="SLACK_BOT_TOKEN", **vars(identity))
+            log.info("slack_token_accepted", variable="SLACK_BOT_TOKEN", **identity.logged())
     if app_token:
         call = client.apps_connections_open(app_token=app_token)
         if await _ask("SLACK_APP_TOKEN", "apps.connections.open", call) is not None:

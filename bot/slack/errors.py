@@ -57,6 +57,7 @@ class Failure:
     status: int | None = None  # the HTTP status, when Slack answered
     retry_after: float = 0.0  # seconds, for RATE_LIMITED
     detail: str = ""  # for the log: the exception's type and message on network errors
+    method: str = ""  # the Web API method Slack answered for (`chat.postMessage`), if it did
 
     def describe(self) -> str:
         """One line for the outbox row's `last_error` and the log."""
@@ -89,14 +90,15 @@ def classify(exc: BaseException) -> Failure | None:
         error = response.get("error") if isinstance(response.data, dict) else None
         status = response.status_code
         code = error or f"http_{status}"
+        method = str(getattr(response, "api_url", "") or "").rstrip("/").rsplit("/", 1)[-1]
         if status == 429 or error == "ratelimited":
             wait = retry_after(response.headers)
-            return Failure(Category.RATE_LIMITED, code, status, retry_after=wait)
+            return Failure(Category.RATE_LIMITED, code, status, retry_after=wait, method=method)
         if error in FATAL_ERRORS:
-            return Failure(Category.FATAL, code, status)
+            return Failure(Category.FATAL, code, status, method=method)
         if status >= 500 or error in TRANSIENT_ERRORS:
-            return Failure(Category.TRANSIENT, code, status)
-        return Failure(Category.PERMANENT, code, status)
+            return Failure(Category.TRANSIENT, code, status, method=method)
+        return Failure(Category.PERMANENT, code, status, method=method)
     if isinstance(exc, NETWORK_ERRORS):
         detail = f"{type(exc).__name__}: {exc}"
         return Failure(Category.TRANSIENT, "network", detail=detail)

@@ -129,3 +129,39 @@ async def test_a_lookup_slack_will_never_answer_posts_again_rather_than_lose_the
     assert len(top_level_posts(double)) == 2  # at least once: a repeat, never a loss
     assert "outbox_lookup_failed" in capsys.readouterr().out
     assert rows(bot, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == [(0,)]
+
+
+async def test_a_rate_limited_lookup_keeps_the_row_in_flight_and_looks_again(bot, double):
+    """A 429 answers the lookup, not the post: the post may still be in Slack (found by the
+    crash soak, which posted such rows twice)."""
+    double.inject("chat.postMessage", delay=LATE, times=1)
+    double.inject("conversations.history", status=429, retry_after=1, times=1)
+    await bot.command("declare sev2 Checkout slow")
+    await bot.deliver()
+    assert len(top_level_posts(double)) == 1
+    assert len(double.messages(CHANNEL, top_level_only=True)) == 1
+
+
+async def test_a_refused_dm_lookup_keeps_the_page_in_flight(bot, double):
+    await bot.command("declare sev2 Checkout slow")
+    await bot.deliver()
+    double.inject("chat.postMessage", delay=LATE, times=2)  # the escalation reply and the page
+    double.inject("conversations.open", status=503, times=1)
+    await bot.command("escalate INC-1")
+    await bot.deliver()
+    lead = double.messages(double.dm_channel("U0LEAD"))
+    assert ["You are being paged" in m["text"] for m in lead] == [True]
+
+
+async def test_a_card_adopted_from_an_older_render_is_brought_up_to_date(bot, double):
+    """The card landed but its answer came too late; the incident changed before the retry
+    found it. The card found shows the older state, so the later change is not taken as
+    shown: the card is updated to what the incident is now."""
+    double.inject("chat.postMessage", delay=LATE, times=1)
+    await bot.command("declare sev2 Checkout slow")
+    await bot.app.sender.run_once()  # the card is posted; its answer times out
+    assert card_of(double)["text"].startswith("INC-1 [SEV2] declared")
+    await bot.command("ack INC-1")
+    await bot.deliver()
+    assert len(top_level_posts(double)) == 1
+    assert card_of(double)["text"].startswith("INC-1 [SEV2] acknowledged")

@@ -3,7 +3,8 @@ errors, slow answers), so the bot's retries and backoff meet what Slack really a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
@@ -56,11 +57,55 @@ class Fault:
         return web.json_response({"ok": False, "error": self.error})
 
 
+@dataclass
+class Storm:
+    """Failures at random while it blows, for soak tests: each call to one of `methods`
+    (None: any) is rate limited, fails with a 5xx, or succeeds with its answer `late_by`
+    seconds late, with the given probabilities; otherwise it succeeds. Seeded, so a run that
+    found a defect can be repeated."""
+
+    rate_limited: float = 0.1
+    server_error: float = 0.1
+    late: float = 0.1
+    late_by: float = 2.0
+    retry_after: int = 1
+    seed: int = 0
+    methods: frozenset[str] | None = None
+    _random: random.Random = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.rate_limited + self.server_error + self.late > 1:
+            raise ValueError("the storm's probabilities add up to more than 1")
+        self._random = random.Random(self.seed)
+
+    def draw(self, method: str) -> Fault | None:
+        if self.methods is not None and method not in self.methods:
+            return None
+        roll = self._random.random()
+        for chance, fault in (
+            (self.rate_limited, {"status": 429, "retry_after": self.retry_after}),
+            (self.server_error, {"status": self._random.choice((500, 502, 503))}),
+            (self.late, {"delay": self.late_by}),
+        ):
+            if roll < chance:
+                return Fault(
+                    status=fault.get("status"),
+                    error=None,
+                    retry_after=fault.get("retry_after"),
+                    delay=fault.get("delay"),
+                    remaining=1,
+                )
+            roll -= chance
+        return None
+
+
 class Faults:
-    """The queued faults, by method ("*" = any); each call to a method takes the next one."""
+    """The queued faults, by method ("*" = any); each call to a method takes the next one.
+    While a storm blows, a call with no queued fault may draw one from it."""
 
     def __init__(self) -> None:
         self._queues: dict[str, list[Fault]] = {}
+        self.storm: Storm | None = None
 
     def inject(
         self,
@@ -91,8 +136,9 @@ class Faults:
         self._queues.setdefault(method, []).append(fault)
 
     def clear(self) -> None:
-        """Drop every queued fault, fired or not: the next calls succeed."""
+        """Drop every queued fault, fired or not, and calm any storm: the next calls succeed."""
         self._queues.clear()
+        self.storm = None
 
     def left(self, method: str | None = None) -> int:
         """How many injected failures have not fired yet (for one method, or all)."""
@@ -109,4 +155,4 @@ class Faults:
                 if fault.remaining == 0:
                     queue.pop(0)
                 return fault
-        return None
+        return self.storm.draw(method) if self.storm else None

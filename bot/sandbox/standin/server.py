@@ -23,7 +23,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.sandbox.standin.faults import Faults
+from bot.sandbox.standin.faults import Faults, Storm
 from bot.sandbox.standin.socket_mode import SOCKET_PATH, SocketMode
 from bot.sandbox.standin.web_api import Call, Params
 
@@ -110,6 +110,10 @@ class SlackDouble(SocketMode):
         """Queue a fault for the next calls to `method` ("*" = any method); see
         `Faults.inject` for the kinds of fault and what each answers."""
         self._faults.inject(method, **fault)
+
+    def storm(self, storm: Storm | None) -> None:
+        """Let calls fail at random (see `Storm`) until `clear_faults` or `storm(None)`."""
+        self._faults.storm = storm
 
     def clear_faults(self) -> None:
         """Drop every queued fault, fired or not: the next calls succeed."""

@@ -28,17 +28,21 @@ async def _run(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecor
     return [row, *(behind[i] for i in sorted(behind))]
 
 
-async def alert_post(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> None:
+async def alert_post(
+    ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]
+) -> list[int]:
     services = ctx.services
     run = await _run(ctx, row, covered)
     found = await services.alerts.notifications([r.payload["notification_id"] for r in run])
     if not found:
         raise Undeliverable(f"no notification {row.payload['notification_id']}")
     text, rendered = alert_blocks.alert_post(found, services.config)
-    await ctx.post(row, text, rendered, covering=[r.id for r in run[1:]])
+    return await ctx.post(row, text, rendered, covering=[r.id for r in run[1:]])
 
 
-async def alert_reply(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> None:
+async def alert_reply(
+    ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]
+) -> list[int]:
     services = ctx.services
     incident = await ctx.incident(row)
     thread = thread_of(incident)
@@ -48,7 +52,9 @@ async def alert_reply(ctx: Deliveries, row: OutboxRecord, covered: Sequence[Outb
         raise Undeliverable(f"no event {row.payload['event_id']}")
     text = alert_blocks.alert_reply(events, incident, services.config)
     covering = [r.id for r in run[1:]]
-    await ctx.post(row, text, channel=incident.channel_id, thread_ts=thread, covering=covering)
+    return await ctx.post(
+        row, text, channel=incident.channel_id, thread_ts=thread, covering=covering
+    )
 
 
 async def maintenance(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:

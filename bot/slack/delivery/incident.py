@@ -21,14 +21,14 @@ from bot.slack.errors import CONTENT_ERRORS, classify
 log = structlog.get_logger("firebell.sender")
 
 
-async def card(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> None:
+async def card(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> list[int]:
     services = ctx.services
     incident = await ctx.incident(row)
     alert = await services.alerts.card(incident.id) if incident.source in SOURCES else None
     rendered = card_blocks.card(incident, services.config, alert=alert)
     covering = [r.id for r in covered]
     try:
-        await _show(ctx, row, incident, rendered, covering)
+        return await _show(ctx, row, incident, rendered, covering)
     except Exception as exc:
         failure = classify(exc)
         if failure is None or failure.error not in CONTENT_ERRORS:
@@ -37,7 +37,7 @@ async def card(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecor
         # page waiting for it) alive; the refusal is logged and shown on /readyz
         log.error("card_refused", row=row.id, incident=incident.id, error=failure.error)
         note = f"card shown as plain text: {failure.describe()}"
-        await _show(ctx, row, incident, None, covering, note=note)
+        return await _show(ctx, row, incident, None, covering, note=note)
 
 
 async def _show(
@@ -47,14 +47,14 @@ async def _show(
     rendered: list | None,
     covering: list[int],
     note: str | None = None,
-) -> None:
-    """Post the card, or update it in place once its thread exists."""
+) -> list[int]:
+    """Post the card, or update it in place once its thread exists; the rows it settled."""
     config = ctx.services.config
     text = card_blocks.card_text(incident)
     if rendered is None:
         text = f"{text}\n{card_blocks.status_line(incident, config)}"
     if not incident.thread_ts:
-        await ctx.post(
+        return await ctx.post(
             row,
             text,
             rendered,
@@ -63,11 +63,11 @@ async def _show(
             card=True,
             note=note,
         )
-        return
     await ctx.slack.chat_update(
         channel=incident.channel_id, ts=incident.thread_ts, text=text, blocks=rendered or []
     )
     await ctx.services.outbox.delivered(row, covering=covering, note=note)
+    return covering
 
 
 async def reply(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:

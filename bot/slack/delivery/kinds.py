@@ -55,28 +55,35 @@ class Deliveries:
         covering: Sequence[int] = (),
         card: bool = False,
         note: str | None = None,
-    ) -> None:
-        """Post the row's message once, then mark it sent (and what it covered superseded).
+    ) -> list[int]:
+        """Post the row's message once, then mark it sent (and what it covered superseded);
+        returns the covered rows it settled.
 
         A row still in flight from an earlier attempt (a crash or a timeout between Slack's
         answer and recording it) may already be in Slack: it is looked for by the row id in
-        its message metadata and adopted instead of posted again."""
+        its message metadata and adopted instead of posted again; it then covers only the
+        rows that post covered (the rest, newer than its render, are delivered after it)."""
         channel = channel or row.channel
-        posted = await once.find(self.slack, row, channel, thread_ts)
-        if posted is None:
+        found = await once.find(self.slack, row, channel, thread_ts)
+        if found is None:
             answer = await self.slack.chat_postMessage(
                 channel=channel,
                 text=text,
                 unfurl_links=False,
                 unfurl_media=False,
-                metadata=once.metadata(row),
+                metadata=once.metadata(row, covering),
                 **({"thread_ts": thread_ts} if thread_ts else {}),
                 **({"blocks": blocks} if blocks else {}),
             )
             posted = (answer["channel"], answer["ts"])
+        else:
+            posted = (found.channel, found.ts)
+            kept = set(found.covering)
+            covering = [n for n in covering if n in kept]
         await self.services.outbox.delivered(
             row, posted=posted, covering=covering, card=card, note=note
         )
+        return list(covering)
 
 
 def thread_of(incident: IncidentRecord) -> str:
@@ -86,9 +93,12 @@ def thread_of(incident: IncidentRecord) -> str:
     return incident.thread_ts
 
 
-Deliver = Callable[[Deliveries, OutboxRecord, Sequence[OutboxRecord]], Awaitable[None]]
+Deliver = Callable[
+    [Deliveries, OutboxRecord, Sequence[OutboxRecord]], Awaitable[Sequence[int] | None]
+]
 """Delivers one row (and the later rows of its lane it covers, given as `covered`), marks
-them in the outbox, and raises on failure."""
+them in the outbox, and raises on failure. Returns the ids of the covered rows it settled,
+or None for all of them (an adopted post settles only what it covered when it was made)."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -29,6 +29,7 @@ from bot.core.outbox import covered, lanes
 from bot.services.models import OutboxRecord
 from bot.services.outbox import OutboxService
 from bot.services.telemetry import Telemetry
+from bot.slack.delivery import once
 from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable
 from bot.slack.delivery.pacing import Pacer
 from bot.slack.errors import Category, Failure
@@ -164,14 +165,17 @@ class OutboxSender:
                         return ready, settled
                     self.pacer.take(row.channel or "", now)  # no await between check and take
                 later = covered(rows, row, self.coalesce)  # what this delivery stands for
-                retry = await self._attempt(row, later)
+                retry, took = await self._attempt(row, later)
                 if retry is not None:
                     return retry, settled
                 settled += 1
-                done.update(r.id for r in later)
+                done.update(took)
             return None, settled
 
-    async def _attempt(self, row: OutboxRecord, later: list[OutboxRecord]) -> datetime | None:
+    async def _attempt(
+        self, row: OutboxRecord, later: list[OutboxRecord]
+    ) -> tuple[datetime | None, Sequence[int]]:
+        """(when to retry, None once settled; the ids of `later` settled with it)."""
         kind = self.table.get(row.kind)
         started = time.perf_counter()
         try:
@@ -179,15 +183,15 @@ class OutboxSender:
                 raise Undeliverable(f"unknown outbox kind {row.kind!r}")
             if row.in_flight_at is None:  # from here until Slack's answer is recorded
                 await self.outbox.in_flight(row)
-            await kind.deliver(self.deliveries, row, later)
+            took = await kind.deliver(self.deliveries, row, later)
         except Undeliverable as exc:
             await self._fail(row, str(exc))
-            return None
+            return None, ()
         except Exception as exc:
             failure = kind.classify(exc) if kind is not None else None
             if failure is None:
                 raise
-            return await self._failed(row, failure)
+            return await self._failed(row, failure), ()
         log.info(
             "slack_delivered",
             row=row.id,
@@ -195,7 +199,7 @@ class OutboxSender:
             incident=row.incident_id,
             ms=round((time.perf_counter() - started) * 1000, 1),
         )
-        return None
+        return None, [r.id for r in later] if took is None else took
 
     async def _failed(self, row: OutboxRecord, failure: Failure) -> datetime | None:
         if failure.category is Category.RATE_LIMITED:
@@ -206,11 +210,12 @@ class OutboxSender:
             log.warning("slack_rate_limited", row=row.id, channel=channel, retry_after=wait)
             self.telemetry.delivery_error(row.kind, "rate_limited")
             described = dataclasses.replace(failure, retry_after=wait).describe()
-            await self.outbox.retry_at(row, until, described, answered=True)
+            await self.outbox.retry_at(row, until, described, answered=once.refused_post(failure))
             return until
         if failure.category is Category.TRANSIENT:
-            # no answer at all (a network error, a timeout): the post may have landed
-            return await self._retry(row, failure.describe(), answered=failure.status is not None)
+            # no answer to the post (a network error, a timeout, a refused lookup): it may
+            # have landed, and the row stays in flight
+            return await self._retry(row, failure.describe(), answered=once.refused_post(failure))
         await self._fail(row, failure.describe())
         return None
 
