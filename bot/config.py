@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
-from itertools import combinations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,8 +22,8 @@ from pydantic import (
     field_validator,
 )
 
+from bot.config_checks import cross_checks
 from bot.config_source import ConfigError, KeyPath, locate, read_source, read_yaml
-from bot.core.coverage import overlapping_windows, parse_window
 from bot.core.durations import format_duration, parse_duration
 from bot.core.escalation import EMPTY, Level, Policy
 from bot.core.targets import Target, parse_target
@@ -167,8 +166,28 @@ class Broadcast(_Model):
         return WEEKDAYS.index(day), int(hour), int(minute)
 
 
+NAME = r"^[a-z0-9][a-z0-9_-]{0,31}$"  # team names: lowercase letters, digits, - and _
+SERVICE = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
+DEFAULT_TEAM = "default"  # the team of the top-level `incident_channel` and `escalation`
+
+
+class AlertRoute(_Model):
+    """Labels -> team, service and/or severity; the first route that matches wins.
+    `match`: label equality; `match_re`: a regex over the whole label value (as Alertmanager
+    anchors it)."""
+
+    match: dict[str, str] = {}
+    match_re: dict[str, str] = {}
+    team: str | None = None
+    service: str | None = Field(default=None, pattern=SERVICE)
+    severity: str | None = None
+
+
 class Alerts(_Model):
     """How alerts from Alertmanager, Grafana and the generic webhook become incidents."""
+
+    routes: list[AlertRoute] = []  # tried in order before the labels
 
     severity_label: str = Field(default="severity", min_length=1)  # the label naming severity
     # label value -> severity; default: critical, error, warning -> the 1st, 2nd, 3rd severity
@@ -211,6 +230,24 @@ class MaintenanceWindow(_Model):
         return value
 
 
+class Team(_Model):
+    """A team: who belongs, where its incidents open, and whom they page."""
+
+    name: str = Field(pattern=NAME)
+    members: list[TargetRef] = []  # users or user groups (`group:S0...`)
+    channel: ChannelId | None = None  # default: the top-level `incident_channel`
+    broadcast_channel: ChannelId | None = None  # default: the top-level one
+    escalation: list[EscalationLevel] = Field(min_length=1)
+    repeat: int = Field(default=0, ge=0, le=10)
+
+
+class Service(_Model):
+    """Who owns a service (omitted: the default team) and where its runbook is."""
+
+    team: str | None = None
+    runbook: Url | None = None
+
+
 class Config(_Model):
     incident_channel: ChannelId
     broadcast_channel: ChannelId | None = None
@@ -219,8 +256,11 @@ class Config(_Model):
     rotations: list[Rotation] = []
     escalation: list[EscalationLevel] = []
     repeat: int = Field(default=0, ge=0, le=10)
-    runbooks: dict[str, Annotated[str, Field(pattern=r"^https?://\S+$")]] = {}
+    runbooks: dict[str, Url] = {}
     admins: list[TargetRef] = []  # may set overrides on any rotation and maintenance for all
+    members: list[TargetRef] = []  # the default team's members
+    teams: list[Team] = []
+    services: dict[Annotated[str, Field(pattern=SERVICE)], Service] = {}
     alerts: Alerts = Alerts()
     maintenance: list[MaintenanceWindow] = []
     broadcast: Broadcast = Broadcast()
@@ -249,14 +289,66 @@ class Config(_Model):
     def severity_names(self) -> list[str]:
         return [s.name for s in self.severities]
 
-    def policy(self) -> Policy:
-        """The escalation chain as core sees it (snapshotted onto each incident)."""
-        if not self.escalation:
+    def policy(self, team: str | None = None) -> Policy:
+        """A team's escalation chain as core sees it (snapshotted onto each incident)."""
+        chosen = self.team(team)
+        if not chosen.escalation:
             return EMPTY
         return Policy(
-            levels=tuple(Level(tuple(lv.notify), lv.after) for lv in self.escalation),
-            repeat=self.repeat,
+            levels=tuple(Level(tuple(lv.notify), lv.after) for lv in chosen.escalation),
+            repeat=chosen.repeat,
         )
+
+    def team(self, name: str | None = None) -> Team:
+        """A team by name (None or `default`: the top-level one); KeyError when unknown."""
+        if name is None or name == DEFAULT_TEAM:
+            return Team.model_construct(
+                name=DEFAULT_TEAM,
+                members=self.members,
+                channel=self.incident_channel,
+                broadcast_channel=self.broadcast_channel,
+                escalation=self.escalation,
+                repeat=self.repeat,
+            )
+        for team in self.teams:
+            if team.name == name.lower():
+                return team
+        raise KeyError(name)
+
+    @property
+    def team_names(self) -> list[str]:
+        return [DEFAULT_TEAM, *(t.name for t in self.teams)]
+
+    def channel_of(self, team: str | None) -> str:
+        """Where a team's incident threads open."""
+        return self.team(team).channel or self.incident_channel
+
+    def owner(self, service: str | None, team: str | None = None) -> str:
+        """The team an incident belongs to: the one named, else the service's owner, else
+        the default team."""
+        if team:
+            return self.team(team).name
+        found = self.services.get(service.lower()) if service else None
+        return found.team if found and found.team else DEFAULT_TEAM
+
+    def runbook(self, service: str | None) -> str | None:
+        if not service:
+            return None
+        found = self.services.get(service)
+        return (found.runbook if found else None) or self.runbooks.get(service)
+
+    def targets(self) -> list[Target]:
+        """Every person, group and rotation the config names, in the order written."""
+        found = [m for r in self.rotations for m in r.members]
+        found += [t for s in self.severities for t in s.page]
+        for name in self.team_names:
+            found += [t for level in self.team(name).escalation for t in level.notify]
+        found += [*self.admins, *self.members, *(m for t in self.teams for m in t.members)]
+        return found
+
+    @property
+    def service_names(self) -> list[str]:
+        return sorted({*self.runbooks, *self.services})
 
     @property
     def zone(self) -> ZoneInfo:
@@ -274,131 +366,10 @@ def parse_config(text: str, source: str = "<config>") -> Config:
         config = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError([_describe(err, source, lines) for err in exc.errors()]) from None
-    problems = [locate(loc, message, source, lines) for loc, message in _cross_checks(config)]
+    problems = [locate(loc, message, source, lines) for loc, message in cross_checks(config)]
     if problems:
         raise ConfigError(problems)
     return config
-
-
-def _cross_checks(config: Config) -> list[tuple[tuple[Any, ...], str]]:
-    """Problems that span keys (names unique, references resolve), each with its key path."""
-    problems: list[tuple[tuple[Any, ...], str]] = []
-    for kind, items in (("severities", config.severities), ("rotations", config.rotations)):
-        seen: dict[str, int] = {}
-        for i, item in enumerate(items):
-            key = item.name.upper()
-            if key in seen:
-                problems.append(
-                    ((kind, i, "name"), f"{item.name!r} is already the name of {kind}[{seen[key]}]")
-                )
-            seen.setdefault(key, i)
-    rotations = {r.name for r in config.rotations}
-    places = [
-        (("severities", i, "page", j), t)
-        for i, s in enumerate(config.severities)
-        for j, t in enumerate(s.page)
-    ]
-    places += [
-        (("escalation", i, "notify", j), t)
-        for i, level in enumerate(config.escalation)
-        for j, t in enumerate(level.notify)
-    ]
-    for loc, target in places:
-        if target.kind == "rotation" and target.value not in rotations:
-            problems.append((loc, f"{target} names a rotation that is not in `rotations`"))
-    names = {s.name.upper() for s in config.severities}
-    for i, name in enumerate(config.broadcast.declare or []):
-        if name.upper() not in names:
-            problems.append(
-                (("broadcast", "declare", i), f"{name!r} is not one of the `severities`")
-            )
-    for i, rotation in enumerate(config.rotations):
-        problems += _rotation_checks(i, rotation)
-    problems += _alert_checks(config)
-    return problems
-
-
-def _alert_checks(config: Config) -> list[tuple[tuple[Any, ...], str]]:
-    """`alerts:` names only configured severities; `maintenance:` windows that make sense."""
-    problems: list[tuple[tuple[Any, ...], str]] = []
-    names = {s.name.upper() for s in config.severities}
-    alerts = config.alerts
-    named = [(("alerts", "severities", k), v) for k, v in alerts.severities.items()]
-    named += [
-        (("alerts", "open_incidents", i), v) for i, v in enumerate(alerts.open_incidents or [])
-    ]
-    if alerts.default_severity is not None:
-        named.append((("alerts", "default_severity"), alerts.default_severity))
-    for loc, name in named:
-        if name.upper() not in names:
-            problems.append((loc, f"{name!r} is not one of the `severities`"))
-    for i, window in enumerate(config.maintenance):
-        once = window.start is not None or window.end is not None
-        weekly = any(v is not None for v in (window.days, window.start_time, window.end_time))
-        if once == weekly:
-            problems.append(
-                (
-                    ("maintenance", i),
-                    "give either `start` and `end` (once) or `days`, `from` and `to` (weekly)",
-                )
-            )
-        elif once:
-            if window.start is None or window.end is None:
-                key = "end" if window.end is None else "start"
-                problems.append((("maintenance", i, key), "is required with a one-off window"))
-            elif window.end <= window.start:
-                problems.append((("maintenance", i, "end"), "must be after `start`"))
-        else:
-            missing = [
-                k
-                for k, v in (
-                    ("days", window.days),
-                    ("from", window.start_time),
-                    ("to", window.end_time),
-                )
-                if v is None
-            ]
-            if missing:
-                problems.append(
-                    (("maintenance", i, missing[0]), "is required with a weekly window")
-                )
-            else:
-                try:
-                    parse_window(window.days, window.start_time, window.end_time)
-                except ValueError as exc:
-                    problems.append((("maintenance", i), str(exc)))
-    return problems
-
-
-def _rotation_checks(i: int, rotation: Rotation) -> list[tuple[tuple[Any, ...], str]]:
-    """Members listed once; coverage windows that parse and do not overlap each other."""
-    problems: list[tuple[tuple[Any, ...], str]] = []
-    first: dict[Target, int] = {}
-    for j, member in enumerate(rotation.members):
-        if member in first:
-            problems.append(
-                (
-                    ("rotations", i, "members", j),
-                    f"{member.value} is already rotations[{i}].members[{first[member]}]: "
-                    "list each member once (a longer turn is a longer `shift`)",
-                )
-            )
-        first.setdefault(member, j)
-    windows = []
-    for j, window in enumerate(rotation.coverage):
-        try:
-            windows.append((j, parse_window(window.days, window.start, window.end)))
-        except ValueError as exc:
-            problems.append((("rotations", i, "coverage", j), str(exc)))
-    for (j, a), (k, b) in combinations(windows, 2):
-        for overlap in overlapping_windows([a, b]):
-            problems.append(
-                (
-                    ("rotations", i, "coverage", k),
-                    f"overlaps rotations[{i}].coverage[{j}]: {overlap}",
-                )
-            )
-    return problems
 
 
 def _describe(err: dict[str, Any], source: str, lines: dict[KeyPath, int]) -> str:

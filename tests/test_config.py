@@ -604,3 +604,104 @@ def test_error_on_a_block_value_points_at_its_key():
         f"{SRC}:21: rotations[1].members: group:S0ABC is not a person: "
         "members are user ids or e-mails"
     ]
+
+
+# --- teams and services ----------------------------------------------------------------------
+
+TEAMS = BASE + textwrap.dedent(
+    """\
+    members: [U0AAA]
+    teams:
+      - name: payments
+        members: [U0PAY, group:S0PAY]
+        channel: C0PAYMENTS
+        escalation:
+          - notify: [rotation:primary]
+    services:
+      billing: {team: payments, runbook: https://docs.example.com/ops/billing}
+      api: {runbook: https://docs.example.com/ops/api}
+    alerts:
+      routes:
+        - {match: {alertname: DiskFull}, team: payments}
+    """
+)
+
+
+def test_teams_services_and_routes_load():
+    config = parse_config(TEAMS, SRC)
+    assert config.team_names == ["default", "payments"]
+    assert config.owner("billing") == "payments" and config.owner("api") == "default"
+    assert config.owner("billing", "default") == "default"  # a named team wins
+    assert config.channel_of("payments") == "C0PAYMENTS"
+    assert config.channel_of("default") == "C0INCIDENTS"
+    assert config.runbook("billing") == "https://docs.example.com/ops/billing"
+    assert config.runbook("api") == "https://docs.example.com/ops/api"  # in both, the same
+    assert [str(t) for t in config.policy("payments").levels[0].targets] == ["rotation:primary"]
+    assert config.policy().repeat == 1  # the default team's chain is the top-level one
+    assert "user:U0PAY" in {str(t) for t in config.targets()}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle", "message"),
+    [
+        (
+            "billing: {team: payments,",
+            "billing: {team: finops,",
+            "billing:",
+            "services.billing.team: 'finops' is not one of the `teams`",
+        ),
+        (
+            "      - notify: [rotation:primary]\nservices",
+            "      - notify: [rotation:nightly]\nservices",
+            "rotation:nightly",
+            "teams[0].escalation[0].notify[0]: rotation:nightly names a rotation that is not "
+            "in `rotations`",
+        ),
+        (
+            "api: {runbook: https://docs.example.com/ops/api}",
+            "api: {runbook: https://docs.example.com/ops/other}",
+            "ops/other",
+            "services.api.runbook: differs from runbooks.api (https://docs.example.com/ops/api): "
+            "give the link in one place",
+        ),
+        (
+            "{match: {alertname: DiskFull}, team: payments}",
+            '{match_re: {instance: "db-(.*"}, team: payments}',
+            "match_re",
+            "alerts.routes[0].match_re.instance: is not a valid regex: missing ), unterminated "
+            "subpattern at position 3",
+        ),
+        (
+            "{match: {alertname: DiskFull}, team: payments}",
+            "{match: {alertname: DiskFull}}",
+            "DiskFull",
+            "alerts.routes[0]: needs `team`, `service` or `severity`: where they go",
+        ),
+        (
+            "{match: {alertname: DiskFull}, team: payments}",
+            "{match: {alertname: DiskFull}, severity: SEV9}",
+            "DiskFull",
+            "alerts.routes[0].severity: 'SEV9' is not one of the `severities`",
+        ),
+    ],
+)
+def test_team_and_service_mistakes_name_the_key(old, new, needle, message):
+    text = edit(old, new, TEAMS)
+    assert problems(text) == [f"{SRC}:{line_of(text, needle)}: {message}"]
+
+
+def test_a_team_named_default_or_twice():
+    text = edit("  - name: payments\n", "  - name: default\n", TEAMS)
+    where = f"{SRC}:{line_of(text, '- name: default')}"
+    assert f"{where}: teams[0].name: `default` is the top-level team's name; pick another" in (
+        problems(text)
+    )
+    text = edit(
+        "\nservices:\n",
+        "\n  - name: payments\n    escalation: [{notify: ['@U0X']}]\nservices:\n",
+        TEAMS,
+    )
+    second = [i for i, line in enumerate(text.splitlines(), 1) if "name: payments" in line][1]
+    assert problems(text) == [
+        f"{SRC}:{second}: teams[1].name: 'payments' is already the name of teams[0]"
+    ]

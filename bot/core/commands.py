@@ -28,6 +28,7 @@ class Declare:
     severity: str | None = None
     service: str | None = None
     tenants: tuple[str, ...] = ()
+    team: str | None = None  # wins over the service's owner
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,13 @@ class Assign:
 
 @dataclass(frozen=True)
 class ListOpen:
-    pass
+    team: str | None = None  # None: every team's
+
+
+@dataclass(frozen=True)
+class Transfer:
+    number: int
+    team: str
 
 
 @dataclass(frozen=True)
@@ -176,6 +183,7 @@ Command = (
     | OnCall
     | AddOverride
     | ListOverrides
+    | Transfer
     | RemoveOverride
     | Handover
     | Report
@@ -186,7 +194,7 @@ Command = (
 )
 
 USAGE = {
-    "declare": "/incident declare [sev1] <title> [service:api] [tenant:acme]",
+    "declare": "/incident declare [sev1] <title> [service:api] [team:payments] [tenant:acme]",
     "ack": "/incident ack INC-42",
     "update": "/incident update INC-42 <text> [eta 30m]",
     "sev": "/incident sev INC-42 sev1",
@@ -194,7 +202,8 @@ USAGE = {
     "resolve": "/incident resolve INC-42 [summary]",
     "reopen": "/incident reopen INC-42 [reason]",
     "assign": "/incident assign INC-42 commander|comms @user",
-    "list": "/incident list",
+    "transfer": "/incident transfer INC-42 <team>",
+    "list": "/incident list [team]",
     "show": "/incident show INC-42",
     "oncall": "/incident oncall [rotation]",
     "override": (
@@ -318,17 +327,30 @@ def _ref_anywhere(verb: str, rest: str) -> tuple[int, list[str]] | ParseError:
     return number, words[:index] + words[index + 1 :]
 
 
+def _transfer(rest: str, severities: Sequence[str]) -> Command | ParseError:
+    found = _ref_anywhere("transfer", rest)
+    if isinstance(found, ParseError):
+        return found
+    number, words = found
+    if len(words) != 1:
+        return ParseError("Name the team to hand it to.", USAGE["transfer"])
+    name = _rotation_name("transfer", words[0].lower().removeprefix("team:"), "team")
+    return name if isinstance(name, ParseError) else Transfer(number, name)
+
+
 def _declare(rest: str, severities: Sequence[str]) -> Command | ParseError:
     words = rest.split()
     severity = None
     # a bare number starts many titles ("2 pods crashing"): only a spelled name sets severity
     if words and not words[0].isdigit() and (name := severity_name(words[0], severities)):
         severity, words = name, words[1:]
-    service, tenants, title_words = None, [], []
+    service, team, tenants, title_words = None, None, [], []
     for word in words:
         key, sep, value = word.partition(":")
         if sep and value and key.lower() == "service":
             service = value.lower()
+        elif sep and value and key.lower() == "team":
+            team = value.lower()
         elif sep and value and key.lower() in ("tenant", "tenants"):
             tenants += [t for t in value.split(",") if t]
         else:
@@ -336,7 +358,7 @@ def _declare(rest: str, severities: Sequence[str]) -> Command | ParseError:
     title = " ".join(title_words)
     if not title:
         return ParseError("An incident needs a title: say what is broken.", USAGE["declare"])
-    return Declare(title, severity, service, tuple(dict.fromkeys(tenants)))
+    return Declare(title, severity, service, tuple(dict.fromkeys(tenants)), team)
 
 
 def _simple(cls):
@@ -422,40 +444,34 @@ def _assign(rest: str, severities: Sequence[str]) -> Command | ParseError:
     return Assign(number, roles[0], users[0])
 
 
-def _no_args(cls, verb: str):
-    def parse_one(rest: str, severities: Sequence[str]) -> Command | ParseError:
-        if rest:
-            return ParseError(f"`{verb}` takes no arguments.", USAGE[verb])
-        return cls()
-
-    return parse_one
-
-
-def _rotation_name(verb: str, word: str) -> str | ParseError:
+def _rotation_name(verb: str, word: str, what: str = "rotation") -> str | ParseError:
+    """A rotation's (or a team's) name: lower-case letters, digits, - and _."""
     name = word.lower()
     if ROTATION.match(name):
         return name
     if MENTION.match(word) or BARE_USER.match(word):
         return ParseError(
-            f"Name the rotation first, then the person: `{_clip(word)}` is a person.", USAGE[verb]
+            f"Name the {what} first, then the person: `{_clip(word)}` is a person.", USAGE[verb]
         )
     return ParseError(
-        f"`{_clip(word)}` is not a rotation name (lower-case letters, digits, - and _).",
+        f"`{_clip(word)}` is not a {what} name (lower-case letters, digits, - and _).",
         USAGE[verb],
     )
 
 
-def _optional_rotation(cls, verb: str):
+def _optional_name(cls, verb: str, what: str = "rotation"):
     def parse_one(rest: str, severities: Sequence[str]) -> Command | ParseError:
         words = rest.split()
         if not words:
             return cls()
         if len(words) > 1:
             return ParseError(
-                f"Name one rotation at most; unexpected `{_clip(' '.join(words[1:]))}`.",
+                f"Name one {what} at most; unexpected `{_clip(' '.join(words[1:]))}`.",
                 USAGE[verb],
             )
-        name = _rotation_name(verb, words[0])
+        if what == "team" and words[0].lower() == "all":
+            return cls()
+        name = _rotation_name(verb, words[0], what)
         return name if isinstance(name, ParseError) else cls(name)
 
     return parse_one
@@ -629,11 +645,12 @@ _PARSERS = {
     "resolve": _with_text(Resolve, "resolve", "summary"),
     "reopen": _with_text(Reopen, "reopen", "reason"),
     "assign": _assign,
-    "list": _no_args(ListOpen, "list"),
+    "transfer": _transfer,
+    "list": _optional_name(ListOpen, "list", "team"),
     "show": _simple(Show),
-    "oncall": _optional_rotation(OnCall, "oncall"),
+    "oncall": _optional_name(OnCall, "oncall"),
     "override": _override,
-    "handover": _optional_rotation(Handover, "handover"),
+    "handover": _optional_name(Handover, "handover"),
     "help": lambda rest, severities: Help(),
     "report": _report,
     "postmortem": _simple(Postmortem),

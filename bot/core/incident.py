@@ -73,6 +73,7 @@ class Incident:
     comms_lead: str | None = None
     waiting_until: datetime | None = None
     version: int = 1
+    team: str = "default"
 
     @property
     def ref(self) -> str:
@@ -211,6 +212,31 @@ def escalate(
             },
         ),
     )
+
+
+def transfer(
+    incident: Incident, actor: str, now: datetime, team: str, policy: Policy, ack_within: timedelta
+) -> Change | Denied:
+    """Hand an open incident to another team: the new team's chain (snapshotted now) starts
+    at level 1 and must acknowledge; the old chain stops (the caller bumps the fence)."""
+    if incident.status is Status.RESOLVED:
+        return Denied(f"{incident.ref} is resolved; reopen it before handing it over.")
+    if incident.team == team:
+        return Denied(f"{incident.ref} already belongs to {team}.")
+    fields = {
+        "team": team,
+        "status": Status.DECLARED,
+        "acknowledged_by": None,
+        "acknowledged_at": None,
+        "escalation_level": 0,
+        "escalated_at": now,
+        "ack_due_at": now + policy.wait(0, ack_within),
+        "waiting_until": None,
+        "escalation_policy": policy.to_json(),
+    }
+    targets = [str(t) for t in policy.level(0).targets]
+    data = {"level": 0, "targets": targets, "from": incident.team, "to": team}
+    return Change(fields, Event("transferred", actor, data=data))
 
 
 def change_severity(

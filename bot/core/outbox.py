@@ -26,6 +26,7 @@ class OutboxKind(StrEnum):
     REPLY = "reply"  # a thread reply about one timeline event
     DM = "dm"  # a page by direct message
     PAGES_TAKEN = "pages_taken"  # the incident's page DMs re-rendered: acknowledged, resolved
+    TRANSFERRED = "transferred"  # a line in the new team's channel linking to the thread
     EPHEMERAL = "ephemeral"  # a private answer to one person
     HANDOVER = "handover"  # the shift handover summary
     HANDOVER_DM = "handover_dm"  # the incoming person's handover DM

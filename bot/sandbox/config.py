@@ -121,10 +121,7 @@ def _cross_checks(config: Config, spec: SandboxSpec) -> list[str]:
         if person.id in seen:
             problems.append(f"sandbox.users: {person.id} is listed twice")
         seen.add(person.id)
-    targets = [t for r in config.rotations for t in r.members]
-    targets += [t for level in config.escalation for t in level.notify]
-    targets += [t for s in config.severities for t in s.page]
-    targets += list(config.admins)
+    targets = config.targets()
     for target in targets:
         if target.kind == "user" and target.value not in known:
             problems.append(f"{target.value} is named in the config but not in sandbox.users")

@@ -17,13 +17,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.config import Config
 from bot.core import incident as incident_core
 from bot.core.alerts import grouping, payloads
 from bot.core.alerts import rules as alert_rules
 from bot.core.maintenance import under_maintenance
 from bot.core.outbox import OutboxKind
 from bot.services import changes, maintenance
+from bot.services.alert_rules import rules_from
 from bot.services.context import Context, UseCase
 from bot.services.incidents import declare_in
 from bot.services.maintenance import windows_at
@@ -31,32 +31,6 @@ from bot.services.models import EventRecord, IncidentRecord
 from bot.store import alerts as store
 from bot.store import incidents as incident_store
 from bot.store import outbox
-
-
-def rules_from(config: Config) -> alert_rules.Rules:
-    """The `alerts:` section as core's rules, severity names as the config spells them."""
-    section = config.alerts
-
-    def name(value: str) -> str:
-        return config.severity(value).name
-
-    return alert_rules.Rules(
-        severities=tuple(config.severity_names),
-        severity_label=section.severity_label,
-        mapping={k.strip().lower(): name(v) for k, v in section.severities.items()},
-        default_severity=name(section.default_severity) if section.default_severity else None,
-        service_labels=tuple(section.service_labels),
-        tenant_labels=tuple(section.tenant_labels),
-        title=section.title,
-        incident_severities=(
-            frozenset(name(v) for v in section.open_incidents)
-            if section.open_incidents is not None
-            else None
-        ),
-        auto_resolve=section.auto_resolve,
-        reopen_within=section.reopen_within,
-        card_labels=tuple(section.card_labels),
-    )
 
 
 @dataclass(frozen=True)
@@ -223,6 +197,7 @@ class AlertService(UseCase):
             }
         action = decision.action
         incident_id = incident.id if incident else None
+        channel = incident.channel_id if incident else self.config.incident_channel
         if action == grouping.OPEN:
             opened = declare_in(
                 conn,
@@ -235,8 +210,9 @@ class AlertService(UseCase):
                 tenants=alert_rules.tenants_of(notification, rules),
                 description=alert_rules.description_of(notification),
                 source=source,
+                team=alert_rules.team_of(notification, rules),
             )
-            incident_id = opened.id
+            incident_id, channel = opened.id, opened.channel_id
         elif action == grouping.REOPEN:
             result = incident_core.reopen(
                 incident.core(),
@@ -269,7 +245,7 @@ class AlertService(UseCase):
                 extra["auto_resolve"] = rules.auto_resolve
                 extra["acknowledged_by"] = incident.acknowledged_by
             extra["auto_resolved"] = decision.auto_resolve
-            alerts_event(conn, self.ctx, incident_id, lines, {**data, **extra}, now)
+            alerts_event(conn, self.ctx, incident_id, channel, lines, {**data, **extra}, now)
             if decision.auto_resolve and incident is not None:
                 result = incident_core.resolve(
                     incident.core(), source, now, self.config.zone, "all its alerts resolved"
@@ -281,7 +257,9 @@ class AlertService(UseCase):
                 conn,
                 now,
                 OutboxKind.ALERT_POST,
-                channel=self.config.incident_channel,
+                channel=self.config.channel_of(
+                    self.config.owner(service, alert_rules.team_of(notification, rules))
+                ),
                 payload={"notification_id": receipt_id},
             )
         else:
@@ -349,6 +327,7 @@ def alerts_event(
     conn: Connection,
     ctx: Context,
     incident_id: int,
+    channel: str,
     lines: list[dict],
     data: dict[str, Any],
     now: datetime,
@@ -358,7 +337,6 @@ def alerts_event(
     event_id = incident_store.add_event(
         conn, incident_id, now, data["source"], "alerts", "", {**data, "changes": lines}
     )
-    channel = ctx.config.incident_channel
     outbox.enqueue(conn, now, OutboxKind.CARD, incident_id=incident_id, channel=channel)
     outbox.enqueue_about(conn, now, OutboxKind.ALERT_REPLY, incident_id, channel, event_id)
 
@@ -428,7 +406,7 @@ def open_after_maintenance(conn: Connection, ctx: Context, now: datetime, servic
             "all_resolved": False,
             "after_maintenance": True,
         }
-        alerts_event(conn, ctx, incident.id, lines, data, now)
+        alerts_event(conn, ctx, incident.id, incident.channel_id, lines, data, now)
         store.update_group(conn, group["id"], {"incident_id": incident.id})
 
 

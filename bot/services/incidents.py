@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 from bot.core import incident as core
 from bot.core.incident import Change, Denied, Role
+from bot.core.outbox import OutboxKind
 from bot.services import changes
 from bot.services.context import Context, UseCase
 from bot.services.models import EventRecord, IncidentRecord, Outcome
 from bot.store import incidents as store
+from bot.store import outbox
 
 Decide = Callable[[core.Incident, datetime], Change | Denied]
 
@@ -35,9 +37,12 @@ class IncidentService(UseCase):
         tenants: Sequence[str] = (),
         description: str | None = None,
         source: str = "slack",
+        team: str | None = None,
     ) -> Outcome:
         title = " ".join(title.split())
         problem = core.check_title(title) or core.check_text(description or "", "The description")
+        if team and team.lower() not in self.config.team_names:
+            problem = f"There is no team `{team}`; teams: {', '.join(self.config.team_names)}."
         if problem:
             return Outcome(False, problem)
         now = self.clock.now()
@@ -54,6 +59,7 @@ class IncidentService(UseCase):
                 tenants=tenants,
                 description=description,
                 source=source,
+                team=team,
             )
 
         return Outcome(True, None, await self.write(work))
@@ -62,6 +68,34 @@ class IncidentService(UseCase):
         return await self._transition(
             actor, number, lambda inc, now: core.acknowledge(inc, actor, now, self.zone)
         )
+
+    async def transfer(self, actor: str, number: int, team: str) -> Outcome:
+        """Hand an open incident to another team (see `core.transfer`); its new channel gets
+        a line that links to the thread, which stays where it is."""
+        if team not in self.config.team_names:
+            teams = ", ".join(self.config.team_names)
+            return Outcome(False, f"There is no team `{team}`; teams: {teams}.")
+        now = self.clock.now()
+
+        def work(conn) -> Outcome:
+            row = store.load(conn, number, lock=True)
+            if row is None:
+                return self.unknown(number)
+            before = IncidentRecord.from_row(row)
+            ack_within = self._ack_within(before.severity)
+            policy = self.config.policy(team)
+            result = core.transfer(before.core(), actor, now, team, policy, ack_within)
+            if isinstance(result, Denied):
+                return Outcome(False, result.message, before)
+            changes.apply(conn, self.ctx, before, result.fields, result.event, now)
+            channel = self.config.channel_of(team)
+            if channel != before.channel_id:
+                outbox.enqueue(
+                    conn, now, OutboxKind.TRANSFERRED, incident_id=number, channel=channel
+                )
+            return Outcome(True, None, IncidentRecord.from_row(store.load(conn, number)))
+
+        return await self.write(work, wakes=lambda outcome: outcome.ok)
 
     async def resolve(self, actor: str, number: int, summary: str = "") -> Outcome:
         if problem := core.check_text(summary, "The summary"):
@@ -127,12 +161,14 @@ class IncidentService(UseCase):
         row = await self.db.read(lambda conn: store.load(conn, number))
         return IncidentRecord.from_row(row) if row else None
 
-    async def list_open(self, limit: int = 50) -> tuple[list[IncidentRecord], int]:
-        """The newest open incidents and how many are open in all."""
+    async def list_open(
+        self, limit: int = 50, team: str | None = None
+    ) -> tuple[list[IncidentRecord], int]:
+        """The newest open incidents (of one team, or all) and how many are open in all."""
 
         def work(conn):
-            rows = store.list_open(conn, limit)
-            return [IncidentRecord.from_row(r) for r in rows], store.count_open(conn)
+            rows = store.list_open(conn, limit, team)
+            return [IncidentRecord.from_row(r) for r in rows], store.count_open(conn, team)
 
         return await self.db.read(work)
 
@@ -179,16 +215,20 @@ def declare_in(
     tenants: Sequence[str] = (),
     description: str | None = None,
     source: str = "slack",
+    team: str | None = None,
 ) -> IncidentRecord:
     """Declare inside the caller's transaction (alerts group and declare atomically): the
-    incident, its timeline event, its escalation timers and the outbox rows. The title and
-    description must already be checked; wake the sender once committed."""
+    incident, its timeline event, its escalation timers and the outbox rows, in the channel
+    and with the chain of the team that owns it (`team`, else the service's owner). The
+    title and description must already be checked; wake the sender once committed."""
     config = ctx.config
+    owner = config.owner(service, team)
+    channel = config.channel_of(owner)
     level = config.severity(severity or config.severities[-1].name)
-    resumes = ctx.rotations.response_resumes(level.name, now)
+    resumes = ctx.rotations.response_resumes(level.name, now, owner)
     waits = resumes if resumes and level.outside_coverage == "wait" else None
     fields, event = core.declare(
-        actor, now, level.name, level.ack_within, config.policy(), level.page, waits
+        actor, now, level.name, level.ack_within, config.policy(owner), level.page, waits
     )
     number = store.insert(
         conn,
@@ -197,12 +237,13 @@ def declare_in(
             "title": title,
             "description": description or None,
             "service": service.lower() if service else None,
+            "team": owner,
             "tenants": list(dict.fromkeys(t.strip() for t in tenants if t.strip())),
             "source": source,
-            "channel_id": config.incident_channel,
+            "channel_id": channel,
             "escalation_fence": 1,
         },
     )
     changes.arm(conn, number, 1, fields, now)
-    changes.record(conn, ctx, number, config.incident_channel, event, now)
+    changes.record(conn, ctx, number, channel, event, now)
     return IncidentRecord.from_row(store.load(conn, number))

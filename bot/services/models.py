@@ -20,6 +20,7 @@ class IncidentRecord:
     severity: str
     status: str
     service: str | None
+    team: str | None  # None: the default team
     tenants: list[str]
     source: str
     declared_by: str
@@ -52,6 +53,11 @@ class IncidentRecord:
         return ref(self.id)
 
     @property
+    def owner(self) -> str:
+        """The owning team's name (incidents from before teams: the default team)."""
+        return self.team or "default"
+
+    @property
     def is_open(self) -> bool:
         return self.status != Status.RESOLVED
 
@@ -79,6 +85,7 @@ class IncidentRecord:
             comms_lead=self.comms_lead,
             waiting_until=self.waiting_until,
             version=self.version,
+            team=self.owner,
         )
 
 

@@ -45,19 +45,23 @@ class Rotations:
             windows = tuple(parse_window(w.days, w.start, w.end) for w in rotation.coverage)
             self.coverage[rotation.name] = Coverage(windows=windows, zone=tz)
 
-    def first_line(self, severity: str) -> list[str]:
-        """Rotations that answer a severity first: level 1 of the chain and its page list."""
-        targets = list(self.config.policy().level(0).targets)
+    def first_line(self, severity: str, team: str | None = None) -> list[str]:
+        """Rotations that answer a severity first: level 1 of the team's chain and the
+        severity's page list."""
+        targets = list(self.config.policy(team).level(0).targets)
         targets += self.config.severity(severity).page
         return [t.value for t in targets if t.kind == "rotation" and t.value in self.specs]
 
-    def response_resumes(self, severity: str, at: datetime) -> datetime | None:
-        """None when someone covers `severity` now; else when the first rotation covers it.
+    def response_resumes(
+        self, severity: str, at: datetime, team: str | None = None
+    ) -> datetime | None:
+        """None when someone covers `severity` (for `team`) now; else when the first rotation
+        covers it.
 
         Only rotations promise coverage: a severity with no rotation in its first line is
         treated as always covered (the people named directly are paged as written).
         """
-        names = self.first_line(severity)
+        names = self.first_line(severity, team)
         if not names or any(is_covered(self.coverage[n], at) for n in names):
             return None
         starts = [next_covered(self.coverage[n], at) for n in names]

@@ -21,9 +21,7 @@ STALE_AFTER = timedelta(days=7)
 def config_emails(config: Config) -> list[str]:
     """Every e-mail address the config names (members, page lists, escalation), lower-case,
     each once, in the order written."""
-    targets: list[Target] = [m for r in config.rotations for m in r.members]
-    targets += [t for s in config.severities for t in s.page]
-    targets += [t for level in config.escalation for t in level.notify]
+    targets: list[Target] = config.targets()
     return list(dict.fromkeys(t.value.lower() for t in targets if t.kind == "email"))
 
 

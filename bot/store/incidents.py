@@ -45,18 +45,32 @@ def update(conn: Connection, number: int, fields: Mapping[str, Any]) -> None:
     conn.execute(_UPDATE, {**fields, "number_": number})
 
 
-def list_open(conn: Connection, limit: int):
+def of_team(team: str | None):
+    """Incidents of one team (None: of every team); the default team's include those
+    declared before teams existed (no team stored)."""
+    if team is None:
+        return sa.true()
+    if team == "default":
+        return sa.or_(incidents.c.team.is_(None), incidents.c.team == team)
+    return incidents.c.team == team
+
+
+def list_open(conn: Connection, limit: int, team: str | None = None):
     query = (
         sa.select(incidents)
-        .where(incidents.c.status.in_(OPEN))
+        .where(incidents.c.status.in_(OPEN), of_team(team))
         .order_by(incidents.c.id.desc())
         .limit(limit)
     )
     return (conn.execute(query)).mappings().all()
 
 
-def count_open(conn: Connection) -> int:
-    query = sa.select(sa.func.count()).select_from(incidents).where(incidents.c.status.in_(OPEN))
+def count_open(conn: Connection, team: str | None = None) -> int:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(incidents)
+        .where(incidents.c.status.in_(OPEN), of_team(team))
+    )
     return int((conn.execute(query)).scalar_one())
 
 

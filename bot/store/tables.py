@@ -50,6 +50,7 @@ incidents = sa.Table(
     sa.Column("severity", sa.String(16), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("service", sa.String(64)),
+    sa.Column("team", sa.String(32)),  # NULL: the default team (incidents from before teams)
     sa.Column("tenants", sa.JSON, nullable=False),
     sa.Column("source", sa.String(32), nullable=False),
     sa.Column("declared_by", sa.String(64), nullable=False),
@@ -74,6 +75,7 @@ incidents = sa.Table(
     sa.Column("escalation_fence", sa.Integer, nullable=False, server_default="0"),
     sa.Column("waiting_until", UTCDateTime),  # outside coverage: no guaranteed response until
     sa.Index("ix_incidents_status_id", "status", "id"),
+    sa.Index("ix_incidents_team_status_id", "team", "status", "id"),
     sa.Index("ix_incidents_declared_at", "declared_at"),
     # finds the incident a thread message belongs to (migration 0004)
     sa.Index("ix_incidents_channel_id_thread_ts", "channel_id", "thread_ts"),

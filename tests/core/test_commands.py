@@ -33,6 +33,7 @@ from bot.core.commands import (
     Sev,
     Show,
     StartMaintenance,
+    Transfer,
     Update,
     parse,
     severity_name,
@@ -58,6 +59,7 @@ def test_usage_covers_every_command_and_aliases_point_at_commands():
         "resolve",
         "reopen",
         "assign",
+        "transfer",
         "list",
         "show",
         "oncall",
@@ -388,9 +390,29 @@ def test_list(text):
     assert p(text) == ListOpen()
 
 
-@pytest.mark.parametrize("text", ["list all", "ls INC-42"])
-def test_list_takes_no_arguments(text):
-    assert p(text) == ParseError("`list` takes no arguments.", USAGE["list"])
+def test_list_takes_a_team_and_all_means_every_team():
+    assert p("list payments") == ListOpen("payments")
+    assert p("ls all") == ListOpen()
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("ls pay$", "`pay$` is not a team name (lower-case letters, digits, - and _)."),
+        ("list payments platform", "Name one team at most; unexpected `platform`."),
+    ],
+)
+def test_list_names_one_team_at_most(text, problem):
+    assert p(text) == ParseError(problem, USAGE["list"])
+
+
+def test_transfer_names_an_incident_and_a_team():
+    assert p("transfer INC-42 payments") == Transfer(42, "payments")
+    assert p("transfer team:payments INC-42") == Transfer(42, "payments")
+    assert p("transfer INC-42") == ParseError("Name the team to hand it to.", USAGE["transfer"])
+    assert p("transfer payments") == ParseError(
+        "Which incident? `payments` is not an incident id like INC-42.", USAGE["transfer"]
+    )
 
 
 @pytest.mark.parametrize("text", ["help", "HELP", "help me please", "help ack"])

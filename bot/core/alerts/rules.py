@@ -3,7 +3,8 @@
 `Rules` is built from the config; the functions here read a `Notification` through them. A
 severity comes from a label (mapped, or a severity's own name), the service and tenants from
 the first configured label present, and the incident title from a template or the alerts'
-own summary, description or name.
+own summary, description or name. A `Route` that matches an alert's labels comes first: it
+names the team, the service and/or the severity outright.
 """
 
 from __future__ import annotations
@@ -24,6 +25,33 @@ DEFAULT_SEVERITY_VALUES = ("critical", "error", "warning")  # -> the 1st, 2nd, 3
 
 
 @dataclass(frozen=True)
+class Route:
+    """`alerts.routes[i]`: labels equal to `match` and fully matching `match_re` route the
+    alert to `team`, `service` and/or `severity`."""
+
+    match: Mapping[str, str] = field(default_factory=dict)
+    match_re: Mapping[str, re.Pattern[str]] = field(default_factory=dict)
+    team: str | None = None
+    service: str | None = None
+    severity: str | None = None
+
+    @classmethod
+    def of(cls, match: Mapping[str, str], match_re: Mapping[str, str], **to: str | None) -> Route:
+        patterns = {label: re.compile(pattern) for label, pattern in match_re.items()}
+        return cls(dict(match), patterns, **to)
+
+    def matches(self, labels: Mapping[str, str]) -> bool:
+        return all(labels.get(k) == v for k, v in self.match.items()) and all(
+            p.fullmatch(labels.get(k, "")) for k, p in self.match_re.items()
+        )
+
+
+def route_of(labels: Mapping[str, str], rules: Rules) -> Route | None:
+    """The first route the labels match, if any."""
+    return next((r for r in rules.routes if r.matches(labels)), None)
+
+
+@dataclass(frozen=True)
 class Rules:
     """How alerts become incidents; built from the `alerts:` section of the config."""
 
@@ -38,6 +66,7 @@ class Rules:
     auto_resolve: bool = False
     reopen_within: timedelta = timedelta(hours=1)
     card_labels: tuple[str, ...] = DEFAULT_CARD_LABELS
+    routes: tuple[Route, ...] = ()
 
     @classmethod
     def defaults(cls, severities: Sequence[str], **given: Any) -> Rules:
@@ -74,6 +103,9 @@ class Rules:
 
 
 def alert_severity(alert: Alert, rules: Rules, given: str | None = None) -> str:
+    route = route_of(alert.labels, rules)
+    if route is not None and route.severity:
+        return route.severity
     return rules.severity(given or alert.labels.get(rules.severity_label))
 
 
@@ -94,9 +126,24 @@ def _first(names: Sequence[str], *maps: Mapping[str, str]) -> str | None:
     return None
 
 
+def _group_labels(notification: Notification) -> dict[str, str]:
+    """What a group's routes match: its first alert's labels under the common labels."""
+    first = notification.alerts[0].labels if notification.alerts else {}
+    return {**first, **notification.common_labels}
+
+
+def team_of(notification: Notification, rules: Rules) -> str | None:
+    """The team a route names for the group (None: its service's owner decides)."""
+    route = route_of(_group_labels(notification), rules)
+    return route.team if route else None
+
+
 def service_of(notification: Notification, rules: Rules) -> str | None:
-    """The service a group is about (lower-case): the generic `service`, else the first of
-    the service labels in the common labels, else in the first alert's."""
+    """The service a group is about (lower-case): a route's, else the generic `service`,
+    else the first of the service labels in the common labels, else in the first alert's."""
+    route = route_of(_group_labels(notification), rules)
+    if route is not None and route.service:
+        return route.service
     if notification.service:
         return notification.service
     first = notification.alerts[0].labels if notification.alerts else {}

@@ -70,8 +70,11 @@ def card(
     value = str(incident.id)
     policy = incident.policy
     service = md.escape(incident.service) if incident.service else "_not set_"
-    if incident.service and incident.service in config.runbooks:
-        service += " · " + md.link(config.runbooks[incident.service], "runbook")
+    if runbook := config.runbook(incident.service):
+        service += " · " + md.link(runbook, "runbook")
+    service_field = f"*Service*\n{service}"
+    if config.teams:  # with teams, the card says whose it is
+        service_field = f"*Team · service*\n{md.escape(incident.owner)} · {service}"
     fields = [
         f"*Incident*\n{incident.ref}",
         f"*Severity*\n{md.escape(incident.severity)}",
@@ -79,7 +82,7 @@ def card(
         f"*Declared by*\n{md.user(incident.declared_by)} {md.when(incident.declared_at, zone)}",
         f"*Commander*\n{md.user(incident.commander)}",
         f"*Comms*\n{md.user(incident.comms_lead)}",
-        f"*Service*\n{service}",
+        service_field,
         f"*Tenants*\n{md.escape(', '.join(incident.tenants)) or '_none given_'}",
         f"*Response*\n{response_line(incident, config)}",
         f"*Escalation*\nlevel {incident.escalation_level + 1} of {policy.steps}",
@@ -150,6 +153,15 @@ def _actions(incident: IncidentRecord, config: Config, value: str) -> list[dict[
     return elements
 
 
+def handed_over(incident: IncidentRecord, link: str | None) -> str:
+    """The line a team's channel gets when an incident is handed to it."""
+    where = md.link(link, "its thread") if link else f"<#{incident.channel_id}>"
+    return kit.message_text(
+        f":arrow_right: {incident.ref} ({md.escape(incident.severity)}) "
+        f"{md.escape(incident.title)} is now {md.escape(incident.owner)}'s: follow {where}."
+    )
+
+
 def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
     """The short thread reply that accompanies every change."""
     who = md.user(event.actor)
@@ -190,6 +202,12 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
             f"{md.targets(data.get('targets', []), on_call)}."
         )
         return line + (f" Reason: {text}" if text else "")
+    if kind == "transferred":
+        return (
+            f":arrow_right: {who} handed {incident.ref} from {md.escape(data['from'])} to "
+            f"{md.escape(data['to'])}. Paging its level 1: "
+            f"{md.targets(data.get('targets', []), on_call)}."
+        )
     if kind == "severity":
         return (
             f":warning: {who} changed the severity of {incident.ref} from "

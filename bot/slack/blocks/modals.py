@@ -15,7 +15,7 @@ from bot.slack.ids import Field, FieldElement, View
 def declare_modal(config: Config) -> dict[str, Any]:
     options = kit.options([(f"{s.name} · {s.description}", s.name) for s in config.severities])
     # a select takes 100 options of at most 150 characters each; else the service is typed
-    names = sorted(config.runbooks)
+    names = config.service_names
     services = kit.options([(name, name) for name in names])
     if len(services) < len(names):
         services = []

@@ -105,9 +105,16 @@ async def pages_taken(ctx: Deliveries, row: OutboxRecord, covered: Sequence[Outb
     await services.outbox.delivered(row, covering=[r.id for r in covered])
 
 
+async def transferred(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
+    """A line in the new owner's channel: the thread stays where it is, linked from here."""
+    incident = await ctx.incident(row)
+    await ctx.post(row, card_blocks.handed_over(incident, await ctx.permalink(incident)))
+
+
 KINDS = {
     OutboxKind.CARD: Kind(card, Coalesce.LATEST),
     OutboxKind.REPLY: Kind(reply),
     OutboxKind.DM: Kind(page),
     OutboxKind.PAGES_TAKEN: Kind(pages_taken, Coalesce.LATEST),
+    OutboxKind.TRANSFERRED: Kind(transferred),
 }

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.core.outbox import Coalesce
@@ -37,6 +38,19 @@ class Deliveries:
         if found is None:
             raise Undeliverable(f"no incident {row.incident_id}")
         return found
+
+    async def permalink(self, incident: IncidentRecord) -> str | None:
+        """The thread's permalink; None when the card is not posted or Slack cannot say (a
+        line without its link beats no line)."""
+        if not incident.thread_ts:
+            return None
+        try:
+            found = await self.slack.chat_getPermalink(
+                channel=incident.channel_id, message_ts=incident.thread_ts
+            )
+        except SlackApiError:
+            return None
+        return found.get("permalink")
 
     async def event(self, event_id: int) -> EventRecord:
         found = await self.services.incidents.event(event_id)

@@ -11,31 +11,16 @@ import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
-
 from bot.core.outbox import OutboxKind
-from bot.services.models import IncidentRecord, OutboxRecord
+from bot.services.models import OutboxRecord
 from bot.slack.blocks import stakeholders as stakeholder_blocks
 from bot.slack.delivery.kinds import Deliveries, Kind
-
-
-async def permalink(ctx: Deliveries, incident: IncidentRecord) -> str | None:
-    """The thread's permalink; None when the card is not posted or Slack cannot say."""
-    if not incident.thread_ts:
-        return None
-    try:
-        found = await ctx.slack.chat_getPermalink(
-            channel=incident.channel_id, message_ts=incident.thread_ts
-        )
-    except SlackApiError:
-        return None
-    return found.get("permalink")
 
 
 async def broadcast(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
     incident = await ctx.incident(row)
     event = await ctx.event(row.payload["event_id"])
-    link = await permalink(ctx, incident)
+    link = await ctx.permalink(incident)
     text, rendered = stakeholder_blocks.broadcast(event, incident, ctx.services.config, link)
     await ctx.post(row, text, rendered)
 
@@ -44,7 +29,7 @@ async def digest(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRe
     services = ctx.services
     found, total = await services.incidents.list_open(limit=stakeholder_blocks.DIGEST_SHOWN)
     at = datetime.fromisoformat(row.payload["at"])
-    links = await asyncio.gather(*(permalink(ctx, i) for i in found))
+    links = await asyncio.gather(*(ctx.permalink(i) for i in found))
     permalinks = {i.id: link for i, link in zip(found, links, strict=True) if link}
     text, rendered = stakeholder_blocks.digest(found, total, services.config, at, permalinks)
     await ctx.post(row, text, rendered)

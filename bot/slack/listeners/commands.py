@@ -49,9 +49,9 @@ async def run(services: Services, command: dict, context) -> dict:
             return {"text": "Opening the declare form…"}
         case cmd.Help():
             return {"text": answers.help_text()}
-        case cmd.Declare(title, severity, service, tenants):
+        case cmd.Declare(title, severity, service, tenants, team):
             outcome = await incidents.declare(
-                user, title, severity, service=service, tenants=tenants
+                user, title, severity, service=service, tenants=tenants, team=team
             )
             done = ""
             if outcome.incident:
@@ -83,12 +83,18 @@ async def run(services: Services, command: dict, context) -> dict:
             outcome = await incidents.assign(user, number, role, who)
             done = f"{md.user(who)} is now {role.value} of {ref(number)}."
             return {"text": confirm(outcome, done, context)}
-        case cmd.ListOpen():
-            found, total = await incidents.list_open()
+        case cmd.ListOpen(team):
+            if team is not None and team not in config.team_names:
+                teams = ", ".join(config.team_names)
+                return {"text": f"There is no team `{team}`; teams: {teams}."}
+            found, total = await incidents.list_open(team=team)
             return {
                 "text": f"{total} open incidents",
                 "blocks": answers.open_list(found, total, config),
             }
+        case cmd.Transfer(number, team):
+            outcome = await incidents.transfer(user, number, team)
+            return {"text": confirm(outcome, f"Handed {ref(number)} to {team}.", context)}
         case cmd.Show(number):
             incident = await incidents.get(number)
             if incident is None:

@@ -90,6 +90,7 @@ def incident(texts: dict, status: str = "declared", number: int = 1) -> Incident
         severity="SEV1",
         status=status,
         service=texts["service"],
+        team=texts["team"],
         tenants=texts["tenants"],
         source="alertmanager",
         declared_by="U0ALICE",
@@ -121,6 +122,7 @@ INCIDENT_TEXTS = st.fixed_dictionaries(
         "description": st.one_of(st.none(), TEXT),
         "summary": TEXT,
         "service": st.one_of(st.none(), st.just("api"), TEXT),
+        "team": st.one_of(st.none(), TEXT),
         "tenants": st.lists(TEXT, max_size=4),
     }
 )
