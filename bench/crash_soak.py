@@ -29,14 +29,22 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "crash_soak.json"
 
 
-async def soak(name: str, url: str | None, replicas: int, kills: int, seed: int) -> dict:
+async def soak(
+    name: str, url: str | None, replicas: int, kills: int, seed: int, settle: float
+) -> dict:
     with tempfile.TemporaryDirectory(prefix="firebell-soak-") as tmp:
         directory = Path(tmp)
         url = url or f"sqlite+aiosqlite:///{directory / 'firebell.db'}"
         try:
             async with SlackDouble() as double:
                 report = await Soak(
-                    double, directory, url, replicas=replicas, kills=kills, seed=seed
+                    double,
+                    directory,
+                    url,
+                    replicas=replicas,
+                    kills=kills,
+                    seed=seed,
+                    settle_within=settle,
                 ).run()
         finally:
             database.drop(url)
@@ -90,13 +98,16 @@ async def main() -> int:
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--postgres", metavar="URL", help="also soak two replicas there")
+    parser.add_argument(
+        "--settle", type=float, default=900.0, help="seconds the backlog may take to drain"
+    )
     args = parser.parse_args()
-    results = [await soak("sqlite-1", None, 1, args.kills, args.seed)]
+    results = [await soak("sqlite-1", None, 1, args.kills, args.seed, args.settle)]
     show(results[-1])
     if args.postgres:
         os.environ[database.ENV] = args.postgres  # fresh_url/drop work on that server
         url = database.fresh_url(Path(tempfile.gettempdir()))
-        results.append(await soak("postgres-2", url, 2, args.kills, args.seed + 1))
+        results.append(await soak("postgres-2", url, 2, args.kills, args.seed + 1, args.settle))
         show(results[-1])
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(
