@@ -185,7 +185,7 @@ class AlertRoute(_Model):
 
 
 class Alerts(_Model):
-    """How alerts from Alertmanager, Grafana and the generic webhook become incidents."""
+    """How alerts from Alertmanager, Grafana, Sentry and the generic webhook become incidents."""
 
     routes: list[AlertRoute] = []  # tried in order before the labels
 
@@ -208,6 +208,18 @@ class Alerts(_Model):
         "env",
         "region",
     ]
+    # Sentry project slug or numeric id -> service; Sentry level -> severity (default: fatal,
+    # error, warning -> the 1st, 2nd, 3rd severity, anything else the least severe)
+    sentry_projects: dict[str, Annotated[str, Field(pattern=SERVICE)]] = {}
+    sentry_levels: dict[str, str] = {}
+
+    @field_validator("sentry_projects", mode="before")
+    @classmethod
+    def _project_ids(cls, value: Any) -> Any:
+        """A numeric project id may be written unquoted (YAML reads it as a number)."""
+        if not isinstance(value, dict):
+            return value
+        return {str(k) if type(k) is int else k: v for k, v in value.items()}
 
 
 class MaintenanceWindow(_Model):

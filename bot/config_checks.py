@@ -128,6 +128,7 @@ def _alert_checks(config: Any) -> list[tuple[tuple[Any, ...], str]]:
     named += [
         (("alerts", "open_incidents", i), v) for i, v in enumerate(alerts.open_incidents or [])
     ]
+    named += [(("alerts", "sentry_levels", k), v) for k, v in alerts.sentry_levels.items()]
     if alerts.default_severity is not None:
         named.append((("alerts", "default_severity"), alerts.default_severity))
     for loc, name in named:

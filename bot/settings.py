@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     firebell_alerts_token_alertmanager: SecretStr | None = None
     firebell_alerts_token_grafana: SecretStr | None = None
     firebell_alerts_token_generic: SecretStr | None = None
+    # the client secret of the Sentry integration: Sentry signs each webhook with it
+    firebell_sentry_client_secret: SecretStr | None = None
     # Slack posts per second per channel, per replica (Slack allows about one)
     firebell_channel_rate: float = Field(default=1.0, gt=0, le=100)
     # seconds the outbox sender waits for Slack's answer to one call before it looks the
@@ -60,6 +62,13 @@ class Settings(BaseSettings):
         ):
             if _present(value):
                 return value.get_secret_value().strip()
+        return None
+
+    def sentry_client_secret(self) -> str | None:
+        """The key `POST /alerts/sentry` checks `Sentry-Hook-Signature` with:
+        FIREBELL_SENTRY_CLIENT_SECRET (None: that endpoint is not configured)."""
+        if _present(self.firebell_sentry_client_secret):
+            return self.firebell_sentry_client_secret.get_secret_value().strip()
         return None
 
     def public_url(self) -> str:

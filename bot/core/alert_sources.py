@@ -6,7 +6,12 @@ the actor under its key (`alertmanager`), and shown by its name, never as a pers
 
 from __future__ import annotations
 
-SOURCES = {"alertmanager": "Alertmanager", "grafana": "Grafana", "generic": "Alert webhook"}
+SOURCES = {
+    "alertmanager": "Alertmanager",
+    "grafana": "Grafana",
+    "generic": "Alert webhook",
+    "sentry": "Sentry",
+}
 
 
 def actor_name(actor: str | None) -> str | None:

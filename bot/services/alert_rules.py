@@ -40,4 +40,6 @@ def rules_from(config: Config) -> alert_rules.Rules:
             )
             for r in section.routes
         ),
+        sentry_projects={k.strip(): v for k, v in section.sentry_projects.items()},
+        sentry_levels={k.strip().lower(): name(v) for k, v in section.sentry_levels.items()},
     )

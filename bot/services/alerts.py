@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.core import incident as incident_core
-from bot.core.alerts import grouping, payloads
+from bot.core.alerts import grouping, payloads, sentry
 from bot.core.alerts import rules as alert_rules
 from bot.core.maintenance import under_maintenance
 from bot.core.outbox import OutboxKind
@@ -114,8 +114,13 @@ class AlertService(UseCase):
     def __post_init__(self) -> None:
         self.rules = rules_from(self.config)
 
-    def parse(self, source: str, data: Any) -> payloads.Notification:
-        """Read a webhook body; raises `PayloadError` naming the field."""
+    def parse(
+        self, source: str, data: Any, resource: str | None = None
+    ) -> payloads.Notification | None:
+        """Read a webhook body; raises `PayloadError` naming the field. None: a Sentry webhook
+        that is no alert (`resource`: its `Sentry-Hook-Resource` header)."""
+        if source == sentry.SOURCE:
+            return sentry.parse(data, self.rules, resource)
         return payloads.PARSERS[source](data)
 
     async def ingest(self, notification: payloads.Notification) -> Receipt:

@@ -1,21 +1,29 @@
-"""`POST /alerts/alertmanager`, `/alerts/grafana`, `/alerts/generic`: alert webhooks in.
+"""`POST /alerts/alertmanager`, `/alerts/grafana`, `/alerts/generic`, `/alerts/sentry`: alert
+webhooks in.
 
 Answers, in the order they are checked:
-- 503 when no token is configured for that source (`FIREBELL_ALERTS_TOKEN`, or the
-  per-source `FIREBELL_ALERTS_TOKEN_<SOURCE>`): the endpoint is off;
+- 503 when the source is not configured: no token for the first three
+  (`FIREBELL_ALERTS_TOKEN`, or the per-source `FIREBELL_ALERTS_TOKEN_<SOURCE>`), no
+  `FIREBELL_SENTRY_CLIENT_SECRET` for Sentry: the endpoint is off;
 - 401 when `Authorization: Bearer <token>` is missing or wrong (compared in constant time);
+  Sentry cannot send a token but signs its body: a missing `Sentry-Hook-Signature` is 401
+  before the body is read, one that is not the hex HMAC-SHA256 of the raw body keyed with the
+  client secret is 401 before it is parsed;
 - 413 for a body over 1 MiB; 400 for a body that is not JSON, nests lists and objects
   deeper than 64 levels (refused before it is parsed), or is not the source's shape, the
   reason naming the field. Nothing is stored for any of these, and Alertmanager does not
   retry 4xx;
 - 200 once the notification is durably stored and acted on (one committed transaction);
+  200 with outcome `ignored`, storing nothing, for a Sentry webhook that is no alert (an issue
+  created or assigned, an installation);
 - 500 when it could not be stored: the source retries, and a retry is harmless.
 
-Neither the token nor the Authorization header is ever logged.
+Neither a token, the Authorization header, the client secret nor a signature is ever logged.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import time
 
@@ -29,7 +37,11 @@ from bot.settings import Settings
 log = structlog.get_logger("firebell.alerts")
 
 MAX_BODY = 1024 * 1024
-SOURCES = ("alertmanager", "grafana", "generic")
+TOKEN_SOURCES = ("alertmanager", "grafana", "generic")  # Authorization: Bearer <token>
+SIGNED_SOURCES = ("sentry",)  # Sentry-Hook-Signature: HMAC-SHA256 of the body
+SOURCES = TOKEN_SOURCES + SIGNED_SOURCES
+SENTRY_SIGNATURE = "Sentry-Hook-Signature"
+SENTRY_RESOURCE = "Sentry-Hook-Resource"
 
 
 def _bearer(request: web.Request) -> str | None:
@@ -42,6 +54,12 @@ def _bearer(request: web.Request) -> str | None:
 
 def _answer(status: int, body: dict, **headers: str) -> web.Response:
     return web.json_response(body, status=status, headers=headers or None)
+
+
+def _signed(raw: bytes, secret: str, signature: str) -> bool:
+    """Whether `signature` is the hex HMAC-SHA256 of the raw body keyed with `secret`."""
+    expected = hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest().encode()
+    return hmac.compare_digest(expected, signature.strip().lower().encode("utf-8", "replace"))
 
 
 async def _read(request: web.Request) -> bytes | None:
@@ -57,7 +75,45 @@ async def _read(request: web.Request) -> bytes | None:
 
 
 def routes(services: Services, settings: Settings) -> list[web.RouteDef]:
-    tokens = {source: settings.alerts_token(source) for source in SOURCES}
+    tokens = {source: settings.alerts_token(source) for source in TOKEN_SOURCES}
+    sentry_secret = settings.sentry_client_secret()
+
+    async def take(
+        source: str, raw: bytes, started: float, resource: str | None = None
+    ) -> web.Response:
+        """A body whose sender is known: parsed, stored and acted on."""
+        try:
+            notification = services.alerts.parse(source, read_json(raw), resource)
+        except PayloadError as exc:
+            log.warning("alert_refused", source=source, field=exc.field, problem=exc.problem)
+            return _answer(400, {"error": str(exc), "field": exc.field})
+        if notification is None:
+            log.info("alert_ignored", source=source, resource=(resource or "")[:40])
+            return _answer(200, {"ok": True, "outcome": "ignored", "incident": None})
+        try:
+            receipt = await services.alerts.ingest(notification)
+        except Exception:
+            log.exception("alert_not_stored", source=source)
+            return _answer(500, {"error": "could not store the notification; send it again"})
+        log.info(
+            "alert_received",
+            source=source,
+            group=notification.key_hash[:12],
+            alerts=len(notification.alerts),
+            outcome=receipt.outcome,
+            incident=receipt.incident_ref,
+            ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+        return _answer(
+            200,
+            {
+                "ok": True,
+                "outcome": receipt.outcome,
+                "incident": receipt.incident_ref,
+                "notification": receipt.notification,
+                "changes": receipt.changes,
+            },
+        )
 
     def endpoint(source: str):
         expected = tokens[source]
@@ -78,36 +134,28 @@ def routes(services: Services, settings: Settings) -> list[web.RouteDef]:
             raw = await _read(request)
             if raw is None:
                 return _answer(413, {"error": f"body over {MAX_BODY} bytes"})
-            try:
-                notification = services.alerts.parse(source, read_json(raw))
-            except PayloadError as exc:
-                log.warning("alert_refused", source=source, field=exc.field, problem=exc.problem)
-                return _answer(400, {"error": str(exc), "field": exc.field})
-            try:
-                receipt = await services.alerts.ingest(notification)
-            except Exception:
-                log.exception("alert_not_stored", source=source)
-                return _answer(500, {"error": "could not store the notification; send it again"})
-            log.info(
-                "alert_received",
-                source=source,
-                group=notification.key_hash[:12],
-                alerts=len(notification.alerts),
-                outcome=receipt.outcome,
-                incident=receipt.incident_ref,
-                ms=round((time.perf_counter() - started) * 1000, 2),
-            )
-            return _answer(
-                200,
-                {
-                    "ok": True,
-                    "outcome": receipt.outcome,
-                    "incident": receipt.incident_ref,
-                    "notification": receipt.notification,
-                    "changes": receipt.changes,
-                },
-            )
+            return await take(source, raw, started)
 
         return receive
 
-    return [web.post(f"/alerts/{source}", endpoint(source)) for source in SOURCES]
+    async def sentry(request: web.Request) -> web.Response:
+        started = time.perf_counter()
+        if sentry_secret is None:
+            return _answer(
+                503, {"error": "alerts are not configured: set FIREBELL_SENTRY_CLIENT_SECRET"}
+            )
+        signature = request.headers.get(SENTRY_SIGNATURE, "").strip()
+        if not signature:
+            log.warning("alert_unauthorized", source="sentry", had_signature=False)
+            return _answer(401, {"error": f"missing or wrong {SENTRY_SIGNATURE}"})
+        raw = await _read(request)
+        if raw is None:
+            return _answer(413, {"error": f"body over {MAX_BODY} bytes"})
+        if not _signed(raw, sentry_secret, signature):
+            log.warning("alert_unauthorized", source="sentry", had_signature=True)
+            return _answer(401, {"error": f"missing or wrong {SENTRY_SIGNATURE}"})
+        return await take("sentry", raw, started, request.headers.get(SENTRY_RESOURCE))
+
+    return [web.post(f"/alerts/{source}", endpoint(source)) for source in TOKEN_SOURCES] + [
+        web.post("/alerts/sentry", sentry)
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.alert_sources import SOURCES, actor_name
+from bot.core.alerts import sentry
 from bot.core.alerts.payloads import PARSERS
 
 
@@ -14,6 +15,7 @@ from bot.core.alerts.payloads import PARSERS
         ("alertmanager", "Alertmanager"),
         ("grafana", "Grafana"),
         ("generic", "Alert webhook"),
+        ("sentry", "Sentry"),
         ("U0ABC", None),  # a person
         ("firebell", None),  # Firebell itself
         ("", None),
@@ -25,4 +27,4 @@ def test_only_alert_sources_have_a_source_name(actor, name):
 
 
 def test_every_body_that_can_be_read_has_a_source_name():
-    assert set(PARSERS) == set(SOURCES)
+    assert {*PARSERS, sentry.SOURCE} == set(SOURCES)

@@ -682,6 +682,7 @@ def test_verb_followed_by_a_line_break():
 
 COMMAND_TYPES = (
     OnCall,
+    Transfer,
     AddOverride,
     ListOverrides,
     RemoveOverride,

@@ -67,6 +67,8 @@ class Rules:
     reopen_within: timedelta = timedelta(hours=1)
     card_labels: tuple[str, ...] = DEFAULT_CARD_LABELS
     routes: tuple[Route, ...] = ()
+    sentry_projects: Mapping[str, str] = field(default_factory=dict)  # slug or id -> service
+    sentry_levels: Mapping[str, str] = field(default_factory=dict)  # level (lower) -> severity
 
     @classmethod
     def defaults(cls, severities: Sequence[str], **given: Any) -> Rules:
