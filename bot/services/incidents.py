@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core import incident as core
@@ -75,27 +76,19 @@ class IncidentService(UseCase):
         if team not in self.config.team_names:
             teams = ", ".join(self.config.team_names)
             return Outcome(False, f"There is no team `{team}`; teams: {teams}.")
-        now = self.clock.now()
+        policy = self.config.policy(team)
+        channel = self.config.channel_of(team)
 
-        def work(conn) -> Outcome:
-            row = store.load(conn, number, lock=True)
-            if row is None:
-                return self.unknown(number)
-            before = IncidentRecord.from_row(row)
-            ack_within = self._ack_within(before.severity)
-            policy = self.config.policy(team)
-            result = core.transfer(before.core(), actor, now, team, policy, ack_within)
-            if isinstance(result, Denied):
-                return Outcome(False, result.message, before)
-            changes.apply(conn, self.ctx, before, result.fields, result.event, now)
-            channel = self.config.channel_of(team)
+        def decide(inc: core.Incident, now: datetime) -> Change | Denied:
+            return core.transfer(inc, actor, now, team, policy, self._ack_within(inc.severity))
+
+        def announce(conn, before: IncidentRecord, now: datetime) -> None:
             if channel != before.channel_id:
                 outbox.enqueue(
                     conn, now, OutboxKind.TRANSFERRED, incident_id=number, channel=channel
                 )
-            return Outcome(True, None, IncidentRecord.from_row(store.load(conn, number)))
 
-        return await self.write(work, wakes=lambda outcome: outcome.ok)
+        return await self._transition(actor, number, decide, then=announce)
 
     async def resolve(self, actor: str, number: int, summary: str = "") -> Outcome:
         if problem := core.check_text(summary, "The summary"):
@@ -186,7 +179,15 @@ class IncidentService(UseCase):
     def _ack_within(self, severity: str) -> timedelta:
         return self.ctx.level(severity).ack_within
 
-    async def _transition(self, actor: str, number: int, decide: Decide) -> Outcome:
+    async def _transition(
+        self,
+        actor: str,
+        number: int,
+        decide: Decide,
+        then: Callable[[Any, IncidentRecord, datetime], None] | None = None,
+    ) -> Outcome:
+        """Lock, decide, write the change (and `then` what else it causes), in one
+        transaction."""
         now = self.clock.now()
 
         def work(conn) -> Outcome:
@@ -198,6 +199,8 @@ class IncidentService(UseCase):
             if isinstance(result, Denied):
                 return Outcome(False, result.message, before)
             changes.apply(conn, self.ctx, before, result.fields, result.event, now)
+            if then is not None:
+                then(conn, before, now)
             return Outcome(True, None, IncidentRecord.from_row(store.load(conn, number)))
 
         return await self.write(work, wakes=lambda outcome: outcome.ok)

@@ -63,8 +63,14 @@ class AlertBot(Bot):
         if token is not None:
             sent["Authorization"] = f"Bearer {token}"
         data = raw if raw is not None else json.dumps(body)
+        return await self.post_alert(source, data, sent)
+
+    async def post_alert(
+        self, source: str, data: bytes | str, headers: dict[str, str]
+    ) -> tuple[int, dict]:
+        """POST a body as it is to `/alerts/<source>`; (status, JSON answer)."""
         async with self.http.post(
-            f"{self.base}/alerts/{source}", data=data, headers=sent
+            f"{self.base}/alerts/{source}", data=data, headers=headers
         ) as response:
             text = await response.text()
             try:

@@ -75,15 +75,7 @@ class SentryBot(AlertBot):
             headers["Sentry-Hook-Signature"] = sign(data, secret)
         elif signature is not None:
             headers["Sentry-Hook-Signature"] = signature
-        async with self.http.post(
-            f"{self.base}/alerts/sentry", data=data, headers=headers
-        ) as response:
-            text = await response.text()
-            try:
-                answer = json.loads(text) if text else {}
-            except ValueError:
-                answer = {"text": text}
-            return response.status, answer
+        return await self.post_alert("sentry", data, headers)
 
 
 async def start(
