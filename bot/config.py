@@ -335,6 +335,17 @@ class Config(_Model):
         """Where a team's incident threads open."""
         return self.team(team).channel or self.incident_channel
 
+    def channels_using(self, rotation: str) -> list[str]:
+        """The incident channels of the teams whose chains name `rotation` (a rotation no
+        chain names: the default team's), each once."""
+        wanted = f"rotation:{rotation}"
+        teams = [
+            name
+            for name in self.team_names
+            if any(wanted == str(t) for lv in self.team(name).escalation for t in lv.notify)
+        ]
+        return list(dict.fromkeys(self.channel_of(t) for t in teams or [DEFAULT_TEAM]))
+
     def owner(self, service: str | None, team: str | None = None) -> str:
         """The team an incident belongs to: the one named, else the service's owner, else
         the default team."""

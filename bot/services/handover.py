@@ -63,9 +63,8 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
         return False
     user = oncall.who(conn, ctx.rotations, name, due).user
     payload = {"rotation": name, "at": due.isoformat()}
-    outbox.enqueue(
-        conn, now, OutboxKind.HANDOVER, channel=ctx.config.incident_channel, payload=payload
-    )
+    for channel in ctx.config.channels_using(name):  # each team whose chain uses it
+        outbox.enqueue(conn, now, OutboxKind.HANDOVER, channel=channel, payload=payload)
     if "@" not in user:
         outbox.enqueue(
             conn, now, OutboxKind.HANDOVER_DM, channel=user, payload={**payload, "user": user}

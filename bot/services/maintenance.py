@@ -97,7 +97,8 @@ def _post(conn: Connection, ctx: Context, now: datetime, phase: str, facts: dict
         conn,
         now,
         OutboxKind.MAINTENANCE,
-        channel=ctx.config.incident_channel,
+        # a service's window is the owning team's news; every service's, the default team's
+        channel=ctx.config.channel_of(ctx.config.owner(facts.get("service"))),
         payload={**facts, "phase": phase},
     )
 

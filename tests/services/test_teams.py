@@ -30,6 +30,7 @@ escalation:
   - notify: [rotation:primary]
   - notify: ["@U0LEAD"]
 members: [U0AAA, U0LEAD]
+admins: [U0OPS]
 teams:
   - name: platform
     members: [U0PLAT, group:S0PLATFORM]
@@ -195,3 +196,23 @@ async def test_without_teams_the_card_reads_as_before(tmp_path, double):
         assert "Team" not in fields
     finally:
         await plain.close()
+
+
+async def test_a_services_maintenance_is_announced_to_its_owning_team(bot, double):
+    await bot.command("maintenance 2h billing ledger migration", user="U0OPS")
+    await bot.command("maintenance 1h", user="U0OPS")  # every service: the default team's
+    await bot.deliver()
+    assert len(notices(double, channel=PAYMENTS)) == 1
+    assert "billing" in notices(double, channel=PAYMENTS)[0]
+    assert len(notices(double)) == 1 and notices(double, channel=PLATFORM) == []
+
+
+async def test_a_handover_goes_to_the_teams_whose_chains_use_the_rotation(bot, double):
+    await bot.advance(timedelta(weeks=1))
+    await bot.deliver()
+    said = {
+        channel: [n for n in notices(double, channel=channel) if "handover" in n.lower()]
+        for channel in (CHANNEL, PLATFORM, PAYMENTS)
+    }
+    assert [len(said[c]) for c in (CHANNEL, PLATFORM, PAYMENTS)] == [1, 1, 1], said
+    assert "payments" in said[PAYMENTS][0] and "platform-primary" in said[PLATFORM][0]
