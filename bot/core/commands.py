@@ -205,7 +205,7 @@ USAGE = {
     "transfer": "/incident transfer INC-42 <team>",
     "list": "/incident list [team]",
     "show": "/incident show INC-42",
-    "oncall": "/incident oncall [rotation]",
+    "oncall": "/incident oncall [team|rotation]",
     "override": (
         "/incident override <rotation> @user <duration>\n"
         "/incident override <rotation> @user from 2026-03-28 22:00 to 2026-03-29 08:00\n"

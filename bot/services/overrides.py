@@ -10,7 +10,7 @@ Refusals come back as a `problem` code with its facts; the Slack layer words the
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -121,9 +121,13 @@ class OverrideService(UseCase):
         refused = self.unknown_rotation(rotation)
         if refused:
             return refused
+        return await self.status_of([rotation] if rotation else self.rotations)
+
+    async def status_of(self, names: Sequence[str]) -> list[RotationNow]:
+        """The same for known rotations (a team's chain), each once, in order."""
         at = self.clock.now()
-        names = [rotation] if rotation else self.rotations
-        return await self.db.read(lambda conn: self._status(conn, names, at))
+        wanted = [n for n in dict.fromkeys(names) if n in self.ctx.rotations.specs]
+        return await self.db.read(lambda conn: self._status(conn, wanted, at))
 
     async def home(self, user: str) -> Home:
         at = self.clock.now()

@@ -216,3 +216,15 @@ async def test_a_handover_goes_to_the_teams_whose_chains_use_the_rotation(bot, d
     }
     assert [len(said[c]) for c in (CHANNEL, PLATFORM, PAYMENTS)] == [1, 1, 1], said
     assert "payments" in said[PAYMENTS][0] and "platform-primary" in said[PLATFORM][0]
+
+
+async def test_a_teams_oncall_shows_each_level_of_its_chain_now(bot, double):
+    answer = await bot.command("oncall payments")  # a team and a rotation: the team wins
+    assert answer["text"] == (
+        "payments: *Level 1*: <@U0PAY> (rotation *payments*); *Level 2*: <@U0PAYLEAD>"
+    )
+    shown = "\n".join(b["text"]["text"] for b in answer["blocks"])
+    assert shown.startswith("*payments* escalation chain, as it would page now:")
+    assert "<@U0PAY> is on call" in shown  # the rotation's own section follows
+    rotation = await bot.command("oncall platform-primary")
+    assert rotation["text"].startswith("On call now: platform-primary <@U0PLAT>")

@@ -96,6 +96,19 @@ def on_call(statuses: Sequence[RotationNow]) -> tuple[str, list[dict]]:
     return kit.fit(text), blocks
 
 
+def team_on_call(team: str, levels: Sequence[Sequence[str]], statuses: Sequence[RotationNow]):
+    """`/incident oncall <team>`: each level of the team's chain with who it reaches now,
+    then each of its rotations as `/incident oncall` shows them."""
+    on_call_now = {s.rotation: s.current.user for s in statuses}
+    lines = [
+        f"*Level {i}*: {md.targets(level, on_call_now)}" for i, level in enumerate(levels, start=1)
+    ]
+    head = f"*{md.escape(team)}* escalation chain, as it would page now:\n" + "\n".join(lines)
+    blocks = on_call(statuses)[1] if statuses else []
+    summary = kit.fit(f"{md.escape(team)}: " + ("; ".join(lines) or "no chain"))
+    return summary, [{"type": "section", "text": kit.text(kit.fit(head))}, *blocks]
+
+
 def _members(members: Sequence[str]) -> str:
     named = ", ".join(md.user(m) for m in members[:10])
     return named + (f" and {len(members) - 10} more" if len(members) > 10 else "")

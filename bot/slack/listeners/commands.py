@@ -147,6 +147,14 @@ async def on_call(services: Services, parsed: cmd.Command, user: str, context) -
         return {"text": oncall.refusal(result, config)}
 
     match parsed:
+        case cmd.OnCall(name) if name in config.team_names:  # a team's name wins
+            team = config.team(name)
+            levels = [[str(t) for t in level.notify] for level in team.escalation]
+            chain = [
+                t.split(":", 1)[1] for level in levels for t in level if t.startswith("rotation:")
+            ]
+            text, answer = oncall.team_on_call(team.name, levels, await overrides.status_of(chain))
+            return {"text": text, "blocks": answer}
         case cmd.OnCall(rotation):
             found = await overrides.status(rotation)
             if isinstance(found, Refused):
