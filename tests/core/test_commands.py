@@ -572,7 +572,7 @@ def test_list_and_remove_with_a_person_are_rotations_named_so():
 
 
 def test_help_lists_the_new_commands():
-    assert "/incident oncall [rotation]" in ALL_USAGE
+    assert "/incident oncall [team|rotation]" in ALL_USAGE
     assert "/incident override remove <id>" in ALL_USAGE
     assert "/incident handover [rotation]" in ALL_USAGE
 

@@ -414,7 +414,7 @@ async def test_handover_on_demand_lists_open_incidents_privately(bot, double):
 async def test_help_lists_the_on_call_commands(bot):
     shown = (await ask(bot, "help"))["text"]
     for usage in (  # `<` and `>` escaped, as everywhere in mrkdwn
-        "`/incident oncall [rotation]`",
+        "`/incident oncall [team|rotation]`",
         "`/incident override &lt;rotation&gt; @user &lt;duration&gt;`",
         "`/incident override list [rotation]`",
         "`/incident override remove &lt;id&gt;`",
