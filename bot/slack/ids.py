@@ -70,6 +70,7 @@ class Field(StrEnum):
     TITLE = "title"
     SEVERITY = "severity"
     SERVICE = "service"
+    TEAM = "team"
     TENANTS = "tenants"
     DESCRIPTION = "description"
     TEXT = "text"

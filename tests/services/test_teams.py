@@ -9,9 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from bot.slack.ids import View
 from tests.support.alerts import AlertBot, alertmanager, am_alert
 from tests.support.db import rows
-from tests.support.harness import CHANNEL, Bot
+from tests.support.harness import CHANNEL, Bot, modal_values
 from tests.support.slack_views import card_fields, card_of, cards, notices, paged, replies
 
 PLATFORM, PAYMENTS = "C0PLATFORM", "C0PAYMENTS"
@@ -228,3 +229,18 @@ async def test_a_teams_oncall_shows_each_level_of_its_chain_now(bot, double):
     assert "<@U0PAY> is on call" in shown  # the rotation's own section follows
     rotation = await bot.command("oncall platform-primary")
     assert rotation["text"].startswith("On call now: platform-primary <@U0PLAT>")
+
+
+async def test_the_declare_form_offers_the_teams_and_its_choice_owns_the_incident(bot, double):
+    await bot.command("")
+    await double.wait_for("views.open")
+    view = double.calls_to("views.open")[0].params["view"]
+    [team] = [b for b in view["blocks"] if b.get("block_id") == "team"]
+    assert [o["value"] for o in team["element"]["options"]] == ["default", "platform", "payments"]
+    status, body = await bot.submit(
+        View.DECLARE,
+        modal_values(title="Refunds stuck", severity="SEV2", service="api", team="payments"),
+    )
+    assert status == 200 and body == {}
+    await bot.deliver()
+    assert cards(double, channel=PAYMENTS) and not cards(double, channel=PLATFORM)

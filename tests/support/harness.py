@@ -179,7 +179,7 @@ def modal_values(**fields: str | None) -> dict:
     """View state as Slack sends it: text inputs and selects under action_id `value`."""
     values: dict[str, Any] = {}
     for block_id, value in fields.items():
-        if block_id in ("severity", "service") and value is not None:
+        if block_id in ("severity", "service", "team") and value is not None:
             option = {"text": {"type": "plain_text", "text": value}, "value": value}
             values[block_id] = {"value": {"type": "static_select", "selected_option": option}}
         else:

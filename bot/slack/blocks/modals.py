@@ -59,6 +59,17 @@ def declare_modal(config: Config) -> dict[str, Any]:
                 optional=True,
             )
         )
+    if config.teams:  # left empty, the service's team (else the default team) owns it
+        teams = kit.options([(name, name) for name in config.team_names])
+        blocks.append(
+            kit.input(
+                Field.TEAM,
+                "Team",
+                {"type": "static_select", "action_id": FieldElement.VALUE, "options": teams},
+                optional=True,
+                hint="Empty: the team that owns the service",
+            )
+        )
     blocks += [
         kit.input(
             Field.TENANTS,

@@ -43,6 +43,7 @@ def listeners(services: Services) -> Table:
                 title,
                 severity,
                 service=_value(view, Field.SERVICE) or None,
+                team=_value(view, Field.TEAM) or None,
                 tenants=tenants,
                 description=_value(view, Field.DESCRIPTION) or None,
             )
