@@ -29,6 +29,7 @@ SPELLED = {
     Field.TITLE: "title",
     Field.SEVERITY: "severity",
     Field.SERVICE: "service",
+    Field.TEAM: "team",
     Field.TENANTS: "tenants",
     Field.DESCRIPTION: "description",
     Field.TEXT: "text",
