@@ -167,6 +167,7 @@ class AlertService(UseCase):
         firing = [r for r in rows if r["status"] == payloads.FIRING]
         severity = alert_rules.most_severe((r["severity"] for r in firing), rules)
         service = alert_rules.service_of(notification, rules) or group["service"]
+        team = alert_rules.team_of(notification, rules)  # a route's; None: the service's
         incident = None
         if group["incident_id"] is not None:
             row = incident_store.load(conn, group["incident_id"], lock=True)
@@ -215,7 +216,7 @@ class AlertService(UseCase):
                 tenants=alert_rules.tenants_of(notification, rules),
                 description=alert_rules.description_of(notification),
                 source=source,
-                team=alert_rules.team_of(notification, rules),
+                team=team,
             )
             incident_id, channel = opened.id, opened.channel_id
         elif action == grouping.REOPEN:
@@ -262,9 +263,7 @@ class AlertService(UseCase):
                 conn,
                 now,
                 OutboxKind.ALERT_POST,
-                channel=self.config.channel_of(
-                    self.config.owner(service, alert_rules.team_of(notification, rules))
-                ),
+                channel=self.config.channel_of(self.config.owner(service, team)),
                 payload={"notification_id": receipt_id},
             )
         else:
