@@ -335,6 +335,37 @@ class Config(_Model):
         """Where a team's incident threads open."""
         return self.team(team).channel or self.incident_channel
 
+    def unknown_team(self, name: str) -> str | None:
+        """What to tell someone who named a team: None when it exists."""
+        if name.lower() in self.team_names:
+            return None
+        return f"There is no team `{name}`; teams: {', '.join(self.team_names)}."
+
+    def known_team(self, name: str | None) -> str:
+        """A stored incident's team as the config knows it now: a team removed from the
+        config since, or none stored (before teams existed), reads as the default team."""
+        return name if name in self.team_names else DEFAULT_TEAM
+
+    def broadcast_channel_of(self, team: str | None) -> str | None:
+        """Where a team's stakeholder broadcasts go: its own channel, else the top-level
+        one; None when neither is set (that team's incidents are not broadcast)."""
+        return self.team(self.known_team(team)).broadcast_channel or self.broadcast_channel
+
+    @property
+    def broadcast_channels(self) -> list[str]:
+        """Every channel some team broadcasts to, each once, the top-level one first."""
+        found = (self.broadcast_channel_of(t) for t in self.team_names)
+        return list(dict.fromkeys(c for c in found if c))
+
+    def teams_broadcasting_to(self, channel: str) -> list[str]:
+        """The teams whose incidents `channel` hears about (its digest lists theirs)."""
+        return [t for t in self.team_names if self.broadcast_channel_of(t) == channel]
+
+    def chain_rotations(self, team: str | None) -> list[str]:
+        """The rotations a team's chain names, each once, in chain order."""
+        named = (t for level in self.team(team).escalation for t in level.notify)
+        return list(dict.fromkeys(t.value for t in named if t.kind == "rotation"))
+
     def channels_using(self, rotation: str) -> list[str]:
         """The incident channels of the teams whose chains name `rotation` (a rotation no
         chain names: the default team's), each once."""

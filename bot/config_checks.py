@@ -56,10 +56,20 @@ def cross_checks(config: Any) -> list[tuple[tuple[Any, ...], str]]:
     return problems
 
 
+def _people_only(key: tuple, members: Any) -> Problems:
+    """A team's members are people and user groups; a rotation's members belong to the
+    teams whose chains name it, so listing the rotation itself is refused."""
+    return [
+        ((*key, k), f"{target} is a rotation; list people or user groups (`group:S…`)")
+        for k, target in enumerate(members)
+        if target.kind == "rotation"
+    ]
+
+
 def _team_checks(config: Any) -> Problems:
     """Teams named once (and not `default`), chains naming known rotations, services owned
     by known teams, runbooks given once, alert routes that can match and resolve."""
-    problems: Problems = []
+    problems: Problems = _people_only(("members",), config.members)
     rotations = {r.name for r in config.rotations}
     seen: dict[str, int] = {}
     for i, team in enumerate(config.teams):
@@ -75,6 +85,7 @@ def _team_checks(config: Any) -> Problems:
                 )
             )
         seen.setdefault(team.name, i)
+        problems += _people_only(("teams", i, "members"), team.members)
         for j, level in enumerate(team.escalation):
             for k, target in enumerate(level.notify):
                 if target.kind == "rotation" and target.value not in rotations:

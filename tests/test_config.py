@@ -639,6 +639,26 @@ def test_teams_services_and_routes_load():
     assert [str(t) for t in config.policy("payments").levels[0].targets] == ["rotation:primary"]
     assert config.policy().repeat == 1  # the default team's chain is the top-level one
     assert "user:U0PAY" in {str(t) for t in config.targets()}
+    assert config.chain_rotations("payments") == ["primary"]
+    assert config.unknown_team("Payments") is None
+    assert config.unknown_team("finops") == "There is no team `finops`; teams: default, payments."
+
+
+def test_each_team_broadcasts_to_its_own_channel_or_the_top_level_one():
+    text = edit(
+        "    channel: C0PAYMENTS\n",
+        "    channel: C0PAYMENTS\n    broadcast_channel: C0PAYSTATUS\n",
+        TEAMS,
+    )
+    config = parse_config(text, SRC)
+    assert config.broadcast_channel_of("payments") == "C0PAYSTATUS"
+    assert config.broadcast_channel_of("default") == "C0STATUS"
+    assert config.broadcast_channel_of("removed-since") == "C0STATUS"  # reads as the default
+    assert config.broadcast_channels == ["C0STATUS", "C0PAYSTATUS"]
+    assert config.teams_broadcasting_to("C0STATUS") == ["default"]
+    config = parse_config(edit("broadcast_channel: C0STATUS\n", "", text), SRC)
+    assert config.broadcast_channel_of("default") is None  # no top-level one: not broadcast
+    assert config.broadcast_channels == ["C0PAYSTATUS"]
 
 
 @pytest.mark.parametrize(
@@ -676,6 +696,19 @@ def test_teams_services_and_routes_load():
             "{match: {alertname: DiskFull}}",
             "DiskFull",
             "alerts.routes[0]: needs `team`, `service` or `severity`: where they go",
+        ),
+        (
+            "members: [U0PAY, group:S0PAY]",
+            "members: [U0PAY, rotation:primary]",
+            "members: [U0PAY, rotation",
+            "teams[0].members[1]: rotation:primary is a rotation; list people or user groups "
+            "(`group:S…`)",
+        ),
+        (
+            "members: [U0AAA]\nteams:",
+            "members: [rotation:primary]\nteams:",
+            "members: [rotation:primary]",
+            "members[0]: rotation:primary is a rotation; list people or user groups (`group:S…`)",
         ),
         (
             "{match: {alertname: DiskFull}, team: payments}",

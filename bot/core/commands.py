@@ -132,9 +132,10 @@ class Handover:
 
 @dataclass(frozen=True)
 class Report:
-    """Figures over the incidents declared in the last `window`."""
+    """Figures over the incidents declared in the last `window` (of one team, or all)."""
 
     window: timedelta = timedelta(days=7)
+    team: str | None = None
 
 
 @dataclass(frozen=True)
@@ -213,7 +214,7 @@ USAGE = {
         "/incident override remove <id>"
     ),
     "handover": "/incident handover [rotation]",
-    "report": "/incident report [7d|30d|90d]",
+    "report": "/incident report [7d|30d|90d] [team:payments]",
     "postmortem": "/incident postmortem INC-42",
     "maintenance": (
         "/incident maintenance <duration> [service|all] [reason]\n"
@@ -580,8 +581,17 @@ def _override(rest: str, severities: Sequence[str]) -> Command | ParseError:
 
 def _report(rest: str, severities: Sequence[str]) -> Command | ParseError:
     words = rest.split()
+    teams = [w for w in words if w.lower().startswith("team:")]
+    words = [w for w in words if w not in teams]
+    if len(teams) > 1:
+        return ParseError("Name one team at most.", USAGE["report"])
+    team = None
+    if teams:
+        team = _rotation_name("report", teams[0][len("team:") :], "team")
+        if isinstance(team, ParseError):
+            return team
     if not words:
-        return Report()
+        return Report(team=team)
     if len(words) > 1:
         return ParseError("Name one period, like 7d, 30d or 90d.", USAGE["report"])
     try:
@@ -590,7 +600,7 @@ def _report(rest: str, severities: Sequence[str]) -> Command | ParseError:
         return ParseError(f"Period: {exc}.", USAGE["report"])
     if window < timedelta(days=1):
         return ParseError("A report covers at least a day (1d).", USAGE["report"])
-    return Report(window)
+    return Report(window, team)
 
 
 SERVICE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")

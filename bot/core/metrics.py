@@ -67,6 +67,7 @@ class Timing(NamedTuple):
     waiting_until: float | None  # still waiting for coverage: when the response clock starts
     acknowledged: float | None
     resolved: float | None
+    team: str | None = None  # None: the default team (incidents from before teams)
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Report:
     longest: list[Longest]
     services: list[tuple[str, int]]
     tenants: list[tuple[str, int]]
+    teams: Sequence[Row] = ()  # one per team (named in `Row.severity`), when asked for
 
 
 TOP = 5
@@ -129,6 +131,20 @@ class _Tally:
         self.declared = self.still_open = self.met = self.judged = 0
         self.acks: list[float] = []
         self.fixes: list[float] = []
+
+    def count(self, lasted: float, still_open: bool, took: float | None, met: bool | None):
+        """One incident: how long it lasted (so far), the time to acknowledge it (None: not
+        acknowledged), and whether its first response came within target (None: not decided)."""
+        self.declared += 1
+        if still_open:
+            self.still_open += 1
+        else:
+            self.fixes.append(lasted if lasted > 0 else 0.0)
+        if took is not None:
+            self.acks.append(took if took > 0 else 0.0)
+        if met is not None:
+            self.judged += 1
+            self.met += met
 
     def row(self, name: str) -> Row:
         return Row(
@@ -156,6 +172,7 @@ def report(
     resumed: Mapping[int, float] | None = None,
     services: Mapping[str, int] | None = None,
     tenants: Mapping[str, int] | None = None,
+    teams: Sequence[str] | None = None,
 ) -> Report:
     """Figures over the incidents declared in [start, end), as of `end` (what happened after
     it does not count).
@@ -163,48 +180,53 @@ def report(
     `targets` maps a severity to its `ack_within`; `order` lists severities as configured
     (severities no longer configured follow, by name); `resumed` maps an incident that waited
     for coverage to when coverage resumed (epoch seconds); `services` and `tenants` are counts
-    of incidents over the same period (each tenant once per incident)."""
+    of incidents over the same period (each tenant once per incident); `teams`, when given,
+    asks for a row per team in that order (teams no longer configured follow, by name)."""
     low, high = start.timestamp(), end.timestamp()
     limits = {name: target.total_seconds() for name, target in targets.items()}
     resumed = resumed or {}
     tallies: dict[str, _Tally] = {}
+    by_team: dict[str, _Tally] | None = None if teams is None else {}
     # the longest so far, a min-heap of at most TOP: (seconds, -number, title, severity, open);
     # rows are not kept, so a long period allocates nothing per incident that outlives it
     spans: list[tuple[float, int, str, str, bool]] = []
-    for number, title, severity, declared, waiting_until, acknowledged, resolved in timings:
+    for number, title, severity, declared, waiting_until, acknowledged, resolved, team in timings:
         if not low <= declared < high:
             continue
-        t = tallies.get(severity)
-        if t is None:
-            t = tallies[severity] = _Tally()
         # the response clock: declaration, or when coverage resumed (or will) for one that waited
         response_from = resumed.get(number) or waiting_until or declared
-        t.declared += 1
-        if resolved is None or resolved > high:
+        still_open = resolved is None or resolved > high
+        if still_open:
             resolved = None
-            t.still_open += 1
             lasted = high - declared
         else:
             lasted = resolved - declared
-            t.fixes.append(lasted if lasted > 0 else 0.0)
         if len(spans) < TOP or (lasted >= spans[0][0] and (lasted, -number) > spans[0][:2]):
-            span_ = (lasted, -number, title, severity, resolved is None)
+            span_ = (lasted, -number, title, severity, still_open)
             (heapq.heappush if len(spans) < TOP else heapq.heapreplace)(spans, span_)
+        took = None
         if acknowledged is not None and acknowledged <= high:
             took = acknowledged - response_from
-            t.acks.append(took if took > 0 else 0.0)
         else:
             acknowledged = None
+        met = None
         limit = limits.get(severity)
         if limit is not None:
             first = acknowledged if acknowledged is not None else resolved
             if first is not None:
-                t.judged += 1
-                t.met += first - response_from <= limit
+                met = first - response_from <= limit
             elif high - response_from > limit:
-                t.judged += 1
-    names = [s for s in order if s in tallies]
-    names += sorted(s for s in tallies if s not in names)
+                met = False
+        t = tallies.get(severity)
+        if t is None:
+            t = tallies[severity] = _Tally()
+        t.count(lasted, still_open, took, met)
+        if by_team is not None:
+            owner = team or "default"
+            t = by_team.get(owner)
+            if t is None:
+                t = by_team[owner] = _Tally()
+            t.count(lasted, still_open, took, met)
     total = _Tally()
     for t in tallies.values():
         total.declared += t.declared
@@ -217,15 +239,25 @@ def report(
         Longest(-negated, title, severity, seconds, still_open)
         for seconds, negated, title, severity, still_open in sorted(spans, reverse=True)
     ]
+    team_rows = []
+    if by_team is not None:
+        team_rows = [by_team[name].row(name) for name in _ordered(by_team, teams or ())]
     return Report(
         start=start,
         end=end,
-        rows=[tallies[name].row(name) for name in names],
+        rows=[tallies[name].row(name) for name in _ordered(tallies, order)],
         total=total.row("All"),
         longest=longest,
         services=_top(services or {}),
         tenants=_top(tenants or {}),
+        teams=team_rows,
     )
+
+
+def _ordered(found: Mapping[str, object], order: Sequence[str]) -> list[str]:
+    """The names found, in the configured `order`, then any others by name."""
+    names = [s for s in order if s in found]
+    return names + sorted(s for s in found if s not in names)
 
 
 @dataclass(frozen=True)

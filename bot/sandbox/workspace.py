@@ -55,6 +55,11 @@ class Workspace(SlackClient):
         names.setdefault(self.config.incident_channel, "incidents")
         if self.config.broadcast_channel:
             names.setdefault(self.config.broadcast_channel, "status")
+        for team in self.config.teams:  # each team's own channels, named after it
+            if team.channel:
+                names.setdefault(team.channel, f"{team.name}-incidents")
+            if team.broadcast_channel:
+                names.setdefault(team.broadcast_channel, f"{team.name}-status")
         for channel, name in names.items():
             self.standin.add_channel(channel, name)
 

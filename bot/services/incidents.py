@@ -6,7 +6,7 @@ timeline event and the outbox rows that tell Slack about it. Slack is never call
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,8 +42,8 @@ class IncidentService(UseCase):
     ) -> Outcome:
         title = " ".join(title.split())
         problem = core.check_title(title) or core.check_text(description or "", "The description")
-        if team and team.lower() not in self.config.team_names:
-            problem = f"There is no team `{team}`; teams: {', '.join(self.config.team_names)}."
+        if team and not problem:
+            problem = self.config.unknown_team(team)
         if problem:
             return Outcome(False, problem)
         now = self.clock.now()
@@ -73,9 +73,8 @@ class IncidentService(UseCase):
     async def transfer(self, actor: str, number: int, team: str) -> Outcome:
         """Hand an open incident to another team (see `core.transfer`); its new channel gets
         a line that links to the thread, which stays where it is."""
-        if team not in self.config.team_names:
-            teams = ", ".join(self.config.team_names)
-            return Outcome(False, f"There is no team `{team}`; teams: {teams}.")
+        if problem := self.config.unknown_team(team):
+            return Outcome(False, problem)
         policy = self.config.policy(team)
         channel = self.config.channel_of(team)
 
@@ -155,13 +154,13 @@ class IncidentService(UseCase):
         return IncidentRecord.from_row(row) if row else None
 
     async def list_open(
-        self, limit: int = 50, team: str | None = None
+        self, limit: int = 50, teams: Collection[str] | None = None
     ) -> tuple[list[IncidentRecord], int]:
-        """The newest open incidents (of one team, or all) and how many are open in all."""
+        """The newest open incidents (of some teams, or all) and how many are open in all."""
 
         def work(conn):
-            rows = store.list_open(conn, limit, team)
-            return [IncidentRecord.from_row(r) for r in rows], store.count_open(conn, team)
+            rows = store.list_open(conn, limit, teams)
+            return [IncidentRecord.from_row(r) for r in rows], store.count_open(conn, teams)
 
         return await self.db.read(work)
 

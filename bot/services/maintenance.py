@@ -9,7 +9,8 @@ end by timers planned ahead, keyed by occurrence so planning again changes nothi
 
 Who may set or end a command window, until access control lands: for every service, the
 config's `admins` only (it silences all paging); for one service, the admins and the people
-paged first (`permissions.first_line`). Anyone else gets `NotAllowed` and nothing changes.
+its owning team pages first (`permissions.first_line`). Anyone else gets `NotAllowed` and
+nothing changes.
 """
 
 from __future__ import annotations
@@ -189,7 +190,8 @@ class MaintenanceService(UseCase):
             return None
         first = None
         if service is not None:
-            first = permissions.first_line(self.config, self.ctx.rotations)
+            team = self.config.owner(service)
+            first = permissions.first_line(self.config, self.ctx.rotations, team)
             if first.includes(actor, people):
                 return None
         return NotAllowed(service, number, permissions.admins(self.config), first)

@@ -22,6 +22,7 @@ from bot.core.rotation import Shift, next_shifts, on_call, resolve_local, shifts
 from bot.services import oncall, permissions
 from bot.services.context import UseCase
 from bot.services.models import OverrideRecord
+from bot.store import incidents as incident_store
 from bot.store import overrides as store
 
 MAX_LENGTH = timedelta(days=90)
@@ -30,6 +31,7 @@ MY_SHIFTS = timedelta(weeks=4)  # how far App Home looks for the viewer's own sh
 LOOKAHEAD = 12  # timeline pieces searched for the next person on call
 COVERAGE_LOOKAHEAD = timedelta(days=8)
 LIST_LIMIT = 40
+HOME_TEAM_OPEN = 5  # open incidents named per team on App Home
 _FAR = timedelta(days=3650)  # "every override still to come"
 
 
@@ -53,6 +55,18 @@ class Home:
     at: datetime
     rotations: list[RotationNow]
     mine: list[Shift]  # the viewer's shifts in the next four weeks, soonest first
+    teams: list[TeamNow] = field(default_factory=list)  # the viewer's teams
+
+
+@dataclass(frozen=True)
+class TeamNow:
+    """One of the viewer's teams: its chain as it would page now, and its open incidents."""
+
+    name: str
+    levels: list[list[str]]  # each level's targets, as written (`rotation:x`, `U0…`)
+    on_call: dict[str, str]  # rotation -> who is on call now
+    open: list[int]  # the newest open incidents' numbers
+    open_total: int
 
 
 @dataclass(frozen=True)
@@ -133,7 +147,21 @@ class OverrideService(UseCase):
         at = self.clock.now()
 
         def work(conn: Connection) -> Home:
-            return Home(at, self._status(conn, self.rotations, at), self._mine(conn, user, at))
+            statuses = self._status(conn, self.rotations, at)
+            on_call_now = {s.rotation: s.current.user for s in statuses}
+            people = oncall.known_people(conn)
+            mine = permissions.teams_of(self.config, self.ctx.rotations, user, people)
+            teams = [
+                TeamNow(
+                    name,
+                    [[str(t) for t in level.notify] for level in self.config.team(name).escalation],
+                    on_call_now,
+                    [r["id"] for r in incident_store.list_open(conn, HOME_TEAM_OPEN, [name])],
+                    incident_store.count_open(conn, [name]),
+                )
+                for name in (mine if self.config.teams else [])  # one team: nothing to pick
+            ]
+            return Home(at, statuses, self._mine(conn, user, at), teams)
 
         return await self.db.read(work)
 

@@ -42,9 +42,9 @@ def is_member(rotations: Rotations, rotation: str, actor: str, people: Mapping[s
 
 @dataclass(frozen=True)
 class FirstLine:
-    """Who is paged first for an alert about any service: the rotations (name -> members) and
-    the people named directly in level 1 of the escalation chain and in the severities' `page`
-    lists. The config ties no rotation to a service, so this is the same for every service."""
+    """Who is paged first for an alert about a service: the rotations (name -> members) and
+    the people named directly in level 1 of its owning team's chain and in the severities'
+    `page` lists."""
 
     rotations: dict[str, tuple[str, ...]]
     people: tuple[Target, ...]
@@ -54,8 +54,20 @@ class FirstLine:
         return any_of(members, actor, people) or any_of(self.people, actor, people)
 
 
-def first_line(config: Config, rotations: Rotations) -> FirstLine:
-    targets = list(config.policy().level(0).targets)
+def teams_of(config: Config, rotations: Rotations, actor: str, people: Mapping[str, str]):
+    """The teams `actor` belongs to: those listing them in `members` (user groups are not
+    resolved yet) and those whose chain names a rotation they are a member of."""
+    return [
+        name
+        for name in config.team_names
+        if any_of(config.team(name).members, actor, people)
+        or any(is_member(rotations, r, actor, people) for r in config.chain_rotations(name))
+    ]
+
+
+def first_line(config: Config, rotations: Rotations, team: str | None = None) -> FirstLine:
+    """Who is paged first for an incident of `team` (None: the default team)."""
+    targets = list(config.policy(team).level(0).targets)
     targets += [t for severity in config.severities for t in severity.page]
     named = dict.fromkeys(
         t.value for t in targets if t.kind == "rotation" and t.value in rotations.specs

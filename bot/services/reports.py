@@ -1,16 +1,20 @@
-"""Incident reports: `/incident report [7d|30d|90d]` and the weekly report in the broadcast
-channel. Figures come from `bot.core.metrics`; this module reads the period's incidents (one
-indexed range query, times as epoch seconds, plus the service and tenant counts) and
-schedules the weekly post.
+"""Incident reports: `/incident report [7d|30d|90d] [team:x]` and the weekly report in the
+broadcast channels. Figures come from `bot.core.metrics`; this module reads the period's
+incidents (one indexed range query, times as epoch seconds, plus the service and tenant
+counts) and schedules the weekly post.
 
 The weekly report is a timer keyed by its instant (`weekly_report:<when>`), planned every timer
 round like handovers, so replicas and restarts arm each week once. It covers the seven days
 before its instant and is rendered when it is sent. After downtime across one or more report
 times, the report of the latest one is posted, once, as soon as the bot is back.
+
+With teams, the top-level broadcast channel's weekly report covers every team with a line per
+team, and a team's own broadcast channel gets the report of the teams broadcasting there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -27,9 +31,18 @@ from bot.store import reports as queries
 WEEK = timedelta(days=7)
 
 
-def build(conn: Connection, config: Config, start: datetime, end: datetime) -> Report:
+def build(
+    conn: Connection,
+    config: Config,
+    start: datetime,
+    end: datetime,
+    teams: Sequence[str] | None = None,
+) -> Report:
+    """The figures of `teams`' incidents (None: everyone's), with a line per team when the
+    config has teams and more than one is covered."""
     targets = {s.name: s.ack_within for s in config.severities}
-    timings, resumed, services, tenants = queries.period(conn, start, end)
+    timings, resumed, services, tenants = queries.period(conn, start, end, teams)
+    by_team = bool(config.teams) and (teams is None or len(teams) > 1)
     return metrics.report(
         timings,
         start,
@@ -39,12 +52,13 @@ def build(conn: Connection, config: Config, start: datetime, end: datetime) -> R
         resumed=resumed,
         services=services,
         tenants=tenants,
+        teams=(teams or config.team_names) if by_team else None,
     )
 
 
 def _weekly_at(config: Config) -> tuple[int, int, int] | None:
     """(weekday, hour, minute) of the weekly report; None when it is off."""
-    return config.broadcast.weekly_at() if config.broadcast_channel else None
+    return config.broadcast.weekly_at() if config.broadcast_channels else None
 
 
 def plan(conn: Connection, ctx: Context, now: datetime) -> None:
@@ -61,16 +75,22 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     at = _weekly_at(ctx.config)
     if at is None:  # turned off since
         return False
-    latest = latest_weekly(timer["due_at"], now, *at, ctx.config.zone)
-    payload = {"end": latest.isoformat(), "days": WEEK.days}
-    outbox.enqueue(
-        conn, now, OutboxKind.REPORT, channel=ctx.config.broadcast_channel, payload=payload
-    )
+    config = ctx.config
+    latest = latest_weekly(timer["due_at"], now, *at, config.zone)
+    for channel in config.broadcast_channels:
+        teams = (
+            None if channel == config.broadcast_channel else config.teams_broadcasting_to(channel)
+        )
+        payload = {"end": latest.isoformat(), "days": WEEK.days, "teams": teams}
+        outbox.enqueue(conn, now, OutboxKind.REPORT, channel=channel, payload=payload)
     return True
 
 
 class ReportService(UseCase):
-    async def report(self, window: timedelta, end: datetime | None = None) -> Report:
-        """Figures over the incidents declared in the `window` before `end` (default now)."""
+    async def report(
+        self, window: timedelta, end: datetime | None = None, teams: Sequence[str] | None = None
+    ) -> Report:
+        """Figures over the incidents (of `teams`, None: of all) declared in the `window`
+        before `end` (default now)."""
         end = end or self.clock.now()
-        return await self.db.read(lambda conn: build(conn, self.config, end - window, end))
+        return await self.db.read(lambda conn: build(conn, self.config, end - window, end, teams))

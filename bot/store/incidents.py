@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,31 +45,30 @@ def update(conn: Connection, number: int, fields: Mapping[str, Any]) -> None:
     conn.execute(_UPDATE, {**fields, "number_": number})
 
 
-def of_team(team: str | None):
-    """Incidents of one team (None: of every team); the default team's include those
+def of_teams(teams: Collection[str] | None):
+    """Incidents of some teams (None: of every team); the default team's include those
     declared before teams existed (no team stored)."""
-    if team is None:
+    if teams is None:
         return sa.true()
-    if team == "default":
-        return sa.or_(incidents.c.team.is_(None), incidents.c.team == team)
-    return incidents.c.team == team
+    chosen = incidents.c.team.in_(list(teams))
+    return sa.or_(incidents.c.team.is_(None), chosen) if "default" in teams else chosen
 
 
-def list_open(conn: Connection, limit: int, team: str | None = None):
+def list_open(conn: Connection, limit: int, teams: Collection[str] | None = None):
     query = (
         sa.select(incidents)
-        .where(incidents.c.status.in_(OPEN), of_team(team))
+        .where(incidents.c.status.in_(OPEN), of_teams(teams))
         .order_by(incidents.c.id.desc())
         .limit(limit)
     )
     return (conn.execute(query)).mappings().all()
 
 
-def count_open(conn: Connection, team: str | None = None) -> int:
+def count_open(conn: Connection, teams: Collection[str] | None = None) -> int:
     query = (
         sa.select(sa.func.count())
         .select_from(incidents)
-        .where(incidents.c.status.in_(OPEN), of_team(team))
+        .where(incidents.c.status.in_(OPEN), of_teams(teams))
     )
     return int((conn.execute(query)).scalar_one())
 
@@ -79,12 +78,18 @@ def open_by_severity(conn: Connection) -> dict[str, int]:
     return dict(conn.execute(_OPEN_BY_SEVERITY).all())
 
 
-def open_of(conn: Connection, severities: Sequence[str]) -> int:
-    """How many open incidents have one of `severities`."""
+def open_of(
+    conn: Connection, severities: Sequence[str], teams: Collection[str] | None = None
+) -> int:
+    """How many open incidents (of `teams`, None: of any) have one of `severities`."""
     query = (
         sa.select(sa.func.count())
         .select_from(incidents)
-        .where(incidents.c.status.in_(OPEN), incidents.c.severity.in_(list(severities)))
+        .where(
+            incidents.c.status.in_(OPEN),
+            incidents.c.severity.in_(list(severities)),
+            of_teams(teams),
+        )
     )
     return int(conn.execute(query).scalar_one())
 

@@ -11,6 +11,7 @@ tens of thousands of incidents cost no datetime, JSON or object per incident in 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from bot.store.incidents import of_teams
 from bot.store.tables import UTCDateTime, events, incidents
 
 
@@ -55,6 +57,7 @@ _PERIOD = sa.select(
     Epoch(incidents.c.waiting_until).label("waiting_until"),
     Epoch(incidents.c.acknowledged_at).label("acknowledged"),
     Epoch(incidents.c.resolved_at).label("resolved"),
+    incidents.c.team,
 ).where(_IN_PERIOD)
 # when coverage resumed (level 1 paged) for the incidents that waited, from the period's
 # first incident on
@@ -76,20 +79,22 @@ _COUNTS = (  # one row per distinct (service, tenant list), counted up in Python
 )
 
 
-def period(conn: Connection, start: datetime, end: datetime):
-    """Incidents declared in [start, end): an iterable of `bot.core.metrics.Timing` rows
-    (epoch seconds; read it inside the transaction), when coverage resumed for those that
-    waited, and counts per service and per tenant."""
+def period(conn: Connection, start: datetime, end: datetime, teams: Collection[str] | None = None):
+    """Incidents declared in [start, end) (of `teams`; None: of all): an iterable of
+    `bot.core.metrics.Timing` rows (epoch seconds; read it inside the transaction), when
+    coverage resumed for those that waited, and counts per service and per tenant."""
     values = {"start": start, "end": end}
     resumed = dict(conn.execute(_RESUMED, values).all())
     services: dict[str, int] = {}
     tenants: dict[str, int] = {}
-    for service, listed, count in conn.execute(_COUNTS, values):
+    counts, timings = _COUNTS, _PERIOD
+    if teams is not None:
+        counts, timings = counts.where(of_teams(teams)), timings.where(of_teams(teams))
+    for service, listed, count in conn.execute(counts, values):
         if service:
             services[service] = services.get(service, 0) + count
         for tenant in set(json.loads(listed or "[]")):
             tenants[tenant] = tenants.get(tenant, 0) + count
     # streamed, not fetched whole: each row is gone once counted, so a long period builds no
     # pile of objects for the garbage collector to walk
-    timings = conn.execute(_PERIOD, values)
-    return timings, resumed, services, tenants
+    return conn.execute(timings, values), resumed, services, tenants

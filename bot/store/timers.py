@@ -107,14 +107,19 @@ def pending_for(conn: Connection, incident_id: int):
     return (conn.execute(query)).mappings().all()
 
 
-def pending_between(conn: Connection, kind: str, after: datetime, until: datetime) -> bool:
-    """Whether a pending timer of `kind` is due in (after, until]."""
+def pending_between(
+    conn: Connection, kind: str, after: datetime, until: datetime, key_prefix: str = ""
+) -> bool:
+    """Whether a pending timer of `kind` (keyed `key_prefix…`, when given) is due in
+    (after, until]."""
     query = sa.select(timers.c.id).where(
         timers.c.status == "pending",
         timers.c.kind == kind,
         timers.c.due_at > after,
         timers.c.due_at <= until,
     )
+    if key_prefix:
+        query = query.where(timers.c.key.startswith(key_prefix, autoescape=True))
     return conn.execute(query.limit(1)).first() is not None
 
 

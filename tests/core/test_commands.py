@@ -777,6 +777,8 @@ def test_every_verb_with_random_words_never_raises(verb, rest, sep):
         ("REPORT 90d", Report(timedelta(days=90))),
         ("report 2w", Report(timedelta(days=14))),
         ("stats 30d", Report(timedelta(days=30))),
+        ("report 30d team:payments", Report(timedelta(days=30), "payments")),
+        ("report Team:Payments", Report(timedelta(days=7), "payments")),
         ("postmortem INC-42", Postmortem(42)),
         ("postmortem inc42", Postmortem(42)),
         ("pm INC-7", Postmortem(7)),
@@ -793,6 +795,11 @@ def test_report_and_postmortem(text, expected):
         ("report 7d 30d", "Name one period, like 7d, 30d or 90d."),
         ("report week", "Period: 'week' is not a duration like 15m, 4h or 1d."),
         ("report 400d", "Period: '400d' is longer than a year."),
+        ("report team:a team:b", "Name one team at most."),
+        (
+            "report team:pay!",
+            "`pay!` is not a team name (lower-case letters, digits, - and _).",
+        ),
     ],
 )
 def test_report_period_mistakes_are_named(text, message):

@@ -69,6 +69,24 @@ def timing(n, severity, declared, ack=None, resolved=None, *, waiting=None) -> T
 TARGETS = {"SEV1": timedelta(minutes=15), "SEV2": timedelta(hours=1)}
 
 
+def test_a_report_by_team_counts_each_incident_once_under_its_team():
+    items = [
+        timing(1, "SEV1", 0, ack=10, resolved=20)._replace(team="payments"),
+        timing(2, "SEV2", 5, ack=100)._replace(team="payments"),  # late for its 1h target
+        timing(3, "SEV1", 10, ack=12),  # stored before teams: the default team's
+        timing(4, "SEV2", 20)._replace(team="gone"),  # a team since removed from the config
+    ]
+    figures = report(items, T0, at(700), TARGETS, ["SEV1", "SEV2"], teams=["default", "payments"])
+    assert [t.severity for t in figures.teams] == ["default", "payments", "gone"]
+    default, payments, gone = figures.teams
+    assert (payments.declared, payments.still_open, payments.met, payments.judged) == (2, 1, 1, 2)
+    assert payments.acknowledge.median == pytest.approx(52.5 * 60)  # 10m and 95m
+    assert (default.declared, default.acknowledge.median) == (1, 2 * 60)
+    assert (gone.declared, gone.met, gone.judged) == (1, 0, 1)  # never answered, past 1h
+    assert figures.total.declared == 4  # the severity rows are the same with or without teams
+    assert not report(items, T0, at(700), TARGETS, ["SEV1", "SEV2"]).teams
+
+
 def test_report_rows_by_severity_in_config_order_then_others():
     items = [
         timing(1, "SEV2", 0, ack=10, resolved=100),

@@ -1,5 +1,5 @@
-"""App Home: who is on call now and next, the viewer's own shifts, then the open incidents,
-within Slack's limits for a home tab."""
+"""App Home: the viewer's teams, who is on call now and next, the viewer's own shifts, then
+the open incidents, within Slack's limits for a home tab."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Config
+from bot.core.incident import ref
 from bot.core.rotation import Shift
 from bot.services.models import IncidentRecord
 from bot.services.overrides import Home
@@ -17,6 +18,7 @@ from bot.slack.blocks.answers import open_list
 from bot.slack.blocks.oncall import on_call_text, rotation_label
 
 HOME_ROTATIONS = 25
+HOME_TEAMS = 5
 MY_SHIFTS_SHOWN = 20
 
 
@@ -44,8 +46,35 @@ def home(
     return kit.view({"type": "home", "blocks": blocks}, "`/incident list`")
 
 
+def _your_teams(state: Home) -> list[dict]:
+    """Each of the viewer's teams: its open incidents and whom its chain reaches now."""
+    if not state.teams:
+        return []
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": kit.plain("Your teams")}]
+    for team in state.teams[:HOME_TEAMS]:
+        shown = ", ".join(ref(n) for n in team.open)
+        more = (
+            f" and {team.open_total - len(team.open)} more"
+            if team.open_total > len(team.open)
+            else ""
+        )
+        opened = f"{team.open_total} open ({shown}{more})" if team.open_total else "nothing open"
+        levels = " · ".join(
+            f"Level {i}: {md.targets(level, team.on_call)}"
+            for i, level in enumerate(team.levels, start=1)
+        )
+        text = f"*{md.escape(team.name)}* · {opened}\n{levels or '_no chain_'}"
+        blocks.append({"type": "section", "text": kit.text(kit.fit(text))})
+    if len(state.teams) > HOME_TEAMS:
+        more = len(state.teams) - HOME_TEAMS
+        blocks.append({"type": "context", "elements": [kit.text(f"…and {more} more teams.")]})
+    blocks.append({"type": "divider"})
+    return blocks
+
+
 def _home_on_call(state: Home) -> list[dict]:
-    blocks: list[dict[str, Any]] = [{"type": "header", "text": kit.plain("On call")}]
+    blocks = _your_teams(state)
+    blocks.append({"type": "header", "text": kit.plain("On call")})
     if not state.rotations:
         blocks.append({"type": "section", "text": kit.text("_No rotations are configured._")})
         return blocks

@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.core.incident import ref
-from bot.core.metrics import Report, span
+from bot.core.metrics import Report, Row, span
 from bot.services.models import EventRecord, IncidentRecord
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import kit
@@ -139,6 +139,34 @@ def _share(row) -> str:
     return f"{round(row.share_met * 100)}% ({row.met}/{row.judged})"
 
 
+def _table(first: str, rows: Sequence[Row]) -> str:
+    """Rows of figures (by severity or by team, named in `first`) as a monospaced table."""
+    header = (first, "Count", "Open", "MTTA p50", "MTTA p90", "MTTR p50", "MTTR p90", "In target")
+    cells = [header]
+    for row in rows:
+        cells.append(
+            (
+                row.severity[:12],
+                str(row.declared),
+                str(row.still_open),
+                span(row.acknowledge.median),
+                span(row.acknowledge.p90),
+                span(row.resolve.median),
+                span(row.resolve.p90),
+                _share(row),
+            )
+        )
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    table = "\n".join(
+        "  ".join(
+            cell.ljust(w) if i == 0 else cell.rjust(w)
+            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+        )
+        for r in cells
+    )
+    return f"```\n{md.escape(table)}\n```"
+
+
 def report(
     figures: Report, config: Config, heading: str = "Incident report"
 ) -> tuple[str, list[dict]]:
@@ -156,42 +184,12 @@ def report(
         f"target: *{_share(total)}* · MTTA median {span(total.acknowledge.median)} · "
         f"MTTR median {span(total.resolve.median)}"
     )
-    header = (
-        "Severity",
-        "Count",
-        "Open",
-        "MTTA p50",
-        "MTTA p90",
-        "MTTR p50",
-        "MTTR p90",
-        "In target",
-    )
-    rows = [header]
-    for row in [*figures.rows, total]:
-        rows.append(
-            (
-                row.severity[:10],
-                str(row.declared),
-                str(row.still_open),
-                span(row.acknowledge.median),
-                span(row.acknowledge.p90),
-                span(row.resolve.median),
-                span(row.resolve.p90),
-                _share(row),
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    table = "\n".join(
-        "  ".join(
-            cell.ljust(w) if i == 0 else cell.rjust(w)
-            for i, (cell, w) in enumerate(zip(r, widths, strict=True))
-        )
-        for r in rows
-    )
     blocks_out: list[dict[str, Any]] = [
         {"type": "section", "text": kit.text(f"{head}\n{summary}")},
-        {"type": "section", "text": kit.text(f"```\n{md.escape(table)}\n```")},
+        {"type": "section", "text": kit.text(_table("Severity", [*figures.rows, total]))},
     ]
+    if figures.teams:
+        blocks_out.append({"type": "section", "text": kit.text(_table("Team", figures.teams))})
     lines = []
     if figures.longest:
         lines.append("*Longest*")

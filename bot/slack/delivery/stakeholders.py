@@ -1,8 +1,9 @@
 """Delivering what keeps stakeholders informed, rendered at send time from current state:
 
-- `broadcast` (the incident's lane, so after its card): a summary in `broadcast_channel`,
-  linking to the thread by its permalink (`chat.getPermalink`);
-- `digest` and `report` (the broadcast channel's lane): the open incidents, the weekly report.
+- `broadcast` (the incident's lane, so after its card): a summary in its team's broadcast
+  channel, linking to the thread by its permalink (`chat.getPermalink`);
+- `digest` and `report` (the broadcast channel's lane): the open incidents of the teams
+  broadcasting there, the weekly report.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ async def broadcast(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outbo
 
 async def digest(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
     services = ctx.services
-    found, total = await services.incidents.list_open(limit=stakeholder_blocks.DIGEST_SHOWN)
+    teams = services.config.teams_broadcasting_to(row.channel)  # the incidents it hears of
+    found, total = await services.incidents.list_open(stakeholder_blocks.DIGEST_SHOWN, teams)
     at = datetime.fromisoformat(row.payload["at"])
     links = await asyncio.gather(*(ctx.permalink(i) for i in found))
     permalinks = {i.id: link for i, link in zip(found, links, strict=True) if link}
@@ -38,8 +40,11 @@ async def digest(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRe
 async def report(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
     services = ctx.services
     end = datetime.fromisoformat(row.payload["end"])
-    figures = await services.reports.report(timedelta(days=row.payload["days"]), end=end)
-    text, rendered = stakeholder_blocks.report(figures, services.config, "Weekly incident report")
+    teams = row.payload.get("teams")  # None: every team's (and rows from before teams)
+    window = timedelta(days=row.payload["days"])
+    figures = await services.reports.report(window, end=end, teams=teams)
+    heading = "Weekly incident report" + (f" · {', '.join(teams)}" if teams else "")
+    text, rendered = stakeholder_blocks.report(figures, services.config, heading)
     await ctx.post(row, text, rendered)
 
 

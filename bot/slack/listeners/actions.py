@@ -70,7 +70,8 @@ def listeners(services: Services) -> Table:
         incident = await incidents.get(number) if number is not None else None
         if incident is None:
             return
-        view = modals.update_modal(incident, share=bool(services.config.broadcast_channel))
+        share = bool(services.config.broadcast_channel_of(incident.team))
+        view = modals.update_modal(incident, share=share)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     async def snooze(user: str, number: int, action: dict):

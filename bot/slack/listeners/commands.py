@@ -84,10 +84,9 @@ async def run(services: Services, command: dict, context) -> dict:
             done = f"{md.user(who)} is now {role.value} of {ref(number)}."
             return {"text": confirm(outcome, done, context)}
         case cmd.ListOpen(team):
-            if team is not None and team not in config.team_names:
-                teams = ", ".join(config.team_names)
-                return {"text": f"There is no team `{team}`; teams: {teams}."}
-            found, total = await incidents.list_open(team=team)
+            if team is not None and (problem := config.unknown_team(team)):
+                return {"text": problem}
+            found, total = await incidents.list_open(teams=None if team is None else [team])
             return {
                 "text": f"{total} open incidents",
                 "blocks": answers.open_list(found, total, config),
@@ -123,9 +122,13 @@ async def run(services: Services, command: dict, context) -> dict:
 async def informed(services: Services, parsed: cmd.Command, user: str, context) -> dict:
     """Reports and postmortem drafts."""
     match parsed:
-        case cmd.Report(window):
-            figures = await services.reports.report(window)
-            text, answer = stakeholders.report(figures, services.config)
+        case cmd.Report(window, team):
+            if team is not None and (problem := services.config.unknown_team(team)):
+                return {"text": problem}
+            teams = None if team is None else [team]
+            figures = await services.reports.report(window, teams=teams)
+            heading = "Incident report" + (f" · {team}" if team else "")
+            text, answer = stakeholders.report(figures, services.config, heading)
             return {"text": text, "blocks": answer}
         case cmd.Postmortem(number):
             outcome = await services.postmortems.request(user, number)
@@ -150,10 +153,8 @@ async def on_call(services: Services, parsed: cmd.Command, user: str, context) -
         case cmd.OnCall(name) if name in config.team_names:  # a team's name wins
             team = config.team(name)
             levels = [[str(t) for t in level.notify] for level in team.escalation]
-            chain = [
-                t.split(":", 1)[1] for level in levels for t in level if t.startswith("rotation:")
-            ]
-            text, answer = oncall.team_on_call(team.name, levels, await overrides.status_of(chain))
+            chain = await overrides.status_of(config.chain_rotations(team.name))
+            text, answer = oncall.team_on_call(team.name, levels, chain)
             return {"text": text, "blocks": answer}
         case cmd.OnCall(rotation):
             found = await overrides.status(rotation)
