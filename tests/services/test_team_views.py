@@ -13,10 +13,10 @@ from datetime import timedelta
 import pytest
 
 from bot.slack.ids import Action
-from tests.services.test_home import open_home, section_under
-from tests.services.test_teams import CONFIG as TEAMS
 from tests.support.alerts import AlertBot
 from tests.support.db import rows
+from tests.support.home import open_home, section_under
+from tests.support.teams import CONFIG as TEAMS
 
 STATUS, PAY_STATUS = "C0STATUS", "C0PAYSTATUS"
 CONFIG = TEAMS.replace(
