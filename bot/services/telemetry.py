@@ -12,6 +12,7 @@ from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from bot.config import DEFAULT_TEAM
 from bot.store import incidents, outbox
 from bot.store.db import Database
 
@@ -21,34 +22,45 @@ RESOLVE_BUCKETS = tuple(h * HOUR for h in (1 / 12, 0.25, 0.5, 1, 2, 4, 8, 24, 72
 LATENESS_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, MINUTE, 5 * MINUTE, HOUR)
 
 
+def team_of(team: str | None) -> str:
+    """An incident's `team` label: none stored (declared before teams existed) reads as the
+    default team."""
+    return team or DEFAULT_TEAM
+
+
 class Telemetry:
-    def __init__(self, severities: list[str] | tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        severities: list[str] | tuple[str, ...] = (),
+        teams: list[str] | tuple[str, ...] = (DEFAULT_TEAM,),
+    ) -> None:
         self.severities = tuple(severities)
+        self.teams = tuple(teams)
         self.registry = CollectorRegistry()
         r = self.registry
         self.open_incidents = Gauge(
             "firebell_open_incidents",
-            "Incidents not resolved, by severity",
-            ["severity"],
+            "Incidents not resolved, by severity and team",
+            ["severity", "team"],
             registry=r,
         )
         self.declared = Counter(
             "firebell_incidents_declared",
-            "Incidents declared, by severity at declaration and source",
-            ["severity", "source"],
+            "Incidents declared, by severity and team at declaration and source",
+            ["severity", "team", "source"],
             registry=r,
         )
         self.acknowledge = Histogram(
             "firebell_acknowledge_seconds",
-            "Time from declaration to acknowledgement",
-            ["severity"],
+            "Time from declaration to acknowledgement, by severity and team",
+            ["severity", "team"],
             buckets=ACK_BUCKETS,
             registry=r,
         )
         self.resolve = Histogram(
             "firebell_resolve_seconds",
-            "Time from declaration to resolution",
-            ["severity"],
+            "Time from declaration to resolution, by severity and team",
+            ["severity", "team"],
             buckets=RESOLVE_BUCKETS,
             registry=r,
         )
@@ -78,24 +90,25 @@ class Telemetry:
             registry=r,
         )
         for severity in self.severities:  # present from the first scrape, at zero
-            self.open_incidents.labels(severity)
-            self.acknowledge.labels(severity)
-            self.resolve.labels(severity)
+            for team in self.teams:
+                self.open_incidents.labels(severity, team)
+                self.acknowledge.labels(severity, team)
+                self.resolve.labels(severity, team)
 
     # -- events, as they happen in this process ----------------------------------------------
 
     def recorded(self, kind: str, row, now: datetime) -> None:
         """A change recorded on incident `row` (as now written): count declarations, observe
         acknowledgements and resolutions. Called inside the change's transaction."""
-        severity = row["severity"]
+        severity, team = row["severity"], team_of(row["team"])
         if kind == "declared":
-            self.declared.labels(severity, row["source"]).inc()
+            self.declared.labels(severity, team, row["source"]).inc()
         elif kind == "acknowledged" and row["acknowledged_at"] is not None:
             seconds = (row["acknowledged_at"] - row["declared_at"]).total_seconds()
-            self.acknowledge.labels(severity).observe(max(seconds, 0.0))
+            self.acknowledge.labels(severity, team).observe(max(seconds, 0.0))
         elif kind == "resolved" and row["resolved_at"] is not None:
             seconds = (row["resolved_at"] - row["declared_at"]).total_seconds()
-            self.resolve.labels(severity).observe(max(seconds, 0.0))
+            self.resolve.labels(severity, team).observe(max(seconds, 0.0))
 
     def timer_fired(self, kind: str, lateness_seconds: float) -> None:
         self.timer_lateness.labels(kind).observe(max(lateness_seconds, 0.0))
@@ -113,25 +126,31 @@ class Telemetry:
 
         def read(conn):
             return (
-                incidents.open_by_severity(conn),
+                incidents.open_by_severity_and_team(conn),
                 outbox.backlog(conn),
                 outbox.failed_count(conn),
             )
 
-        open_now, pending, failed = await db.read(read)
-        for severity in {*self.severities, *self._labelled(self.open_incidents)}:
-            self.open_incidents.labels(severity).set(open_now.get(severity, 0))
-        for severity, count in open_now.items():
-            self.open_incidents.labels(severity).set(count)
+        by_stored_team, pending, failed = await db.read(read)
+        open_now: dict[tuple[str, str], int] = {}
+        for (severity, team), count in by_stored_team.items():  # none stored + "default"
+            key = (severity, team_of(team))
+            open_now[key] = open_now.get(key, 0) + count
+        configured = {(s, t) for s in self.severities for t in self.teams}
+        for key in configured | self._labelled(self.open_incidents):  # dropped to zero too
+            self.open_incidents.labels(*key).set(open_now.get(key, 0))
+        for key, count in open_now.items():
+            self.open_incidents.labels(*key).set(count)
         self.outbox_backlog.set(pending)
         self.outbox_failed.set(failed)
         return generate_latest(self.registry)
 
     @staticmethod
-    def _labelled(gauge: Gauge) -> set[str]:
+    def _labelled(gauge: Gauge) -> set[tuple[str, str]]:
+        """The (severity, team) pairs the gauge has a series for."""
         return {
-            sample.labels["severity"]
+            (sample.labels["severity"], sample.labels["team"])
             for metric in gauge.collect()
             for sample in metric.samples
-            if "severity" in sample.labels
+            if "severity" in sample.labels and "team" in sample.labels
         }

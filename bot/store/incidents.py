@@ -24,10 +24,10 @@ _UPDATE = (
     .values(version=incidents.c.version + 1)
 )
 _INSERT_EVENT = sa.insert(events)
-_OPEN_BY_SEVERITY = (
-    sa.select(incidents.c.severity, sa.func.count())
+_OPEN_BY_SEVERITY_AND_TEAM = (
+    sa.select(incidents.c.severity, incidents.c.team, sa.func.count())
     .where(incidents.c.status.in_(OPEN))
-    .group_by(incidents.c.severity)
+    .group_by(incidents.c.severity, incidents.c.team)
 )
 
 
@@ -73,9 +73,10 @@ def count_open(conn: Connection, teams: Collection[str] | None = None) -> int:
     return int((conn.execute(query)).scalar_one())
 
 
-def open_by_severity(conn: Connection) -> dict[str, int]:
-    """How many incidents are open, per severity (the metrics gauge)."""
-    return dict(conn.execute(_OPEN_BY_SEVERITY).all())
+def open_by_severity_and_team(conn: Connection) -> dict[tuple[str, str | None], int]:
+    """How many incidents are open, per severity and stored team (the metrics gauge); team
+    None for those declared before teams existed."""
+    return {(severity, team): n for severity, team, n in conn.execute(_OPEN_BY_SEVERITY_AND_TEAM)}
 
 
 def open_of(
