@@ -11,7 +11,7 @@ import asyncio
 import os
 import signal
 import sys
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -20,9 +20,8 @@ from bot import logs
 from bot.clock import SystemClock
 from bot.config import Config, load_config
 from bot.config_source import ConfigError
-from bot.core.coverage import gaps
 from bot.core.durations import format_duration
-from bot.services.oncall import Rotations
+from bot.services import config_report
 from bot.settings import Settings
 
 EXIT_CONFIG = 2
@@ -37,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
         "the sandbox instead)",
     )
     sub.add_parser("migrate", help="bring the database schema up to date")
-    sub.add_parser("check", help="validate the config file, print coverage gaps, and exit")
+    sub.add_parser(
+        "check", help="validate the config file, print coverage gaps and warnings, and exit"
+    )
     oncall = sub.add_parser("oncall", help="print who is on call now, until when, and who is next")
     oncall.add_argument("rotation", nargs="?", help="only this rotation (default: all)")
     oncall.add_argument(
@@ -96,6 +97,8 @@ def _config(settings: Settings) -> Config | None:
 
 
 def _check(settings: Settings, config: Config) -> int:
+    """The config's summary, then `config_report`'s coverage and warnings; 0 even with
+    warnings, as they are advice (a config that cannot run never gets here)."""
     print(f"{settings.firebell_config}: OK")
     print(f"  incident channel {config.incident_channel}, timezone {config.timezone}")
     for severity in config.severities:
@@ -104,111 +107,12 @@ def _check(settings: Settings, config: Config) -> int:
             f"update every {format_duration(severity.update_every)}"
         )
     print(f"  escalation: {len(config.escalation)} level(s), repeat {config.repeat}")
-    now = SystemClock().now()
-    print(f"coverage over the next {GAP_WEEKS} weeks ({config.timezone}):")
-    for line in coverage_report(config, now):
+    print(f"coverage over the next {config_report.GAP_WEEKS} weeks ({config.timezone}):")
+    for line in config_report.coverage(config, SystemClock().now()):
         print(f"  {line}")
+    for finding in config_report.findings(config):
+        print(f"warning: {finding}")
     return 0
-
-
-# -- coverage gaps ----------------------------------------------------------------------------
-
-GAP_WEEKS = 4
-MAX_GAP_PATTERNS = 8
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def coverage_report(config: Config, now: datetime) -> list[str]:
-    """One line per severity: who promises a response and when nobody does, in local time."""
-    rotations = Rotations(config)
-    zone = config.zone
-    lines = []
-    for severity in config.severities:
-        names = rotations.first_line(severity.name)
-        if not names:
-            lines.append(f"{severity.name}: no rotation in its first line, so no coverage promise")
-            continue
-        found = weekly_gaps([rotations.coverage[n] for n in names], now, zone)
-        if not found:
-            lines.append(f"{severity.name}: covered around the clock")
-            continue
-        shown = found[:MAX_GAP_PATTERNS]
-        more = f"; and {len(found) - len(shown)} more" if len(found) > len(shown) else ""
-        then = "pages anyway" if severity.outside_coverage == "page" else "waits until covered"
-        lines.append(
-            f"{severity.name}: nobody covers {'; '.join(shown)}{more} ({config.timezone}); "
-            f"outside coverage it {then}"
-        )
-    return lines
-
-
-def weekly_gaps(coverages: list, now: datetime, zone: ZoneInfo) -> list[str]:
-    """The distinct uncovered stretches of the next GAP_WEEKS weeks as local weekly times,
-    repeats merged: `Mon-Thu 17:00 – 09:00 next day`, `Fri 17:00 – Mon 09:00`."""
-    week = timedelta(weeks=1)
-    start, end = now, now + GAP_WEEKS * week
-    # look a week further each way, so the gaps that cross `start` or `end` are seen whole
-    wide = gaps(coverages, start - week, end + week)
-    patterns: dict[tuple[int, int, int], set[int]] = {}
-    order: list[tuple[int, int, int]] = []
-    for s, e in wide:
-        if e <= start or s >= end:
-            continue
-        local_s, local_e = s.astimezone(zone), e.astimezone(zone)
-        begins = local_s.hour * 60 + local_s.minute
-        ends = local_e.hour * 60 + local_e.minute
-        days_later = (local_e.date() - local_s.date()).days
-        if ends == 0 and days_later == 1:  # an end at midnight reads as 24:00 the day before
-            days_later, ends = 0, 1440
-        key = (begins, days_later, ends)
-        if key not in patterns:
-            patterns[key] = set()
-            order.append(key)
-        patterns[key].add(local_s.weekday())
-    found: list[tuple[tuple[int, ...], str]] = []  # sorted by weekday, then time
-    for begins, days_later, ends in order:
-        days = patterns[(begins, days_later, ends)]
-        if days_later == 0:
-            text = f"{_day_list(days)} {_hhmm(begins)}–{_hhmm(ends)}"
-            found.append(((min(days), begins, days_later, ends), text))
-        elif days_later == 1 and len(days) > 1:
-            text = f"{_day_list(days)} {_hhmm(begins)} – {_hhmm(ends)} next day"
-            found.append(((min(days), begins, days_later, ends), text))
-        else:
-            for day in sorted(days):
-                later = _DAYS[(day + days_later) % 7]
-                if days_later >= 7:  # all but an hour or so of the week
-                    later = f"next {later}"
-                text = f"{_DAYS[day]} {_hhmm(begins)} – {later} {_hhmm(ends)}"
-                found.append(((day, begins, days_later, ends), text))
-    return [text for _, text in sorted(found)]
-
-
-def _hhmm(minutes: int) -> str:
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def _day_list(days: set[int]) -> str:
-    """`Mon-Thu`, `Sat,Sun`, `Mon,Wed-Fri`: days as users write them."""
-    if len(days) == 7:
-        return "every day"
-    parts, run = [], []
-    for day in range(7):
-        if day in days:
-            run.append(day)
-            continue
-        parts.append(run)
-        run = []
-    parts.append(run)
-    if len(parts) > 1 and parts[0] and parts[-1] and parts[0][0] == 0 and parts[-1][-1] == 6:
-        parts[0] = parts.pop() + parts[0]  # a run over the weekend: Fri-Mon
-    text = []
-    for run in (r for r in parts if r):
-        if len(run) >= 3:
-            text.append(f"{_DAYS[run[0]]}-{_DAYS[run[-1]]}")
-        else:
-            text.extend(_DAYS[d] for d in run)
-    return ",".join(text)
 
 
 # -- who is on call ---------------------------------------------------------------------------

@@ -6,8 +6,8 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from bot.cli import coverage_report
 from bot.config import parse_config
+from bot.services.config_report import coverage_report
 from tests.support import database
 from tests.support.cli import run
 from tests.support.db import rows
