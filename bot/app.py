@@ -13,6 +13,7 @@ from slack_bolt.async_app import AsyncApp
 from bot import logs
 from bot.clock import Clock, SystemClock
 from bot.config import Config
+from bot.services import audit
 from bot.services.container import Services
 from bot.settings import Settings
 from bot.slack import credentials
@@ -121,6 +122,13 @@ class Firebell:
 
     async def start(self, host: str | None = None, port: int | None = None) -> None:
         await upgrade(self.db)
+        config, path, now = (
+            self.services.config,
+            str(self.settings.firebell_config),
+            self.clock.now(),
+        )
+        with audit.origin("startup"):
+            await self.db.write(lambda conn: audit.config_loaded(conn, now, config, path))
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(

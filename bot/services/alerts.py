@@ -22,7 +22,7 @@ from bot.core.alerts import grouping, payloads, sentry
 from bot.core.alerts import rules as alert_rules
 from bot.core.maintenance import under_maintenance
 from bot.core.outbox import OutboxKind
-from bot.services import changes, maintenance
+from bot.services import audit, changes, maintenance
 from bot.services.alert_rules import rules_from
 from bot.services.context import Context, UseCase
 from bot.services.incidents import declare_in
@@ -125,9 +125,10 @@ class AlertService(UseCase):
 
     async def ingest(self, notification: payloads.Notification) -> Receipt:
         now = self.clock.now()
-        receipt, _ = await self.write(
-            lambda conn: self._ingest(conn, notification, now), wakes=lambda done: done[1]
-        )
+        with audit.origin("webhook"):
+            receipt, _ = await self.write(
+                lambda conn: self._ingest(conn, notification, now), wakes=lambda done: done[1]
+            )
         return receipt
 
     def _ingest(
@@ -338,8 +339,10 @@ def alerts_event(
 ) -> None:
     """The timeline entry of alert changes in an incident, with the card re-render and the
     thread reply (coalesced with its neighbours at send time)."""
-    event_id = incident_store.add_event(
-        conn, incident_id, now, data["source"], "alerts", "", {**data, "changes": lines}
+    data = {**data, "changes": lines}
+    event_id = incident_store.add_event(conn, incident_id, now, data["source"], "alerts", "", data)
+    audit.incident_change(
+        conn, now, incident_id, incident_core.Event("alerts", data["source"]), data
     )
     outbox.enqueue(conn, now, OutboxKind.CARD, incident_id=incident_id, channel=channel)
     outbox.enqueue_about(conn, now, OutboxKind.ALERT_REPLY, incident_id, channel, event_id)

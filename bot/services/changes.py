@@ -3,7 +3,7 @@
 Everything a change causes, in order, in the caller's transaction:
 1. the incident's fields; when the schedule moved, a bumped fence (so a timer already
    claimed elsewhere sees it is stale) and re-armed escalation timers;
-2. the timeline event, with who a page reaches at this instant;
+2. the timeline event, with who a page reaches at this instant, and its audit row;
 3. the outbox rows for what Slack must show: the card, the thread reply, a DM per person paged,
    and once someone takes the incident, its earlier page DMs re-rendered;
 4. the followers, in order, each handed the incident as now written: the metrics, the update
@@ -20,7 +20,7 @@ from sqlalchemy import Connection
 
 from bot.core.incident import Event
 from bot.core.outbox import OutboxKind
-from bot.services import broadcasts, oncall, reminders
+from bot.services import audit, broadcasts, oncall, reminders
 from bot.services.context import Context, Recorded
 from bot.services.models import IncidentRecord
 from bot.store import incidents as store
@@ -58,7 +58,8 @@ def apply(
         timers.cancel(conn, number, ESCALATION_TIMERS)
         arm(conn, number, fence + 1, fields, now)
     store.update(conn, number, fields)
-    record(conn, ctx, number, before.channel_id, event, now)
+    was = {k: getattr(before, k, None) for k in fields}
+    record(conn, ctx, number, before.channel_id, event, now, changed=(was, fields))
 
 
 def arm(
@@ -74,9 +75,16 @@ def arm(
 
 
 def record(
-    conn: Connection, ctx: Context, number: int, channel: str, event: Event, now: datetime
+    conn: Connection,
+    ctx: Context,
+    number: int,
+    channel: str,
+    event: Event,
+    now: datetime,
+    changed: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
 ) -> int:
-    """The timeline event, the outbox rows it causes, and the followers."""
+    """The timeline event, its audit row (`changed`: the fields before and after, else the
+    event's own data), the outbox rows it causes, and the followers."""
     data = dict(event.data)
     if "level" in data and not data.get("waiting_until"):  # a page goes out now: to whom
         found = oncall.resolve(
@@ -84,6 +92,7 @@ def record(
         )
         data["notified"], data["on_call"] = list(found.users), found.on_call
     event_id = store.add_event(conn, number, now, event.actor, event.kind, event.text, data)
+    audit.incident_change(conn, now, number, event, data, changed)
     outbox.enqueue(conn, now, OutboxKind.CARD, incident_id=number, channel=channel)
     outbox.enqueue_about(conn, now, OutboxKind.REPLY, number, channel, event_id)
     for user in data.get("notified", []):

@@ -28,7 +28,7 @@ from bot.core.durations import format_duration
 from bot.core.maintenance import ConfigWindow, Maintenance, occurrences
 from bot.core.outbox import OutboxKind
 from bot.core.targets import Target
-from bot.services import oncall, permissions
+from bot.services import audit, oncall, permissions
 from bot.services.context import Context, UseCase
 from bot.store import alerts as store
 from bot.store import outbox, timers
@@ -79,6 +79,11 @@ def windows_at(
         end = until or at
         found += occurrences(config_windows(config), at, end + timedelta(microseconds=1))
     return sorted(found, key=lambda w: (w.starts_at, w.id or 0, w.key))
+
+
+def _scope(service: str | None) -> str:
+    """What a window covers, as the audit log names it."""
+    return f"service:{service}" if service else "service:*"
 
 
 def _facts(window: Maintenance) -> dict[str, Any]:
@@ -201,6 +206,12 @@ class MaintenanceService(UseCase):
     ) -> Started | Refused | NotAllowed:
         denied = await self.db.read(lambda conn: self._not_allowed(conn, actor, service))
         if denied is not None:
+            now = self.clock.now()
+            await self.db.write(
+                lambda conn: audit.note(
+                    conn, now, actor, "maintenance.start", _scope(service), outcome="denied"
+                )
+            )
             return denied
         if len(reason) > 300:
             return Refused(
@@ -229,6 +240,7 @@ class MaintenanceService(UseCase):
                 "created_at": now,
             }
             number = store.insert_window(conn, values)
+            audit.note(conn, now, actor, "maintenance.start", f"maintenance:{number}", after=values)
             window = _from_row(store.load_window(conn, number))
             facts = _facts(window)
             _post(conn, self.ctx, now, "start", facts)
@@ -267,10 +279,22 @@ class MaintenanceService(UseCase):
                     f"There is no maintenance window #{target}. See `/incident maintenance list`."
                 )
             if denied := self._not_allowed(conn, actor, row["service"], target):
+                audit.note(
+                    conn, now, actor, "maintenance.end", f"maintenance:{target}", outcome="denied"
+                )
                 return denied
             if row["ended_at"] is not None or row["ends_at"] <= now:
                 return Refused(f"Maintenance window #{target} is already over.")
             store.end_window(conn, target, actor, now)
+            audit.note(
+                conn,
+                now,
+                actor,
+                "maintenance.end",
+                f"maintenance:{target}",
+                before={"ends_at": row["ends_at"]},
+                after={"ends_at": now, "ended_by": actor},
+            )
             window = _from_row(store.load_window(conn, target))
             _post(conn, self.ctx, now, "end", {**_facts(window), "ended_by": actor})
             if self.after_end is not None:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from bot.core.coverage import intervals, is_covered, next_covered
 from bot.core.rotation import Shift, next_shifts, on_call, resolve_local, shifts
-from bot.services import oncall, permissions
+from bot.services import audit, oncall, permissions
 from bot.services.context import UseCase
 from bot.services.models import OverrideRecord
 from bot.store import incidents as incident_store
@@ -105,6 +105,16 @@ class OverrideList:
 
 def _person(people: Mapping[str, str], value: str) -> str:
     return people.get(value.lower(), value)
+
+
+def _refusal(
+    conn: Connection, now: datetime, actor: str, action: str, target: str, refused: Refused
+) -> None:
+    """A refused override change in the audit log: `denied` by who may, else `invalid`."""
+    outcome = "denied" if refused.problem == "not_allowed" else "invalid"
+    audit.note(
+        conn, now, actor, action, target, outcome=outcome, after={"problem": refused.problem}
+    )
 
 
 def _as_user(shift: Shift, people: Mapping[str, str]) -> Shift:
@@ -270,6 +280,17 @@ class OverrideService(UseCase):
         facts = {"starts_at": starts, "ends_at": ends, "zone": spec.zone, "now": now}
 
         def work(conn: Connection) -> Added | Refused:
+            result = attempt(conn)
+            if isinstance(result, Added):
+                found = result.override
+                after = {"rotation": rotation, "user": user}
+                after |= {"starts_at": found.starts_at, "ends_at": found.ends_at}
+                audit.note(conn, now, actor, "override.add", f"override:{found.id}", after=after)
+            else:
+                _refusal(conn, now, actor, "override.add", f"rotation:{rotation}", result)
+            return result
+
+        def attempt(conn: Connection) -> Added | Refused:
             people = oncall.known_people(conn)
             if not self._may_change(actor, rotation, people):
                 return self._not_allowed(rotation)
@@ -305,6 +326,16 @@ class OverrideService(UseCase):
         now = self.clock.now()
 
         def work(conn: Connection) -> Removed | Refused:
+            result = attempt(conn)
+            target = f"override:{override_id}"
+            if isinstance(result, Removed):
+                after = {"removed_by": actor, "removed_at": now}
+                audit.note(conn, now, actor, "override.remove", target, after=after)
+            else:
+                _refusal(conn, now, actor, "override.remove", target, result)
+            return result
+
+        def attempt(conn: Connection) -> Removed | Refused:
             row = store.load(conn, override_id, lock=True)
             if row is None:
                 return Refused("unknown_override", {"id": override_id})

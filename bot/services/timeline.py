@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from bot.core.incident import TEXT_MAX, Event, ref
 from bot.core.outbox import OutboxKind
+from bot.services import audit
 from bot.services.context import UseCase
 from bot.services.models import Outcome
 from bot.store import incidents as store
@@ -33,6 +34,7 @@ def post(conn: Connection, number: int, channel: str, event: Event, now: datetim
     """A timeline event with its thread reply, without re-rendering the card (nothing on the
     card changes: reminders, snoozes, notes)."""
     event_id = store.add_event(conn, number, now, event.actor, event.kind, event.text, event.data)
+    audit.incident_change(conn, now, number, event, event.data)
     outbox.enqueue_about(conn, now, OutboxKind.REPLY, number, channel, event_id)
     return event_id
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from bot.services import (
     alerts,
+    audit,
     broadcasts,
     escalation,
     handover,
@@ -86,7 +87,8 @@ class TimerService(UseCase):
                 handover.plan(conn, self.ctx, now)  # the next handoff after one just fired
             return Round(fired, stale, store.next_due(conn)), lateness
 
-        result, lateness = await self.write(work, wakes=lambda done: done[0].fired > 0)
+        with audit.origin("timer"):
+            result, lateness = await self.write(work, wakes=lambda done: done[0].fired > 0)
         self._healed = True
         for timer_id, kind, incident, acted, late in lateness:
             if acted:

@@ -17,12 +17,13 @@ here, PostgreSQL's advisory locks in `LaneLocks` and `lock_for_migrations`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import queue
 import threading
 import zlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextvars import ContextVar
+from contextvars import ContextVar, copy_context
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,8 +63,8 @@ class Database:
         `alone` keeps it out of group commit (schema migrations)."""
         if (wrapper := WRITE_WRAPPER.get()) is not None:
             work = wrapper(work)
-        if self.is_sqlite:
-            return await self._writer.submit(work, alone)
+        if self.is_sqlite:  # run in the writer thread within the caller's context variables
+            return await self._writer.submit(functools.partial(copy_context().run, work), alone)
         async with self.engine.begin() as conn:
             return await conn.run_sync(work)
 

@@ -243,3 +243,31 @@ handled_requests = sa.Table(  # refuses replays, answers Slack's retries without
     sa.Index("ix_handled_requests_expires_at", "expires_at"),
     sqlite_with_rowid=False,  # keyed by a hash: one B-tree fewer to write (SQLite only)
 )
+
+# -- the audit log (migration 0008) ------------------------------------------------------------
+
+audit_log = sa.Table(  # one row per change or refusal, hash-chained (bot.core.audit)
+    "audit_log",
+    metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),  # a user id, or the source's name
+    sa.Column("source", sa.String(16), nullable=False),  # command, button, webhook, timer, ...
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("target", sa.String(128), nullable=False),  # INC-42, rotation:primary, config
+    sa.Column("outcome", sa.String(16), nullable=False),  # done, denied, invalid
+    sa.Column("before", sa.JSON),
+    sa.Column("after", sa.JSON),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index("ix_audit_log_at", "at"),
+    sa.Index("ix_audit_log_target_seq", "target", "seq"),
+)
+
+audit_head = sa.Table(  # one row: where the chain ends; locked by each append (replicas queue)
+    "audit_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)

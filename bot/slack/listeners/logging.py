@@ -1,4 +1,5 @@
-"""One JSON log line per handled Slack request: what, who, which incident, how long.
+"""One JSON log line per handled Slack request: what, who, which incident, how long; and the
+request's kind as the audit log's `source` for what it writes.
 
 A decorator on each acking listener rather than a Bolt middleware, because Bolt runs global
 middleware before, not around, the listener; it works the same in Socket Mode.
@@ -11,6 +12,7 @@ import time
 
 import structlog
 
+from bot.services import audit
 from bot.services.handled import AlreadyHandled
 
 log = structlog.get_logger("firebell.slack")
@@ -36,14 +38,29 @@ def _user(body: dict) -> str | None:
     return user.get("id") if isinstance(user, dict) else user
 
 
+_SOURCES = {  # Slack payload type -> the audit log's `source`
+    "block_actions": "button",
+    "view_submission": "modal",
+    "message_action": "shortcut",
+    "shortcut": "shortcut",
+    "event_callback": "reaction",  # the only event that changes anything
+}
+
+
+def _source(body: dict) -> str:
+    return "command" if body.get("command") else _SOURCES.get(body.get("type", ""), "slack")
+
+
 def logged(handler):
-    """Wrap an acking listener; it must take `body` and `context` (Bolt injects by name)."""
+    """Wrap an acking listener; it must take `body` and `context` (Bolt injects by name).
+    What it writes is recorded in the audit log as coming from the request's kind."""
 
     @functools.wraps(handler)
     async def wrapper(**kwargs):
         started = time.perf_counter()
         try:
-            return await handler(**kwargs)
+            with audit.origin(_source(kwargs["body"])):
+                return await handler(**kwargs)
         except AlreadyHandled:  # a copy of a request already handled: it changed nothing
             kwargs["context"]["outcome"] = "already_handled"
             raise

@@ -1,0 +1,126 @@
+"""The audit log's rows: appended in the caller's transaction, read back in `seq` order.
+
+An append locks the one `audit_head` row (SELECT ... FOR UPDATE on PostgreSQL; SQLite has one
+writer), so replicas append one at a time and the chain never forks; the head also tells a
+check where the log should end, so rows cut off the end are noticed too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from bot.core import audit as chain
+from bot.store.tables import UTCDateTime, audit_head, audit_log
+
+_HEAD = sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
+_HEAD_LOCKED = _HEAD.with_for_update()
+_MOVE_HEAD = (
+    sa.update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=sa.bindparam("seq_"), hash=sa.bindparam("hash_"))
+)
+_INSERT = sa.insert(audit_log)
+BATCH = 2000  # rows read per round trip when walking the log
+
+
+def append(
+    conn: Connection,
+    at: datetime,
+    *,
+    actor: str,
+    source: str,
+    action: str,
+    target: str,
+    outcome: str = "done",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> int:
+    """Add one row after the head, in this transaction; returns its `seq`."""
+    seq, prev = conn.execute(_HEAD_LOCKED).one()
+    row = {
+        "seq": seq + 1,
+        "at": chain.stamp(at),
+        "actor": actor[:64],
+        "source": source,
+        "action": action,
+        "target": target[:128],
+        "outcome": outcome,
+        "before": chain.plain(before),
+        "after": chain.plain(after),
+    }
+    digest = chain.digest(prev, row)
+    conn.execute(_INSERT, {**row, "at": at, "prev_hash": prev, "hash": digest})
+    conn.execute(_MOVE_HEAD, {"seq_": seq + 1, "hash_": digest})
+    return seq + 1
+
+
+def head(conn: Connection, lock: bool = False) -> tuple[int, str]:
+    """Where the chain ends; with `lock`, no other transaction appends until this one ends."""
+    seq, digest = conn.execute(_HEAD_LOCKED if lock else _HEAD).one()
+    return int(seq), digest
+
+
+def last_after(conn: Connection, action: str) -> dict[str, Any] | None:
+    """The `after` of the newest row of `action`, if any."""
+    query = (
+        sa.select(audit_log.c.after)
+        .where(audit_log.c.action == action)
+        .order_by(audit_log.c.seq.desc())
+        .limit(1)
+    )
+    return conn.execute(query).scalar()
+
+
+def rows(
+    conn: Connection,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    target: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Rows in `seq` order as the log spells them (`at` a stamp), in batches by key, so a
+    walk over millions holds a few thousand at a time; `since` inclusive, `until` not."""
+    query = sa.select(audit_log).order_by(audit_log.c.seq).limit(BATCH)
+    if since is not None:
+        query = query.where(audit_log.c.at >= sa.bindparam("since", since, type_=UTCDateTime))
+    if until is not None:
+        query = query.where(audit_log.c.at < sa.bindparam("until", until, type_=UTCDateTime))
+    if target is not None:
+        query = query.where(audit_log.c.target == target)
+    after = 0
+    while True:
+        batch = conn.execute(query.where(audit_log.c.seq > after)).mappings().all()
+        for found in batch:
+            row = dict(found)
+            row["at"] = chain.stamp(row["at"])
+            yield row
+        if len(batch) < BATCH:
+            return
+        after = batch[-1]["seq"]
+
+
+def prune(conn: Connection, before: datetime) -> tuple[int, str] | None:
+    """Delete the rows older than `before`; returns (first kept seq, the hash it links to),
+    for the prune record, or None when nothing is that old."""
+    cut = conn.execute(
+        sa.select(sa.func.max(audit_log.c.seq)).where(
+            audit_log.c.at < sa.bindparam("before", before, type_=UTCDateTime)
+        )
+    ).scalar()
+    if cut is None:
+        return None
+    kept = conn.execute(
+        sa.select(audit_log.c.seq, audit_log.c.prev_hash)
+        .where(audit_log.c.seq > cut)
+        .order_by(audit_log.c.seq)
+        .limit(1)
+    ).first()
+    conn.execute(sa.delete(audit_log).where(audit_log.c.seq <= cut))
+    if kept is None:  # everything was old: the next row (the prune record) starts the log
+        seq, digest = head(conn)
+        return seq + 1, digest
+    return int(kept[0]), kept[1]
