@@ -16,7 +16,7 @@ from bot.config import Config
 from bot.services import audit
 from bot.services.container import Services
 from bot.settings import Settings
-from bot.slack import credentials
+from bot.slack import credentials, usergroups
 from bot.slack.client import MeteredClient
 from bot.slack.delivery.kinds import Deliveries
 from bot.slack.delivery.pacing import Pacer
@@ -88,6 +88,9 @@ class Firebell:
         secret = settings.slack_signing_secret
         # for calls outside a request (the people lookup), counted in /metrics
         self.slack = MeteredClient(token=token, base_url=api_url, timeout=10, telemetry=telemetry)
+        groups = self.services.groups  # user groups, as the permission checks read them
+        groups.fetch = usergroups.fetcher(self.slack)
+        self.groups = usergroups.GroupRefresher(self.slack, groups, config, self.clock)
         # Bolt is given the token, not a client: it reads SLACK_BOT_TOKEN from the environment
         # itself and warns that the token goes unused when a client comes with it
         self.bolt = AsyncApp(
@@ -142,6 +145,7 @@ class Firebell:
             self._tasks.append(asyncio.create_task(self.sender.run(), name="outbox-sender"))
             self._tasks.append(asyncio.create_task(self.timers.run(), name="timers"))
             self._tasks.append(asyncio.create_task(refresh_people(self), name="people-lookup"))
+            self._tasks.append(asyncio.create_task(self.groups.run(), name="usergroups"))
         if self.settings.socket_mode:
             self._socket = AsyncSocketModeHandler(
                 self.bolt, self.settings.slack_app_token.get_secret_value()
@@ -158,6 +162,7 @@ class Firebell:
     async def stop(self) -> None:
         self.sender.stop()
         self.timers.stop()
+        self.groups.stop()
         if self._socket:
             await self._socket.close_async()
         for task in self._tasks:  # finish the round in hand; past 10 s, cancel it

@@ -6,67 +6,34 @@ Errors name the file, the line, the key path and what was expected, e.g.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
-    PlainValidator,
     ValidationError,
     field_validator,
 )
 
 from bot.config_checks import cross_checks
 from bot.config_source import ConfigError, KeyPath, locate, read_source, read_yaml
-from bot.core.durations import format_duration, parse_duration
+from bot.config_values import (
+    WEEKDAYS,
+    ChannelId,
+    Duration,
+    OptionalDuration,
+    Retention,
+    Roles,
+    TargetRef,
+    Weekly,
+    ZoneName,
+)
 from bot.core.escalation import EMPTY, Level, Policy
-from bot.core.targets import Target, parse_target
-
-
-def _duration(value: Any) -> timedelta:
-    if isinstance(value, timedelta):
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a duration like 15m, 4h or 1d")
-    return parse_duration(value)
-
-
-def _target(value: Any) -> Target:
-    if isinstance(value, Target):
-        return value
-    if not isinstance(value, str):
-        raise ValueError(f'{value!r} is not a target (a quoted string like "@U0ABC")')
-    return parse_target(value)
-
-
-def _channel(value: Any) -> str:
-    text = str(value).strip()
-    if not re.fullmatch(r"[CG][A-Z0-9]{2,}", text):
-        raise ValueError(
-            f"{value!r} is not a channel id: use the id (C0...), not the name; in Slack, "
-            "open the channel's details and copy the Channel ID at the bottom"
-        )
-    return text
-
-
-def _zone(value: Any) -> str:
-    try:
-        ZoneInfo(str(value))
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a tzdata directory
-        raise ValueError(f"{value!r} is not an IANA time zone like Europe/Berlin") from None
-    return str(value)
-
-
-Duration = Annotated[timedelta, PlainValidator(_duration), PlainSerializer(format_duration)]
-TargetRef = Annotated[Target, PlainValidator(_target), PlainSerializer(str)]
-ChannelId = Annotated[str, PlainValidator(_channel)]
-ZoneName = Annotated[str, PlainValidator(_zone)]
+from bot.core.targets import Target
 
 
 class _Model(BaseModel):
@@ -119,34 +86,6 @@ class EscalationLevel(_Model):
     after: Duration | None = None
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _optional_duration(value: Any) -> timedelta | None:
-    """A duration, or `off` (YAML reads a bare `off` as false) to turn the thing off."""
-    if value is None or value is False or (isinstance(value, str) and value.lower() == "off"):
-        return None
-    return _duration(value)
-
-
-def _weekly(value: Any) -> str | None:
-    """`mon 09:00`: a weekday and a local time; `off` turns it off."""
-    if value is None or value is False or (isinstance(value, str) and value.lower() == "off"):
-        return None
-    text = " ".join(str(value).lower().split())
-    if not re.fullmatch(r"(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):[0-5]\d", text):
-        raise ValueError(f"{value!r} is not a weekday and time like `mon 09:00`, or `off`")
-    return text
-
-
-OptionalDuration = Annotated[
-    timedelta | None,
-    PlainValidator(_optional_duration),
-    PlainSerializer(lambda v: format_duration(v) if v else "off"),
-]
-Weekly = Annotated[str | None, PlainValidator(_weekly)]
-
-
 class Broadcast(_Model):
     """What goes to `broadcast_channel`, written for support and customers."""
 
@@ -164,6 +103,19 @@ class Broadcast(_Model):
         day, clock = self.weekly_report.split()
         hour, minute = clock.split(":")
         return WEEKDAYS.index(day), int(hour), int(minute)
+
+
+class AuditLog(_Model):
+    """How long the audit log keeps its rows (`off`, the default: forever)."""
+
+    keep: Retention = None
+
+    @field_validator("keep")
+    @classmethod
+    def _at_least_a_day(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value < timedelta(days=1):
+            raise ValueError("the audit log keeps its rows for at least a day (e.g. 400d), or off")
+        return value
 
 
 NAME = r"^[a-z0-9][a-z0-9_-]{0,31}$"  # team names: lowercase letters, digits, - and _
@@ -276,6 +228,9 @@ class Config(_Model):
     alerts: Alerts = Alerts()
     maintenance: list[MaintenanceWindow] = []
     broadcast: Broadcast = Broadcast()
+    audit: AuditLog = AuditLog()
+    # who may do what, per action (bot.core.access.DEFAULTS); admins may always
+    access: dict[str, Roles] = {}
     # reacting with this emoji to a message in an incident thread adds it to the timeline
     timeline_emoji: str = Field(default="pushpin", pattern=r"^:?[a-z0-9_+'-]{1,64}:?$")
 

@@ -11,6 +11,7 @@ import re
 from itertools import combinations
 from typing import Any
 
+from bot.core.access import check_policy
 from bot.core.coverage import overlapping_windows, parse_window
 from bot.core.targets import Target
 
@@ -53,6 +54,7 @@ def cross_checks(config: Any) -> list[tuple[tuple[Any, ...], str]]:
         problems += _rotation_checks(i, rotation)
     problems += _alert_checks(config)
     problems += _team_checks(config)
+    problems += [(("access", action), why) for action, why in check_policy(config.access)]
     return problems
 
 

@@ -91,6 +91,11 @@ class Show:
 
 
 @dataclass(frozen=True)
+class Audit:
+    number: int
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
@@ -180,6 +185,7 @@ Command = (
     | Assign
     | ListOpen
     | Show
+    | Audit
     | Help
     | OnCall
     | AddOverride
@@ -206,6 +212,7 @@ USAGE = {
     "transfer": "/incident transfer INC-42 <team>",
     "list": "/incident list [team]",
     "show": "/incident show INC-42",
+    "audit": "/incident audit INC-42",
     "oncall": "/incident oncall [team|rotation]",
     "override": (
         "/incident override <rotation> @user <duration>\n"
@@ -658,6 +665,7 @@ _PARSERS = {
     "transfer": _transfer,
     "list": _optional_name(ListOpen, "list", "team"),
     "show": _simple(Show),
+    "audit": _simple(Audit),
     "oncall": _optional_name(OnCall, "oncall"),
     "override": _override,
     "handover": _optional_name(Handover, "handover"),

@@ -11,16 +11,18 @@ _WHOLE = re.compile(r"^(?:\d+\s*[smhdw]\s*)+$")
 MAX = timedelta(days=366)
 
 
-def parse_duration(text: str) -> timedelta:
-    """Parse a duration; raise ValueError with a message fit to show a user."""
+def parse_duration(text: str, longest: timedelta = MAX) -> timedelta:
+    """Parse a duration of at most `longest`; raise ValueError with a message fit to show a
+    user."""
     cleaned = str(text).strip().lower()
     if not cleaned or not _WHOLE.match(cleaned):
         raise ValueError(f"{text!r} is not a duration like 15m, 4h or 1d")
     seconds = sum(int(n) * _UNITS[u] for n, u in _PART.findall(cleaned))
     if seconds <= 0:
         raise ValueError(f"{text!r} must be longer than zero")
-    if seconds > MAX.total_seconds():
-        raise ValueError(f"{text!r} is longer than a year")
+    if seconds > longest.total_seconds():
+        limit = "a year" if longest == MAX else format_duration(longest)
+        raise ValueError(f"{text!r} is longer than {limit}")
     return timedelta(seconds=seconds)
 
 

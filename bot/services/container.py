@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Config
 from bot.services.alerts import AlertService, open_after_maintenance
+from bot.services.audit_trail import AuditTrailService
 from bot.services.calendar import CalendarService
 from bot.services.context import Context
+from bot.services.groups import Groups
 from bot.services.handled import HandledRequests
 from bot.services.handover import HandoverService
 from bot.services.health import HealthService
@@ -52,6 +54,8 @@ class Services:
     people: PeopleService
     health: HealthService
     handled: HandledRequests  # Slack requests already handled (replays, retries)
+    groups: Groups  # user-group members, as Slack last listed them
+    audit_trail: AuditTrailService
 
     @classmethod
     def build(
@@ -88,4 +92,6 @@ class Services:
             people=PeopleService(db, config, clock),
             health=HealthService(db, outbox),
             handled=HandledRequests(db),
+            groups=ctx.groups,
+            audit_trail=AuditTrailService(db, ctx, clock),
         )

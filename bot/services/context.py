@@ -6,7 +6,7 @@ database, clock and sender wake-up (`UseCase`), and the change a follower is han
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from bot.clock import Clock
 from bot.config import Config, Severity
 from bot.core.incident import Event
+from bot.services.groups import Groups, Reread
 from bot.services.oncall import Rotations
 from bot.services.telemetry import Telemetry
 from bot.store.db import Database
@@ -29,6 +30,7 @@ class Context:
     config: Config
     rotations: Rotations
     telemetry: Telemetry  # this app's own metrics registry
+    groups: Groups = field(default_factory=Groups)  # user-group members as Slack listed them
 
     @classmethod
     def of(cls, config: Config) -> Context:
@@ -81,3 +83,15 @@ class UseCase:
         if wakes(result):
             self.on_outbox()
         return result
+
+    async def write_checked(
+        self, work: Callable[[Connection], T | Reread], wakes: Callable[[T], bool] = lambda _: True
+    ) -> T:
+        """`write`, for work that checks a permission first: when it was refused while a
+        user group it consulted may be out of date (`Reread`, nothing written), read those
+        groups from Slack once and run it again (this time a refusal is final)."""
+        result = await self.write(work, lambda r: not isinstance(r, Reread) and wakes(r))
+        if isinstance(result, Reread):
+            await self.ctx.groups.reread(result.groups, self.clock.now())
+            result = await self.write(work, lambda r: not isinstance(r, Reread) and wakes(r))
+        return result  # groups just read are not stale: this time a refusal is written

@@ -11,16 +11,19 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core import access
 from bot.core import incident as core
 from bot.core.incident import Change, Denied, Role
 from bot.core.outbox import OutboxKind
-from bot.services import changes
+from bot.services import changes, permissions
 from bot.services.context import Context, UseCase
+from bot.services.groups import Reread
 from bot.services.models import EventRecord, IncidentRecord, Outcome
 from bot.store import incidents as store
 from bot.store import outbox
 
 Decide = Callable[[core.Incident, datetime], Change | Denied]
+_AUDITED = {"severity_up": "severity", "severity_down": "severity"}  # access -> audit action
 
 
 class IncidentService(UseCase):
@@ -48,8 +51,15 @@ class IncidentService(UseCase):
             return Outcome(False, problem)
         now = self.clock.now()
 
-        def work(conn) -> IncidentRecord:
-            return declare_in(
+        def work(conn) -> Outcome | Reread:
+            owner = self.config.owner(service, team)
+            question = permissions.Asked("declare", access.Subject(teams=(owner,)))
+            if refusal := self._check(conn, actor, question, now):
+                target = f"team:{owner}"
+                return permissions.denied(conn, now, actor, "declare", target, refusal) or Outcome(
+                    False, refusal.message
+                )
+            declared = declare_in(
                 conn,
                 self.ctx,
                 now,
@@ -62,12 +72,16 @@ class IncidentService(UseCase):
                 source=source,
                 team=team,
             )
+            return Outcome(True, None, declared)
 
-        return Outcome(True, None, await self.write(work))
+        return await self.write_checked(work, wakes=lambda outcome: outcome.ok)
 
     async def acknowledge(self, actor: str, number: int) -> Outcome:
         return await self._transition(
-            actor, number, lambda inc, now: core.acknowledge(inc, actor, now, self.zone)
+            actor,
+            number,
+            lambda inc, now: core.acknowledge(inc, actor, now, self.zone),
+            "acknowledge",
         )
 
     async def transfer(self, actor: str, number: int, team: str) -> Outcome:
@@ -87,13 +101,16 @@ class IncidentService(UseCase):
                     conn, now, OutboxKind.TRANSFERRED, incident_id=number, channel=channel
                 )
 
-        return await self._transition(actor, number, decide, then=announce)
+        return await self._transition(actor, number, decide, "transfer", then=announce, to=team)
 
     async def resolve(self, actor: str, number: int, summary: str = "") -> Outcome:
         if problem := core.check_text(summary, "The summary"):
             return Outcome(False, problem)
         return await self._transition(
-            actor, number, lambda inc, now: core.resolve(inc, actor, now, self.zone, summary)
+            actor,
+            number,
+            lambda inc, now: core.resolve(inc, actor, now, self.zone, summary),
+            "resolve",
         )
 
     async def reopen(self, actor: str, number: int, reason: str = "") -> Outcome:
@@ -103,6 +120,7 @@ class IncidentService(UseCase):
             actor,
             number,
             lambda inc, now: core.reopen(inc, actor, now, self._ack_within(inc.severity), reason),
+            "reopen",
         )
 
     async def escalate(self, actor: str, number: int, reason: str = "") -> Outcome:
@@ -112,6 +130,7 @@ class IncidentService(UseCase):
             actor,
             number,
             lambda inc, now: core.escalate(inc, actor, now, self._ack_within(inc.severity), reason),
+            "escalate",
         )
 
     async def change_severity(self, actor: str, number: int, severity: str) -> Outcome:
@@ -124,11 +143,14 @@ class IncidentService(UseCase):
             actor,
             number,
             lambda inc, now: core.change_severity(inc, actor, level.name, level.ack_within),
+            lambda before: (
+                "severity_down" if self._less_severe(level.name, before) else "severity_up"
+            ),
         )
 
     async def assign(self, actor: str, number: int, role: Role, user: str) -> Outcome:
         return await self._transition(
-            actor, number, lambda inc, now: core.assign(inc, actor, role, user)
+            actor, number, lambda inc, now: core.assign(inc, actor, role, user), "assign"
         )
 
     async def post_update(
@@ -146,7 +168,10 @@ class IncidentService(UseCase):
         if problem := core.check_text(text, "The update"):
             return Outcome(False, problem)
         return await self._transition(
-            actor, number, lambda inc, now: core.post_update(inc, actor, now, text, eta, share)
+            actor,
+            number,
+            lambda inc, now: core.post_update(inc, actor, now, text, eta, share),
+            "update",
         )
 
     async def get(self, number: int) -> IncidentRecord | None:
@@ -178,22 +203,41 @@ class IncidentService(UseCase):
     def _ack_within(self, severity: str) -> timedelta:
         return self.ctx.level(severity).ack_within
 
+    def _less_severe(self, severity: str, incident: IncidentRecord) -> bool:
+        names = [n.upper() for n in self.config.severity_names]
+        was = incident.severity.upper()
+        return was in names and names.index(severity.upper()) > names.index(was)
+
     async def _transition(
         self,
         actor: str,
         number: int,
         decide: Decide,
+        action: str | Callable[[IncidentRecord], str],
         then: Callable[[Any, IncidentRecord, datetime], None] | None = None,
+        to: str | None = None,
     ) -> Outcome:
-        """Lock, decide, write the change (and `then` what else it causes), in one
-        transaction."""
+        """Lock, check `actor` may (`action`, a `core.access` action), decide, write the
+        change (and `then` what else it causes), in one transaction. `to`: the team an
+        incident is transferred to (its members may transfer it too)."""
         now = self.clock.now()
 
-        def work(conn) -> Outcome:
+        def work(conn) -> Outcome | Reread:
             row = store.load(conn, number, lock=True)
             if row is None:
                 return self.unknown(number)
             before = IncidentRecord.from_row(row)
+            asked = action(before) if callable(action) else action
+            teams = tuple(dict.fromkeys([before.owner, *([to] if to else [])]))
+            question = permissions.Asked(
+                asked,
+                access.Subject(ref=before.ref, teams=teams),
+                responders=permissions.responders(conn, before),
+            )
+            if refusal := self._check(conn, actor, question, now):
+                return permissions.denied(
+                    conn, now, actor, _AUDITED.get(asked, asked), before.ref, refusal
+                ) or Outcome(False, refusal.message, before)
             result = decide(before.core(), now)
             if isinstance(result, Denied):
                 return Outcome(False, result.message, before)
@@ -202,7 +246,14 @@ class IncidentService(UseCase):
                 then(conn, before, now)
             return Outcome(True, None, IncidentRecord.from_row(store.load(conn, number)))
 
-        return await self.write(work, wakes=lambda outcome: outcome.ok)
+        return await self.write_checked(work, wakes=lambda outcome: outcome.ok)
+
+    def _check(
+        self, conn, actor: str, question: permissions.Asked, now: datetime
+    ) -> permissions.Refusal | None:
+        return permissions.check(
+            conn, self.config, self.ctx.rotations, self.ctx.groups, actor, question, now
+        )
 
 
 def declare_in(

@@ -7,10 +7,10 @@ weekly; computed, not stored). The start and the end of each are posted to the i
 channel: a command window's start at once and its end by a timer; a config window's start and
 end by timers planned ahead, keyed by occurrence so planning again changes nothing.
 
-Who may set or end a command window, until access control lands: for every service, the
-config's `admins` only (it silences all paging); for one service, the admins and the people
-its owning team pages first (`permissions.first_line`). Anyone else gets `NotAllowed` and
-nothing changes.
+Who may set or end a command window is the access policy's (`core.access`): by default, for
+every service the config's `admins` only (it silences all paging), for one service the members
+of its owning team and the admins. Anyone else gets `NotAllowed`, recorded in the audit log,
+and nothing changes.
 """
 
 from __future__ import annotations
@@ -23,13 +23,14 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.config import Config
+from bot.core import access
 from bot.core.coverage import parse_window
 from bot.core.durations import format_duration
 from bot.core.maintenance import ConfigWindow, Maintenance, occurrences
 from bot.core.outbox import OutboxKind
-from bot.core.targets import Target
-from bot.services import audit, oncall, permissions
+from bot.services import audit, permissions
 from bot.services.context import Context, UseCase
+from bot.services.groups import Reread
 from bot.store import alerts as store
 from bot.store import outbox, timers
 
@@ -173,13 +174,11 @@ class Refused:
 
 @dataclass(frozen=True)
 class NotAllowed:
-    """`actor` may not start (`number` None) or end window `number` for `service` (None: every
-    service); says who may: the `admins`, and for one service the `first_line` too."""
+    """`actor` may not start or end a window for `service` (None: every service); `message`
+    names who may."""
 
     service: str | None
-    number: int | None
-    admins: list[Target]
-    first_line: permissions.FirstLine | None
+    message: str
 
 
 @dataclass(eq=False)
@@ -187,32 +186,29 @@ class MaintenanceService(UseCase):
     after_end: AfterEnd | None = None  # opens incidents for what still fires
 
     def _not_allowed(
-        self, conn: Connection, actor: str, service: str | None, number: int | None = None
-    ) -> NotAllowed | None:
-        """None when `actor` may set or end a window for `service`; else who may."""
-        people = oncall.known_people(conn)
-        if permissions.is_admin(self.config, actor, people):
+        self, conn: Connection, actor: str, action: str, service: str | None, now: datetime
+    ) -> NotAllowed | Reread | None:
+        """None when `actor` may start or end (`action`) a window for `service`; else the
+        refusal, recorded (or `Reread` while a user group might grant it)."""
+        if service is None:
+            question = permissions.Asked("maintenance_all", access.Subject())
+        else:
+            owner = self.config.owner(service)
+            question = permissions.Asked(
+                "maintenance", access.Subject(service=service, teams=(owner,))
+            )
+        refusal = permissions.check(
+            conn, self.config, self.ctx.rotations, self.ctx.groups, actor, question, now
+        )
+        if refusal is None:
             return None
-        first = None
-        if service is not None:
-            team = self.config.owner(service)
-            first = permissions.first_line(self.config, self.ctx.rotations, team)
-            if first.includes(actor, people):
-                return None
-        return NotAllowed(service, number, permissions.admins(self.config), first)
+        return permissions.denied(conn, now, actor, action, _scope(service), refusal) or NotAllowed(
+            service, refusal.message
+        )
 
     async def start(
         self, actor: str, duration: timedelta, service: str | None, reason: str = ""
     ) -> Started | Refused | NotAllowed:
-        denied = await self.db.read(lambda conn: self._not_allowed(conn, actor, service))
-        if denied is not None:
-            now = self.clock.now()
-            await self.db.write(
-                lambda conn: audit.note(
-                    conn, now, actor, "maintenance.start", _scope(service), outcome="denied"
-                )
-            )
-            return denied
         if len(reason) > 300:
             return Refused(
                 f"The reason is {len(reason)} characters; keep it under 300. Nothing was changed."
@@ -225,7 +221,9 @@ class MaintenanceService(UseCase):
             )
         now = self.clock.now()
 
-        def work(conn: Connection) -> Started:
+        def work(conn: Connection) -> Started | NotAllowed | Reread:
+            if denied := self._not_allowed(conn, actor, "maintenance.start", service, now):
+                return denied
             overlaps = [
                 w
                 for w in windows_at(conn, self.ctx.config, now)
@@ -254,12 +252,12 @@ class MaintenanceService(UseCase):
             )
             return Started(window, overlaps)
 
-        return await self.write(work)
+        return await self.write_checked(work, wakes=lambda done: isinstance(done, Started))
 
     async def end(self, actor: str, number: int | None) -> Ended | Refused | NotAllowed:
         now = self.clock.now()
 
-        def work(conn: Connection) -> Ended | Refused | NotAllowed:
+        def work(conn: Connection) -> Ended | Refused | NotAllowed | Reread:
             target = number
             if target is None:
                 running = [w for w in windows_at(conn, self.ctx.config, now) if w.id is not None]
@@ -278,10 +276,7 @@ class MaintenanceService(UseCase):
                 return Refused(
                     f"There is no maintenance window #{target}. See `/incident maintenance list`."
                 )
-            if denied := self._not_allowed(conn, actor, row["service"], target):
-                audit.note(
-                    conn, now, actor, "maintenance.end", f"maintenance:{target}", outcome="denied"
-                )
+            if denied := self._not_allowed(conn, actor, "maintenance.end", row["service"], now):
                 return denied
             if row["ended_at"] is not None or row["ends_at"] <= now:
                 return Refused(f"Maintenance window #{target} is already over.")
@@ -301,7 +296,7 @@ class MaintenanceService(UseCase):
                 self.after_end(conn, self.ctx, now, window.service)
             return Ended(window)
 
-        return await self.write(work, wakes=lambda ended: isinstance(ended, Ended))
+        return await self.write_checked(work, wakes=lambda ended: isinstance(ended, Ended))
 
     async def list(self) -> Listed:
         now = self.clock.now()

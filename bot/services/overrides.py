@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from bot.core import access
 from bot.core.coverage import intervals, is_covered, next_covered
 from bot.core.rotation import Shift, next_shifts, on_call, resolve_local, shifts
 from bot.services import audit, oncall, permissions
 from bot.services.context import UseCase
+from bot.services.groups import Reread
 from bot.services.models import OverrideRecord
 from bot.store import incidents as incident_store
 from bot.store import overrides as store
@@ -241,17 +243,22 @@ class OverrideService(UseCase):
 
     # -- changing -------------------------------------------------------------------------
 
-    def _may_change(self, actor: str, rotation: str, people: Mapping[str, str]) -> bool:
-        return permissions.is_admin(self.config, actor, people) or permissions.is_member(
-            self.ctx.rotations, rotation, actor, people
+    def _not_allowed(
+        self, conn: Connection, actor: str, rotation: str, now: datetime
+    ) -> Refused | Reread | None:
+        """None when `actor` may change `rotation`'s overrides (the access policy's
+        `override`); else why not, or `Reread` while a user group might grant it."""
+        question = permissions.Asked(
+            "override", access.Subject(rotation=rotation), rotation=rotation
         )
-
-    def _not_allowed(self, rotation: str) -> Refused:
-        spec = self.ctx.rotations.specs.get(rotation)
-        return Refused(
-            "not_allowed",
-            {"rotation": rotation, "members": list(spec.members) if spec else []},
+        refusal = permissions.check(
+            conn, self.config, self.ctx.rotations, self.ctx.groups, actor, question, now
         )
+        if refusal is None:
+            return None
+        if refusal.reread:
+            return Reread(refusal.reread)
+        return Refused("not_allowed", {"rotation": rotation, "message": refusal.message})
 
     async def add(
         self,
@@ -279,8 +286,10 @@ class OverrideService(UseCase):
             raise ValueError("an override needs a duration or a start and an end")
         facts = {"starts_at": starts, "ends_at": ends, "zone": spec.zone, "now": now}
 
-        def work(conn: Connection) -> Added | Refused:
+        def work(conn: Connection) -> Added | Refused | Reread:
             result = attempt(conn)
+            if isinstance(result, Reread):
+                return result
             if isinstance(result, Added):
                 found = result.override
                 after = {"rotation": rotation, "user": user}
@@ -290,10 +299,10 @@ class OverrideService(UseCase):
                 _refusal(conn, now, actor, "override.add", f"rotation:{rotation}", result)
             return result
 
-        def attempt(conn: Connection) -> Added | Refused:
+        def attempt(conn: Connection) -> Added | Refused | Reread:
+            if denied := self._not_allowed(conn, actor, rotation, now):
+                return denied
             people = oncall.known_people(conn)
-            if not self._may_change(actor, rotation, people):
-                return self._not_allowed(rotation)
             if ends <= starts:
                 return Refused("ends_before_start", facts)
             if ends <= now:
@@ -320,14 +329,16 @@ class OverrideService(UseCase):
                 started_late=starts < now,
             )
 
-        return await self.db.write(work)
+        return await self.write_checked(work, wakes=lambda _: False)
 
     async def remove(self, actor: str, override_id: int) -> Removed | Refused:
         now = self.clock.now()
 
-        def work(conn: Connection) -> Removed | Refused:
+        def work(conn: Connection) -> Removed | Refused | Reread:
             result = attempt(conn)
             target = f"override:{override_id}"
+            if isinstance(result, Reread):
+                return result
             if isinstance(result, Removed):
                 after = {"removed_by": actor, "removed_at": now}
                 audit.note(conn, now, actor, "override.remove", target, after=after)
@@ -335,7 +346,7 @@ class OverrideService(UseCase):
                 _refusal(conn, now, actor, "override.remove", target, result)
             return result
 
-        def attempt(conn: Connection) -> Removed | Refused:
+        def attempt(conn: Connection) -> Removed | Refused | Reread:
             row = store.load(conn, override_id, lock=True)
             if row is None:
                 return Refused("unknown_override", {"id": override_id})
@@ -345,12 +356,11 @@ class OverrideService(UseCase):
                 return Refused("already_removed", {"override": found, "zone": zone})
             if found.ends_at <= now:
                 return Refused("already_over", {"override": found, "zone": zone})
+            # an override of a rotation since removed from the config: its author may too
+            orphan = found.rotation not in self.ctx.rotations.specs and found.created_by == actor
+            if not orphan and (denied := self._not_allowed(conn, actor, found.rotation, now)):
+                return denied
             people = oncall.known_people(conn)
-            allowed = self._may_change(actor, found.rotation, people) or (
-                found.rotation not in self.ctx.rotations.specs and found.created_by == actor
-            )
-            if not allowed:
-                return self._not_allowed(found.rotation)
             if not store.remove(conn, override_id, actor, now):
                 return Refused("already_removed", {"override": found, "zone": zone})
             spec = self.ctx.rotations.specs.get(found.rotation)
@@ -361,4 +371,4 @@ class OverrideService(UseCase):
             removed = replace(found, removed_by=actor, removed_at=now)
             return Removed(removed, zone, found.active(now), current)
 
-        return await self.db.write(work)
+        return await self.write_checked(work, wakes=lambda _: False)

@@ -1,38 +1,52 @@
-"""Who may change what until access control lands: the config's `admins`, a rotation's members,
-and the people paged first; each matched by Slack user id or, for e-mails, through the people
-Slack resolved (`known_people`).
+"""Which of `core.access`'s roles someone holds, and the check every changing use case runs
+in its own transaction before it changes anything.
 
-User groups (`group:S…`) are mentioned in pages but never resolved into their members, so
-naming one in `admins` or in a page list grants nobody anything yet.
+People are matched by Slack user id or, for e-mails, through the people Slack resolved
+(`known_people`); user groups through the members Slack last listed (`Groups`). A refusal
+names the groups it consulted, so the use case can have them read again once and check
+again before refusing (`Refusal.reread`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
 
 from bot.config import Config
+from bot.core import access
 from bot.core.targets import Target
-from bot.services.oncall import Rotations
+from bot.services import audit
+from bot.services.groups import Groups, Reread
+from bot.services.oncall import Rotations, known_people
+from bot.store import incidents as incident_store
 
 
-def matches(target: Target | str, actor: str, people: Mapping[str, str]) -> bool:
-    """Is `actor` (a Slack user id) the person `target` names? E-mails count once resolved."""
+def matches(
+    target: Target | str, actor: str, people: Mapping[str, str], groups: Groups | None = None
+) -> bool:
+    """Is `actor` (a Slack user id) the person `target` names, or in the group it names?"""
+    if isinstance(target, Target) and target.kind == "group":
+        return groups is not None and groups.has(target.value, actor)
     value = target.value if isinstance(target, Target) else target
     return value == actor or people.get(value.lower()) == actor
 
 
-def any_of(targets: Iterable[Target | str], actor: str, people: Mapping[str, str]) -> bool:
-    return any(matches(t, actor, people) for t in targets)
+def any_of(
+    targets: Iterable[Target | str],
+    actor: str,
+    people: Mapping[str, str],
+    groups: Groups | None = None,
+) -> bool:
+    return any(matches(t, actor, people, groups) for t in targets)
 
 
-def is_admin(config: Config, actor: str, people: Mapping[str, str]) -> bool:
-    return any_of(config.admins, actor, people)
-
-
-def admins(config: Config) -> list[Target]:
-    """The admins who are people (user groups are not resolved, so they grant nothing)."""
-    return [a for a in config.admins if a.kind in ("user", "email")]
+def is_admin(
+    config: Config, actor: str, people: Mapping[str, str], groups: Groups | None = None
+) -> bool:
+    return any_of(config.admins, actor, people, groups)
 
 
 def is_member(rotations: Rotations, rotation: str, actor: str, people: Mapping[str, str]) -> bool:
@@ -40,39 +54,124 @@ def is_member(rotations: Rotations, rotation: str, actor: str, people: Mapping[s
     return spec is not None and any_of(spec.members, actor, people)
 
 
-@dataclass(frozen=True)
-class FirstLine:
-    """Who is paged first for an alert about a service: the rotations (name -> members) and
-    the people named directly in level 1 of its owning team's chain and in the severities'
-    `page` lists."""
+def team_targets(config: Config, rotations: Rotations, team: str) -> list[Target | str]:
+    """Who belongs to a team: its `members`, the members of the rotations its chain names
+    and the people and groups its chain names directly (a team no longer in the config:
+    nobody)."""
+    try:
+        spec = config.team(team)
+    except KeyError:
+        return []
+    found: list[Target | str] = list(spec.members)
+    for level in spec.escalation:
+        for target in level.notify:
+            if target.kind == "rotation":
+                rotation = rotations.specs.get(target.value)
+                found += list(rotation.members) if rotation else []
+            else:
+                found.append(target)
+    return found
 
-    rotations: dict[str, tuple[str, ...]]
-    people: tuple[Target, ...]
 
-    def includes(self, actor: str, people: Mapping[str, str]) -> bool:
-        members = [m for names in self.rotations.values() for m in names]
-        return any_of(members, actor, people) or any_of(self.people, actor, people)
-
-
-def teams_of(config: Config, rotations: Rotations, actor: str, people: Mapping[str, str]):
-    """The teams `actor` belongs to: those listing them in `members` (user groups are not
-    resolved yet) and those whose chain names a rotation they are a member of."""
+def teams_of(
+    config: Config,
+    rotations: Rotations,
+    actor: str,
+    people: Mapping[str, str],
+    groups: Groups | None = None,
+) -> list[str]:
+    """The teams `actor` belongs to (`team_targets`), in config order."""
     return [
         name
         for name in config.team_names
-        if any_of(config.team(name).members, actor, people)
-        or any(is_member(rotations, r, actor, people) for r in config.chain_rotations(name))
+        if any_of(team_targets(config, rotations, name), actor, people, groups)
     ]
 
 
-def first_line(config: Config, rotations: Rotations, team: str | None = None) -> FirstLine:
-    """Who is paged first for an incident of `team` (None: the default team)."""
-    targets = list(config.policy(team).level(0).targets)
-    targets += [t for severity in config.severities for t in severity.page]
-    named = dict.fromkeys(
-        t.value for t in targets if t.kind == "rotation" and t.value in rotations.specs
+def responders(conn: Connection, incident: Mapping | object) -> set[str]:
+    """An incident's responders: who declared it, its commander and comms lead, who
+    acknowledged it and everyone a page of it reached."""
+    named = (
+        getattr(incident, name, None)
+        for name in ("declared_by", "commander", "comms_lead", "acknowledged_by")
     )
-    return FirstLine(
-        rotations={name: rotations.specs[name].members for name in named},
-        people=tuple(dict.fromkeys(t for t in targets if t.kind in ("user", "email"))),
-    )
+    return {n for n in named if n} | incident_store.paged(conn, incident.id)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why `actor` may not: the message for them, and the user groups that, read again,
+    might say otherwise."""
+
+    message: str
+    reread: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One permission question: `action` on `subject`, with what decides the roles."""
+
+    action: str
+    subject: access.Subject
+    responders: Collection[str] = ()
+    rotation: str | None = None
+
+
+def check(
+    conn: Connection,
+    config: Config,
+    rotations: Rotations,
+    groups: Groups,
+    actor: str,
+    asked: Asked,
+    now: datetime,
+) -> Refusal | None:
+    """None when `actor` may; else the refusal (`reread` empty once groups were asked)."""
+    wanted = access.roles_for(asked.action, config.access)
+    if "anyone" in wanted:
+        return None
+    people = known_people(conn)
+    consulted: list[Target | str] = list(config.admins)
+    held = {"admins"} if is_admin(config, actor, people, groups) else set()
+    if actor in asked.responders:
+        held.add("responders")
+    for team in asked.subject.teams if "team" in wanted else ():
+        members = team_targets(config, rotations, team)
+        consulted += members
+        if any_of(members, actor, people, groups):
+            held.add("team")
+    if asked.rotation is not None and "rotation" in wanted:
+        users = [*_rotation_targets(config, rotations, asked.rotation)]
+        consulted += users
+        if any_of(users, actor, people, groups):
+            held.add("rotation")
+    if access.allows(asked.action, config.access, held):
+        return None
+    named = [t.value for t in consulted if isinstance(t, Target) and t.kind == "group"]
+    message = access.refusal(asked.action, config.access, asked.subject)
+    return Refusal(f"{message} Nothing was changed.", tuple(groups.stale(named, now)))
+
+
+def denied(
+    conn: Connection,
+    now: datetime,
+    actor: str,
+    action: str,
+    target: str,
+    refusal: Refusal,
+) -> Reread | None:
+    """A refusal in the transaction that was refused: `Reread` (nothing written) while
+    groups may say otherwise, else its `denied` row in the audit log."""
+    if refusal.reread:
+        return Reread(refusal.reread)
+    audit.note(conn, now, actor, action, target, outcome="denied")
+    return None
+
+
+def _rotation_targets(config: Config, rotations: Rotations, rotation: str):
+    """A rotation's members and the members of every team whose chain pages it."""
+    spec = rotations.specs.get(rotation)
+    yield from spec.members if spec else ()
+    for team in config.team_names:
+        if rotation in config.chain_rotations(team):
+            yield from team_targets(config, rotations, team)

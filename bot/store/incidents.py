@@ -134,6 +134,12 @@ def recent_events(conn: Connection, number: int, limit: int):
     return list(reversed(rows))
 
 
+def paged(conn: Connection, number: int) -> set[str]:
+    """Everyone a page of this incident reached (the `notified` of its events)."""
+    query = sa.select(events.c.data).where(events.c.incident_id == number)
+    return {user for (data,) in conn.execute(query) for user in data.get("notified") or ()}
+
+
 def update_card(conn: Connection, number: int, ts: str) -> None:
     """Record where the card lives; not a state change, so the version stays."""
     conn.execute(sa.update(incidents).where(incidents.c.id == number).values(thread_ts=ts))

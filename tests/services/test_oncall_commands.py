@@ -250,8 +250,8 @@ async def test_an_ended_override_cannot_be_removed(bot):
 
 async def test_non_members_may_not_set_or_remove_overrides(bot):
     refusal = (
-        "Only members of *primary* (<@U0AAA>, <@U0BBB>) and Firebell admins may change the "
-        "overrides of *primary*. Nothing was changed."
+        "Only primary's members, members of the teams it pages or admins may change the "
+        "overrides of rotation primary. Nothing was changed."
     )
     answer = await ask(bot, "override primary <@U0MALLORY> 1w", user="U0MALLORY")
     assert answer == {"text": refusal}
@@ -269,8 +269,7 @@ async def test_admins_and_email_members_are_recognised_through_slack_ids(tmp_pat
         assert count(db(bot), "overrides") == 0
         # before Slack resolved their e-mails, neither the admin nor the member is known
         answer = await ask(bot, f"override primary {BOB} 4h", user="U0BOSS")
-        assert answer["text"].startswith("Only members of *primary* (<@U0AAA>, <@U0BBB>, ")
-        assert "carol@example.com" in answer["text"]
+        assert answer["text"].startswith("Only primary's members, members of the teams it pages")
         assert count(db(bot), "overrides") == 0
 
         add_person(bot, "boss@example.com", "U0BOSS")

@@ -67,10 +67,16 @@ async def test_unknown_incident_by_command_and_button(bot, double):
     assert count(db(bot), "incidents") == 0
 
 
-async def test_someone_elses_incident_can_be_acted_on_and_is_attributed(bot, double):
+async def test_a_bystander_may_acknowledge_but_not_resolve_and_is_attributed(bot, double):
     await bot.command("declare Declared by Alice", user="U0ALICE")
     answer = await bot.command("resolve INC-1 fixed by a bystander", user="U0MALLORY")
-    assert answer["text"] == "Resolved INC-1."
+    assert answer["text"] == (
+        "Only INC-1's responders, the default team's members or admins may resolve INC-1. "
+        "Nothing was changed."
+    )
+    assert (await bot.command("ack INC-1", user="U0MALLORY"))["text"] == "Acknowledged INC-1."
+    answer = await bot.command("resolve INC-1 fixed by a bystander", user="U0MALLORY")
+    assert answer["text"] == "Resolved INC-1."  # acknowledging made them a responder
     await bot.deliver()
     [card] = double.messages(CHANNEL, top_level_only=True)
     assert "Resolved by <@U0MALLORY>" in json.dumps(card["blocks"])

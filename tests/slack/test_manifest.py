@@ -32,6 +32,7 @@ METHOD_SCOPES = {
     "conversations.replies": {"channels:history", "groups:history"},
     "conversations.history": {"channels:history", "groups:history", "im:history"},
     "conversations.open": {"im:write"},
+    "usergroups.users.list": {"usergroups:read"},
 }
 # Called only to look for a post whose answer was lost (a crash or a timeout) before posting it
 # again: tests/slack/test_delivery_once.py makes them happen.

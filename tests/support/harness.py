@@ -47,6 +47,7 @@ escalation:
   - notify: ["group:S0PRODUCT"]
     after: 30m
 repeat: 0
+members: [U0ALICE, U0BOB, U0CAROL]  # the default team: may resolve, reopen, downgrade any incident
 runbooks:
   api: https://docs.example.com/ops/api
 """

@@ -222,38 +222,10 @@ def maintenance_ended(ended: Ended, config: Config) -> str:
     )
 
 
-def _names(values: Sequence[Any], limit: int = 10) -> str:
-    named = ", ".join(md.target(v) for v in values[:limit])
-    return named + (f" and {len(values) - limit} more" if len(values) > limit else "")
-
-
 def maintenance_not_allowed(denied: NotAllowed) -> str:
     """Who may set (or end) a maintenance window, for someone who may not."""
-    scope = f"*{md.escape(denied.service)}*" if denied.service else "every service"
-    if denied.number is None:
-        what = f"set maintenance for {scope}"
-    else:
-        what = f"end maintenance #{denied.number} of {scope}"
-    admins = "Firebell admins"
-    admins += (
-        f" ({_names(denied.admins)})"
-        if denied.admins
-        else " (the config names none under `admins`)"
-    )
-    if denied.first_line is None:
-        return kit.fit(
-            f"Only {admins} may {what}: it silences all paging. Nothing was changed. "
-            "Ask one of them, or set a window for one service."
-        )
-    first = denied.first_line
-    paged = [
-        f"members of rotation *{md.escape(name)}* ({_names(members)})"
-        for name, members in first.rotations.items()
-    ]
-    if first.people:
-        paged.append(_names(first.people))
-    who = f"{admins} and the people paged first for it ({'; '.join(paged)})" if paged else admins
-    return kit.fit(f"Only {who} may {what}. Nothing was changed.")
+    why = " A window for every service silences all paging." if denied.service is None else ""
+    return kit.fit(denied.message + why)
 
 
 def maintenance_list(listed: Listed, config: Config) -> tuple[str, list[dict]]:

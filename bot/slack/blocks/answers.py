@@ -1,10 +1,15 @@
-"""The answers to `/incident` commands about incidents themselves (list, show, help, usage,
-postmortem), seen only by whoever asked."""
+"""The answers to `/incident` commands about incidents themselves (list, show, audit, help,
+usage, postmortem), seen only by whoever asked."""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from typing import Any
+
 from bot.config import Config
 from bot.core.commands import USAGE
+from bot.services.audit_trail import Trail
 from bot.services.models import EventRecord, IncidentRecord
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import kit
@@ -40,6 +45,40 @@ def show(incident: IncidentRecord, events: list[EventRecord], config: Config) ->
         ]
         blocks += kit.sections(lines, "*Timeline*", where=whole)
     return kit.capped(blocks, kit.MESSAGE_BLOCKS, whole)
+
+
+def audit_trail(trail: Trail, config: Config) -> dict[str, Any]:
+    """An incident's audit record, newest last; the answer names the export for the rest."""
+    ref = trail.incident.ref
+    lines = [_audit_line(row, config) for row in trail.rows]
+    head = f"*Audit record of {ref}* · {trail.total} entries"
+    if trail.total > len(trail.rows):
+        head += f" (the newest {len(trail.rows)}; `firebell audit export` has them all)"
+    text = f"Audit record of {ref}: {trail.total} entries"
+    return {"text": text, "blocks": kit.capped(kit.sections(lines, head), kit.MESSAGE_BLOCKS)}
+
+
+def _audit_line(row: dict[str, Any], config: Config) -> str:
+    at = datetime.fromisoformat(row["at"].replace("Z", "+00:00"))
+    actor = row["actor"]
+    who = md.user(actor) if actor[:1] in ("U", "W") and actor.isalnum() else md.escape(actor)
+    line = f"{md.when(at, config.zone, '{date_short} {time}')} {who} *{md.escape(row['action'])}*"
+    line += f" ({md.escape(row['source'])})"
+    if row["outcome"] != "done":
+        line += f" · _{md.escape(row['outcome'])}_"
+    before, after = row["before"] or {}, row["after"] or {}
+    changed = [
+        f"{k}: {_value(before[k])} → {_value(v)}"
+        for k, v in after.items()
+        if k in before and before[k] != v
+    ]
+    if changed:
+        line += " · " + md.escape(kit.excerpt("; ".join(changed), 200))
+    return line
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
 
 
 def help_text() -> str:

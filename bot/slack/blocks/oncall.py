@@ -109,11 +109,6 @@ def team_on_call(team: str, levels: Sequence[Sequence[str]], statuses: Sequence[
     return summary, [{"type": "section", "text": kit.text(kit.fit(head))}, *blocks]
 
 
-def _members(members: Sequence[str]) -> str:
-    named = ", ".join(md.user(m) for m in members[:10])
-    return named + (f" and {len(members) - 10} more" if len(members) > 10 else "")
-
-
 def _override_line(o: OverrideRecord, zone: ZoneInfo, at: datetime | None = None) -> str:
     line = (
         f"*#{o.id}* {rotation_label(o.rotation)}: {md.user(o.user)} from "
@@ -139,13 +134,7 @@ def _refusal(refused: Refused, config: Config) -> str:
         listed = ", ".join(f"`{md.escape(n)}`" for n in names)
         return f"There is no rotation {rotation_label(facts['name'] or '')}. Rotations: {listed}."
     if problem == "not_allowed":
-        rotation = rotation_label(facts["rotation"])
-        members = facts.get("members") or []
-        who = f"members of {rotation} ({_members(members)})" if members else "its members"
-        return (
-            f"Only {who} and Firebell admins may change the overrides of {rotation}. "
-            "Nothing was changed."
-        )
+        return kit.fit(md.escape(facts["message"]))
     if problem == "unknown_override":
         return f"There is no override #{facts['id']}. See `/incident override list`."
     if problem in ("already_removed", "already_over"):

@@ -7,6 +7,7 @@ from bot.core.incident import ref
 from bot.services.container import Services
 from bot.services.maintenance import NotAllowed
 from bot.services.maintenance import Refused as MaintenanceRefused
+from bot.services.models import Outcome
 from bot.services.overrides import Refused
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import alerts, answers, card, modals, oncall, stakeholders
@@ -114,14 +115,20 @@ async def run(services: Services, command: dict, context) -> dict:
             return await on_call(services, parsed, user, context)
         case cmd.StartMaintenance() | cmd.ListMaintenance() | cmd.EndMaintenance():
             return await maintenance(services, parsed, user, context)
-        case cmd.Report() | cmd.Postmortem():
+        case cmd.Report() | cmd.Postmortem() | cmd.Audit():
             return await informed(services, parsed, user, context)
     raise AssertionError(f"unhandled command {parsed!r}")
 
 
 async def informed(services: Services, parsed: cmd.Command, user: str, context) -> dict:
-    """Reports and postmortem drafts."""
+    """Reports, postmortem drafts and an incident's audit record."""
     match parsed:
+        case cmd.Audit(number):
+            trail = await services.audit_trail.of_incident(user, number)
+            if isinstance(trail, Outcome):
+                return {"text": confirm(trail, "", context)}
+            context["incident_ref"] = trail.incident.ref
+            return answers.audit_trail(trail, services.config)
         case cmd.Report(window, team):
             if team is not None and (problem := services.config.unknown_team(team)):
                 return {"text": problem}

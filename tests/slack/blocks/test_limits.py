@@ -233,7 +233,8 @@ def test_on_call_answers_and_the_handover(rotations, person, text, many):
     check(*oncall.override_list(OverrideList(rotations[0], AT, [record] * 60, 90), CONFIG))
     refused = Refused("unknown_rotation", {"name": text, "rotations": rotations})
     check(oncall.refusal(refused, CONFIG))
-    check(oncall.refusal(Refused("not_allowed", {"rotation": text, "members": ["U0AAA"]}), CONFIG))
+    refused = Refused("not_allowed", {"rotation": text, "message": f"Only {text} may."})
+    check(oncall.refusal(refused, CONFIG))
     opened = [
         OpenIncident(incident(t, "acknowledged", n), (AT, text)) for n, t in enumerate(many, 1)
     ]
