@@ -738,3 +738,34 @@ def test_a_team_named_default_or_twice():
     assert problems(text) == [
         f"{SRC}:{second}: teams[1].name: 'payments' is already the name of teams[0]"
     ]
+
+
+def test_access_names_actions_and_roles_with_the_line():
+    text = (
+        BASE + "access:\n  resolve: team\n  reopen: [responders, rotation]\n  frobnicate: anyone\n"
+    )
+    found = problems(text)
+    assert found == [
+        f"{SRC}:{line_of(text, 'reopen:')}: access.reopen: 'rotation' is not a role for reopen; "
+        "use anyone, responders, team, admins",
+        f"{SRC}:{line_of(text, 'frobnicate')}: access.frobnicate: 'frobnicate' is not an action; "
+        "use one of declare, update, acknowledge, escalate, severity_up, severity_down, resolve, "
+        "reopen, assign, transfer, override, maintenance, maintenance_all, audit",
+    ]
+    assert problems(BASE + "access: {resolve: 3}\n")[0].endswith(
+        "access.resolve: 3 is not a role or a list of roles"
+    )
+    config = parse_config(BASE + "access: {resolve: team, override: [rotation, admins]}\n", SRC)
+    assert config.access == {"resolve": ["team"], "override": ["rotation", "admins"]}
+
+
+def test_audit_retention_is_a_day_to_ten_years_or_off():
+    assert parse_config(BASE + "audit: {keep: 400d}\n", SRC).audit.keep == timedelta(days=400)
+    assert parse_config(BASE, SRC).audit.keep is None
+    assert parse_config(BASE + "audit: {keep: off}\n", SRC).audit.keep is None
+    assert problems(BASE + "audit: {keep: 2h}\n")[0].endswith(
+        "audit.keep: the audit log keeps its rows for at least a day (e.g. 400d), or off"
+    )
+    assert problems(BASE + "audit: {keep: 4000d}\n")[0].endswith(
+        "audit.keep: '4000d' is longer than 3650d"
+    )
