@@ -1,4 +1,5 @@
-"""`firebell` / `python -m bot`: serve (default), migrate, check, oncall, sandbox.
+"""`firebell` / `python -m bot`: serve (default), migrate, check, oncall, sandbox, audit
+(verify, export).
 
 Plain `firebell` with no Slack credentials at all starts the sandbox instead of refusing;
 `firebell serve` always means Slack, and refuses without its credentials.
@@ -16,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot import logs
+from bot import audit_cli, logs
 from bot.clock import SystemClock
 from bot.config import Config, load_config
 from bot.config_source import ConfigError
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also print each rotation's calendar feed URL, token included",
     )
+    audit_cli.add_parser(sub)
     sandbox = sub.add_parser(
         "sandbox", help="try Firebell without Slack: the bot and a stand-in for Slack in a browser"
     )
@@ -74,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "serve"
     if command == "migrate":
         return asyncio.run(_migrate(settings))
+    if command == "audit":
+        return audit_cli.run(settings, args)
     config = _config(settings)
     if config is None:
         return EXIT_CONFIG

@@ -134,6 +134,7 @@ class AlertRoute(_Model):
     team: str | None = None
     service: str | None = Field(default=None, pattern=SERVICE)
     severity: str | None = None
+    private: bool = False  # its incidents open in `private_channel`
 
 
 class Alerts(_Model):
@@ -203,6 +204,7 @@ class Team(_Model):
     broadcast_channel: ChannelId | None = None  # default: the top-level one
     escalation: list[EscalationLevel] = Field(min_length=1)
     repeat: int = Field(default=0, ge=0, le=10)
+    private: bool = False  # its incidents open in `private_channel`
 
 
 class Service(_Model):
@@ -215,6 +217,7 @@ class Service(_Model):
 class Config(_Model):
     incident_channel: ChannelId
     broadcast_channel: ChannelId | None = None
+    private_channel: ChannelId | None = None  # where private incidents open (a private channel)
     timezone: ZoneName = "UTC"
     severities: list[Severity] = Field(min_length=1)
     rotations: list[Rotation] = []

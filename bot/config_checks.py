@@ -55,7 +55,21 @@ def cross_checks(config: Any) -> list[tuple[tuple[Any, ...], str]]:
     problems += _alert_checks(config)
     problems += _team_checks(config)
     problems += [(("access", action), why) for action, why in check_policy(config.access)]
+    problems += _private_checks(config)
     return problems
+
+
+def _private_checks(config: Any) -> Problems:
+    """`private: true` on a team or an alert route needs somewhere private to open."""
+    if config.private_channel is not None:
+        return []
+    why = "private incidents need `private_channel:` (a private channel's id) in the config"
+    found: Problems = [
+        (("teams", i, "private"), why) for i, t in enumerate(config.teams) if t.private
+    ]
+    routes = enumerate(config.alerts.routes)
+    found += [(("alerts", "routes", i, "private"), why) for i, r in routes if r.private]
+    return found
 
 
 def _people_only(key: tuple, members: Any) -> Problems:

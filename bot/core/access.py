@@ -92,6 +92,14 @@ class Subject:
     service: str | None = None
 
 
+def private(ref: str) -> str:
+    """What someone outside a private incident is told of it."""
+    return (
+        f"{ref} is private: only its responders, its team's members and admins see what it "
+        "is about."
+    )
+
+
 def roles_for(action: str, access: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
     return tuple(access.get(action, DEFAULTS[action]))
 

@@ -29,6 +29,7 @@ class Declare:
     service: str | None = None
     tenants: tuple[str, ...] = ()
     team: str | None = None  # wins over the service's owner
+    private: bool = False  # `declare private ...`: opens in the private channel
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,9 @@ Command = (
 )
 
 USAGE = {
-    "declare": "/incident declare [sev1] <title> [service:api] [team:payments] [tenant:acme]",
+    "declare": (
+        "/incident declare [private] [sev1] <title> [service:api] [team:payments] [tenant:acme]"
+    ),
     "ack": "/incident ack INC-42",
     "update": "/incident update INC-42 <text> [eta 30m]",
     "sev": "/incident sev INC-42 sev1",
@@ -348,7 +351,8 @@ def _transfer(rest: str, severities: Sequence[str]) -> Command | ParseError:
 
 def _declare(rest: str, severities: Sequence[str]) -> Command | ParseError:
     words = rest.split()
-    severity = None
+    severity, private = None, bool(words) and words[0].lower() == "private"
+    words = words[1:] if private else words
     # a bare number starts many titles ("2 pods crashing"): only a spelled name sets severity
     if words and not words[0].isdigit() and (name := severity_name(words[0], severities)):
         severity, words = name, words[1:]
@@ -366,7 +370,7 @@ def _declare(rest: str, severities: Sequence[str]) -> Command | ParseError:
     title = " ".join(title_words)
     if not title:
         return ParseError("An incident needs a title: say what is broken.", USAGE["declare"])
-    return Declare(title, severity, service, tuple(dict.fromkeys(tenants)), team)
+    return Declare(title, severity, service, tuple(dict.fromkeys(tenants)), team, private)
 
 
 def _simple(cls):

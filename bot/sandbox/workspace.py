@@ -62,6 +62,10 @@ class Workspace(SlackClient):
                 names.setdefault(team.broadcast_channel, f"{team.name}-status")
         for channel, name in names.items():
             self.standin.add_channel(channel, name)
+        if self.config.private_channel:  # private incidents: the bot was invited, as it must be
+            self.standin.add_channel(
+                self.config.private_channel, "security", private=True, member=True
+            )
 
     async def shutdown(self) -> None:
         """End every live stream and the HTTP session."""

@@ -37,6 +37,7 @@ def rules_from(config: Config) -> alert_rules.Rules:
                 team=r.team,
                 service=r.service,
                 severity=name(r.severity) if r.severity else None,
+                private=r.private,
             )
             for r in section.routes
         ),

@@ -218,6 +218,7 @@ class AlertService(UseCase):
                 description=alert_rules.description_of(notification),
                 source=source,
                 team=team,
+                private=alert_rules.private_of(notification, rules),
             )
             incident_id, channel = opened.id, opened.channel_id
         elif action == grouping.REOPEN:
@@ -252,7 +253,11 @@ class AlertService(UseCase):
                 extra["auto_resolve"] = rules.auto_resolve
                 extra["acknowledged_by"] = incident.acknowledged_by
             extra["auto_resolved"] = decision.auto_resolve
-            alerts_event(conn, self.ctx, incident_id, channel, lines, {**data, **extra}, now)
+            # one audit row per webhook: the declaration, reopening or resolution it caused
+            audited = action == grouping.UPDATE and not decision.auto_resolve
+            alerts_event(
+                conn, self.ctx, incident_id, channel, lines, {**data, **extra}, now, audited
+            )
             if decision.auto_resolve and incident is not None:
                 result = incident_core.resolve(
                     incident.core(), source, now, self.config.zone, "all its alerts resolved"
@@ -336,14 +341,17 @@ def alerts_event(
     lines: list[dict],
     data: dict[str, Any],
     now: datetime,
+    audited: bool = True,
 ) -> None:
     """The timeline entry of alert changes in an incident, with the card re-render and the
-    thread reply (coalesced with its neighbours at send time)."""
+    thread reply (coalesced with its neighbours at send time); its audit row unless the same
+    notification declared, reopened or resolved the incident (that row is the record)."""
     data = {**data, "changes": lines}
     event_id = incident_store.add_event(conn, incident_id, now, data["source"], "alerts", "", data)
-    audit.incident_change(
-        conn, now, incident_id, incident_core.Event("alerts", data["source"]), data
-    )
+    if audited:
+        audit.incident_change(
+            conn, now, incident_id, incident_core.Event("alerts", data["source"]), data
+        )
     outbox.enqueue(conn, now, OutboxKind.CARD, incident_id=incident_id, channel=channel)
     outbox.enqueue_about(conn, now, OutboxKind.ALERT_REPLY, incident_id, channel, event_id)
 
@@ -399,6 +407,8 @@ def open_after_maintenance(conn: Connection, ctx: Context, now: datetime, servic
             tenants=alert_rules.tenants_of(still, rules),
             description=alert_rules.description_of(still),
             source=group["source"],
+            team=alert_rules.team_of(still, rules),
+            private=alert_rules.private_of(still, rules),
         )
         lines = grouping.change_lines(
             [grouping.Change(a, "new", r["severity"]) for a, r in zip(alerts, firing, strict=True)]
@@ -413,7 +423,7 @@ def open_after_maintenance(conn: Connection, ctx: Context, now: datetime, servic
             "all_resolved": False,
             "after_maintenance": True,
         }
-        alerts_event(conn, ctx, incident.id, incident.channel_id, lines, data, now)
+        alerts_event(conn, ctx, incident.id, incident.channel_id, lines, data, now, False)
         store.update_group(conn, group["id"], {"incident_id": incident.id})
 
 

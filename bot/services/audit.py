@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from bot.config import Config
-from bot.core.incident import Event, ref
+from bot.core.incident import SYSTEM_ACTOR, Event, ref
 from bot.store import audit as store
+from bot.store import incidents
 
 SOURCE: ContextVar[str] = ContextVar("audit_source", default="system")
 
@@ -41,6 +42,24 @@ ACTIONS = {
     "alerts": "alerts",
 }
 UNAUDITED_FIELDS = frozenset({"escalation_fence"})  # bookkeeping, not a change anyone made
+# what Firebell does by itself is recorded as done by its source (an escalation timer: `timer`)
+ACTOR_OF_SOURCE = {"timer": "timer", "cli": "cli", "startup": "config"}
+# a declaration's row: the incident as it was declared
+DECLARED_FIELDS = (
+    "title",
+    "description",
+    "severity",
+    "status",
+    "service",
+    "team",
+    "tenants",
+    "source",
+    "channel_id",
+    "declared_at",
+    "ack_due_at",
+    "waiting_until",
+    "escalation_level",
+)
 
 
 @contextmanager
@@ -65,11 +84,14 @@ def note(
     after: Mapping[str, Any] | None = None,
 ) -> int:
     """One row, in this transaction."""
+    source = SOURCE.get()
+    if actor == SYSTEM_ACTOR:
+        actor = ACTOR_OF_SOURCE.get(source, actor)
     return store.append(
         conn,
         at,
         actor=actor,
-        source=SOURCE.get(),
+        source=source,
         action=action,
         target=target,
         outcome=outcome,
@@ -87,11 +109,15 @@ def incident_change(
     changed: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
 ) -> None:
     """The row of a timeline event on an incident (nothing for kinds that change nothing):
-    `changed` holds the fields before and after; without it, the event's data and text."""
+    `changed` holds the fields before and after; without it, the event's data and text (and
+    for a declaration, the incident as declared)."""
     action = ACTIONS.get(event.kind)
     if action is None:
         return
     before, after = changed or (None, {**data, **({"text": event.text} if event.text else {})})
+    if event.kind == "declared" and changed is None:
+        row = incidents.load(conn, number) or {}
+        after = {**{k: row.get(k) for k in DECLARED_FIELDS}, **after}
     if before is not None:
         before = {k: v for k, v in before.items() if k not in UNAUDITED_FIELDS}
     after = {k: v for k, v in after.items() if k not in UNAUDITED_FIELDS}

@@ -31,7 +31,7 @@ def follow(conn: Connection, ctx: Context, change: Recorded) -> None:
     config = ctx.config
     row, kind, data = change.row, change.kind, change.event.data
     channel = config.broadcast_channel_of(row["team"])
-    if not channel:
+    if not channel or row["private"]:  # a private incident is never broadcast
         return
     open_now = row["status"] != Status.RESOLVED
     if stakeholders.may_tell(kind, open_now):

@@ -83,9 +83,15 @@ def summarize(conn: Connection, ctx: Context, name: str, at: datetime) -> Summar
         at=at,
         incoming=incoming,
         previous=previous.user,
-        incidents=[OpenIncident(IncidentRecord.from_row(r), updates.get(r["id"])) for r in rows],
+        incidents=[OpenIncident(_shown(r), updates.get(r["id"])) for r in rows],
         overrides=oncall.load_overrides(conn, at, at + UPCOMING, name),
     )
+
+
+def _shown(row) -> IncidentRecord:
+    """A handover may be posted where anyone reads it: private incidents only as such."""
+    incident = IncidentRecord.from_row(row)
+    return incident.masked() if incident.private else incident
 
 
 class HandoverService(UseCase):

@@ -15,7 +15,7 @@ from bot.core import access
 from bot.core import incident as core
 from bot.core.incident import Change, Denied, Role
 from bot.core.outbox import OutboxKind
-from bot.services import changes, permissions
+from bot.services import audit, changes, permissions
 from bot.services.context import Context, UseCase
 from bot.services.groups import Reread
 from bot.services.models import EventRecord, IncidentRecord, Outcome
@@ -23,6 +23,10 @@ from bot.store import incidents as store
 from bot.store import outbox
 
 Decide = Callable[[core.Incident, datetime], Change | Denied]
+NO_PRIVATE_CHANNEL = (
+    "Private incidents open in a private channel: add `private_channel:` (the channel's id, "
+    "with Firebell invited) to the config. Nothing was declared."
+)
 _AUDITED = {"severity_up": "severity", "severity_down": "severity"}  # access -> audit action
 
 
@@ -42,11 +46,14 @@ class IncidentService(UseCase):
         description: str | None = None,
         source: str = "slack",
         team: str | None = None,
+        private: bool = False,
     ) -> Outcome:
         title = " ".join(title.split())
         problem = core.check_title(title) or core.check_text(description or "", "The description")
         if team and not problem:
             problem = self.config.unknown_team(team)
+        if private and not problem and self.config.private_channel is None:
+            problem = NO_PRIVATE_CHANNEL
         if problem:
             return Outcome(False, problem)
         now = self.clock.now()
@@ -71,6 +78,7 @@ class IncidentService(UseCase):
                 description=description,
                 source=source,
                 team=team,
+                private=private,
             )
             return Outcome(True, None, declared)
 
@@ -96,7 +104,7 @@ class IncidentService(UseCase):
             return core.transfer(inc, actor, now, team, policy, self._ack_within(inc.severity))
 
         def announce(conn, before: IncidentRecord, now: datetime) -> None:
-            if channel != before.channel_id:
+            if channel != before.channel_id and not before.private:  # a private one stays quiet
                 outbox.enqueue(
                     conn, now, OutboxKind.TRANSFERRED, incident_id=number, channel=channel
                 )
@@ -179,15 +187,41 @@ class IncidentService(UseCase):
         return IncidentRecord.from_row(row) if row else None
 
     async def list_open(
-        self, limit: int = 50, teams: Collection[str] | None = None
+        self,
+        limit: int = 50,
+        teams: Collection[str] | None = None,
+        *,
+        viewer: str | None = None,
     ) -> tuple[list[IncidentRecord], int]:
-        """The newest open incidents (of some teams, or all) and how many are open in all."""
+        """The newest open incidents (of some teams, or all) and how many are open in all.
+        For a `viewer`, private incidents they are outside of are masked; without one (a
+        broadcast channel's digest), private incidents are left out."""
+        public = viewer is None
 
         def work(conn):
-            rows = store.list_open(conn, limit, teams)
-            return [IncidentRecord.from_row(r) for r in rows], store.count_open(conn, teams)
+            found = [
+                IncidentRecord.from_row(r) for r in store.list_open(conn, limit, teams, public)
+            ]
+            if viewer is not None:
+                found = [self._as_seen(conn, viewer, i) for i in found]
+            return found, store.count_open(conn, teams, public)
 
         return await self.db.read(work)
+
+    async def seen_by(self, viewer: str, number: int) -> IncidentRecord | None:
+        """An incident as `viewer` may see it (masked when private and they are outside)."""
+
+        def work(conn):
+            row = store.load(conn, number)
+            return self._as_seen(conn, viewer, IncidentRecord.from_row(row)) if row else None
+
+        return await self.db.read(work)
+
+    def _as_seen(self, conn, viewer: str, incident: IncidentRecord) -> IncidentRecord:
+        ctx = self.ctx
+        if permissions.sees(conn, self.config, ctx.rotations, ctx.groups, viewer, incident):
+            return incident
+        return incident.masked()
 
     async def timeline(self, number: int, limit: int = 10) -> list[EventRecord]:
         rows = await self.db.read(lambda conn: store.recent_events(conn, number, limit))
@@ -228,6 +262,7 @@ class IncidentService(UseCase):
                 return self.unknown(number)
             before = IncidentRecord.from_row(row)
             asked = action(before) if callable(action) else action
+            action_name = _AUDITED.get(asked, asked)  # as the audit log names it
             teams = tuple(dict.fromkeys([before.owner, *([to] if to else [])]))
             question = permissions.Asked(
                 asked,
@@ -236,10 +271,14 @@ class IncidentService(UseCase):
             )
             if refusal := self._check(conn, actor, question, now):
                 return permissions.denied(
-                    conn, now, actor, _AUDITED.get(asked, asked), before.ref, refusal
+                    conn, now, actor, action_name, before.ref, refusal
                 ) or Outcome(False, refusal.message, before)
             result = decide(before.core(), now)
-            if isinstance(result, Denied):
+            if isinstance(result, Denied):  # e.g. already resolved: refused, and recorded
+                problem = {"problem": result.message}
+                audit.note(
+                    conn, now, actor, action_name, before.ref, outcome="invalid", after=problem
+                )
                 return Outcome(False, result.message, before)
             changes.apply(conn, self.ctx, before, result.fields, result.event, now)
             if then is not None:
@@ -269,14 +308,18 @@ def declare_in(
     description: str | None = None,
     source: str = "slack",
     team: str | None = None,
+    private: bool = False,
 ) -> IncidentRecord:
     """Declare inside the caller's transaction (alerts group and declare atomically): the
     incident, its timeline event, its escalation timers and the outbox rows, in the channel
     and with the chain of the team that owns it (`team`, else the service's owner). The
-    title and description must already be checked; wake the sender once committed."""
+    title and description must already be checked; wake the sender once committed. A private
+    incident (asked for, or of a team that is private) opens in `private_channel`, which the
+    caller has made sure exists."""
     config = ctx.config
     owner = config.owner(service, team)
-    channel = config.channel_of(owner)
+    private = private or config.team(owner).private
+    channel = config.private_channel if private else config.channel_of(owner)
     level = config.severity(severity or config.severities[-1].name)
     resumes = ctx.rotations.response_resumes(level.name, now, owner)
     waits = resumes if resumes and level.outside_coverage == "wait" else None
@@ -295,6 +338,7 @@ def declare_in(
             "source": source,
             "channel_id": channel,
             "escalation_fence": 1,
+            "private": private,
         },
     )
     changes.arm(conn, number, 1, fields, now)

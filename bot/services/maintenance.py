@@ -186,10 +186,17 @@ class MaintenanceService(UseCase):
     after_end: AfterEnd | None = None  # opens incidents for what still fires
 
     def _not_allowed(
-        self, conn: Connection, actor: str, action: str, service: str | None, now: datetime
+        self,
+        conn: Connection,
+        actor: str,
+        action: str,
+        service: str | None,
+        now: datetime,
+        window: int | None = None,
     ) -> NotAllowed | Reread | None:
-        """None when `actor` may start or end (`action`) a window for `service`; else the
-        refusal, recorded (or `Reread` while a user group might grant it)."""
+        """None when `actor` may start or end (`action`) a window for `service` (`window`:
+        the one being ended); else the refusal, recorded (or `Reread` while a user group
+        might grant it)."""
         if service is None:
             question = permissions.Asked("maintenance_all", access.Subject())
         else:
@@ -202,7 +209,8 @@ class MaintenanceService(UseCase):
         )
         if refusal is None:
             return None
-        return permissions.denied(conn, now, actor, action, _scope(service), refusal) or NotAllowed(
+        target = f"maintenance:{window}" if window is not None else _scope(service)
+        return permissions.denied(conn, now, actor, action, target, refusal) or NotAllowed(
             service, refusal.message
         )
 
@@ -276,10 +284,23 @@ class MaintenanceService(UseCase):
                 return Refused(
                     f"There is no maintenance window #{target}. See `/incident maintenance list`."
                 )
-            if denied := self._not_allowed(conn, actor, "maintenance.end", row["service"], now):
+            if denied := self._not_allowed(
+                conn, actor, "maintenance.end", row["service"], now, target
+            ):
                 return denied
             if row["ended_at"] is not None or row["ends_at"] <= now:
-                return Refused(f"Maintenance window #{target} is already over.")
+                over = f"Maintenance window #{target} is already over."
+                window = f"maintenance:{target}"
+                audit.note(
+                    conn,
+                    now,
+                    actor,
+                    "maintenance.end",
+                    window,
+                    outcome="invalid",
+                    after={"problem": over},
+                )
+                return Refused(over)
             store.end_window(conn, target, actor, now)
             audit.note(
                 conn,

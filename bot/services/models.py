@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -43,10 +43,24 @@ class IncidentRecord:
     version: int
     escalation_fence: int
     waiting_until: datetime | None
+    private: bool = False  # seen only by its responders, its team and admins
+    hidden: bool = False  # private and shown to someone outside it: no title, service, tenants
 
     @classmethod
     def from_row(cls, row) -> IncidentRecord:
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        return cls(**{f.name: row[f.name] for f in fields(cls) if f.name != "hidden"})
+
+    def masked(self) -> IncidentRecord:
+        """As someone outside a private incident may see it: only that it exists."""
+        return replace(
+            self,
+            title="",
+            description=None,
+            service=None,
+            tenants=[],
+            summary=None,
+            hidden=True,
+        )
 
     @property
     def ref(self) -> str:

@@ -20,6 +20,7 @@ from bot.core import access
 from bot.core.targets import Target
 from bot.services import audit
 from bot.services.groups import Groups, Reread
+from bot.services.models import IncidentRecord
 from bot.services.oncall import Rotations, known_people
 from bot.store import incidents as incident_store
 
@@ -88,7 +89,7 @@ def teams_of(
     ]
 
 
-def responders(conn: Connection, incident: Mapping | object) -> set[str]:
+def responders(conn: Connection, incident: IncidentRecord) -> set[str]:
     """An incident's responders: who declared it, its commander and comms lead, who
     acknowledged it and everyone a page of it reached."""
     named = (
@@ -96,6 +97,27 @@ def responders(conn: Connection, incident: Mapping | object) -> set[str]:
         for name in ("declared_by", "commander", "comms_lead", "acknowledged_by")
     )
     return {n for n in named if n} | incident_store.paged(conn, incident.id)
+
+
+def sees(
+    conn: Connection,
+    config: Config,
+    rotations: Rotations,
+    groups: Groups,
+    actor: str,
+    incident: IncidentRecord,
+) -> bool:
+    """May `actor` see this incident's title, service and tenants? Anyone, unless it is
+    private: then its responders, its team's members and admins."""
+    if not incident.private:
+        return True
+    people = known_people(conn)
+    members = team_targets(config, rotations, incident.owner)
+    return (
+        is_admin(config, actor, people, groups)
+        or any_of(members, actor, people, groups)
+        or actor in responders(conn, incident)
+    )
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from collections.abc import Callable
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.core import links
+from bot.core import access, links
 from bot.core.incident import ref
 from bot.core.outbox import OutboxKind
 from bot.core.postmortem import Subject, markdown
+from bot.services import permissions
 from bot.services.context import Context, UseCase
 from bot.services.models import EventRecord, IncidentRecord, Outcome
 from bot.store import incidents as store
@@ -111,6 +112,10 @@ class PostmortemService(UseCase):
             row = store.load(conn, number)
             if row is None:
                 return Outcome(False, f"There is no {ref(number)}. See `/incident list`.")
+            incident = IncidentRecord.from_row(row)
+            ctx = self.ctx
+            if not permissions.sees(conn, self.config, ctx.rotations, ctx.groups, actor, incident):
+                return Outcome(False, access.private(incident.ref))
             outbox.enqueue(
                 conn,
                 now,
@@ -119,6 +124,6 @@ class PostmortemService(UseCase):
                 channel=row["channel_id"],
                 payload={"user": actor},
             )
-            return Outcome(True, None, IncidentRecord.from_row(row))
+            return Outcome(True, None, incident)
 
         return await self.write(work, wakes=lambda outcome: outcome.ok)

@@ -79,7 +79,8 @@ class TimelineService(UseCase):
             post(conn, number, row["channel_id"], Event("note", actor, text, data), now)
             return Outcome(True, f"Added to the timeline of {ref(number)}.")
 
-        return await self.write(work, wakes=lambda outcome: outcome.ok)
+        with audit.origin(via):  # a reaction's message is added later, by the sender
+            return await self.write(work, wakes=lambda outcome: outcome.ok)
 
     def wants(self, event: Mapping[str, Any]) -> bool:
         """Whether a `reaction_added` event asks to add a message of the incident channel."""

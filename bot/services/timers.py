@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from bot.services import (
     alerts,
     audit,
+    audit_retention,
     broadcasts,
     escalation,
     handover,
@@ -50,6 +51,7 @@ HANDLERS: dict[str, Handler] = {
     "eta": reminders.fire_eta,
     "digest": broadcasts.fire_digest,
     "weekly_report": reports.fire,
+    "audit_prune": audit_retention.fire,
 }
 
 
@@ -67,6 +69,7 @@ class TimerService(UseCase):
             handover.plan(conn, self.ctx, now)
             maintenance.plan(conn, self.ctx, now)  # config windows: post start and end
             reports.plan(conn, self.ctx, now)  # the next weekly report
+            audit_retention.plan(conn, self.ctx, now)  # the next audit log prune (audit.keep)
             if not self._healed:
                 reminders.heal(conn, self.ctx, now)
             for timer in store.claim_due(conn, now, self.batch):

@@ -76,6 +76,7 @@ class Field(StrEnum):
     TEXT = "text"
     ETA = "eta"
     SHARE = "share"
+    PRIVATE = "private"
 
 
 class FieldElement(StrEnum):

@@ -26,6 +26,7 @@ _MOVE_HEAD = (
 )
 _INSERT = sa.insert(audit_log)
 BATCH = 2000  # rows read per round trip when walking the log
+_COLUMNS = tuple(column.name for column in audit_log.columns)
 
 
 def append(
@@ -81,26 +82,32 @@ def rows(
     since: datetime | None = None,
     until: datetime | None = None,
     target: str | None = None,
+    until_seq: int | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Rows in `seq` order as the log spells them (`at` a stamp), in batches by key, so a
-    walk over millions holds a few thousand at a time; `since` inclusive, `until` not."""
-    query = sa.select(audit_log).order_by(audit_log.c.seq).limit(BATCH)
+    """Rows in `seq` order as the log spells them (`at` a stamp): one query, streamed in
+    batches, so a walk over millions holds a few thousand rows at a time and sees one
+    snapshot (on PostgreSQL too, where each statement of a transaction may see another);
+    `since` inclusive, `until` not, `until_seq` inclusive (a check stops at the head it read)."""
+    query = sa.select(audit_log).order_by(audit_log.c.seq)
     if since is not None:
         query = query.where(audit_log.c.at >= sa.bindparam("since", since, type_=UTCDateTime))
     if until is not None:
         query = query.where(audit_log.c.at < sa.bindparam("until", until, type_=UTCDateTime))
     if target is not None:
         query = query.where(audit_log.c.target == target)
-    after = 0
-    while True:
-        batch = conn.execute(query.where(audit_log.c.seq > after)).mappings().all()
-        for found in batch:
-            row = dict(found)
-            row["at"] = chain.stamp(row["at"])
+    if until_seq is not None:
+        query = query.where(audit_log.c.seq <= until_seq)
+    stamp = chain.stamp
+    with conn.execution_options(yield_per=BATCH).execute(query) as result:
+        for found in result:  # tuples zipped with the names: a third faster than mappings
+            row = dict(zip(_COLUMNS, found, strict=True))
+            row["at"] = stamp(row["at"])
             yield row
-        if len(batch) < BATCH:
-            return
-        after = batch[-1]["seq"]
+
+
+def first_seq(conn: Connection) -> int | None:
+    """The oldest row's `seq` (None: the log is empty)."""
+    return conn.execute(sa.select(sa.func.min(audit_log.c.seq))).scalar()
 
 
 def prune(conn: Connection, before: datetime) -> tuple[int, str] | None:

@@ -54,21 +54,28 @@ def of_teams(teams: Collection[str] | None):
     return sa.or_(incidents.c.team.is_(None), chosen) if "default" in teams else chosen
 
 
-def list_open(conn: Connection, limit: int, teams: Collection[str] | None = None):
+def _seen(public: bool):
+    """Every incident, or (`public`) only those that are not private."""
+    return incidents.c.private.is_(False) if public else sa.true()
+
+
+def list_open(
+    conn: Connection, limit: int, teams: Collection[str] | None = None, public: bool = False
+):
     query = (
         sa.select(incidents)
-        .where(incidents.c.status.in_(OPEN), of_teams(teams))
+        .where(incidents.c.status.in_(OPEN), of_teams(teams), _seen(public))
         .order_by(incidents.c.id.desc())
         .limit(limit)
     )
     return (conn.execute(query)).mappings().all()
 
 
-def count_open(conn: Connection, teams: Collection[str] | None = None) -> int:
+def count_open(conn: Connection, teams: Collection[str] | None = None, public: bool = False) -> int:
     query = (
         sa.select(sa.func.count())
         .select_from(incidents)
-        .where(incidents.c.status.in_(OPEN), of_teams(teams))
+        .where(incidents.c.status.in_(OPEN), of_teams(teams), _seen(public))
     )
     return int((conn.execute(query)).scalar_one())
 
@@ -82,7 +89,8 @@ def open_by_severity_and_team(conn: Connection) -> dict[tuple[str, str | None], 
 def open_of(
     conn: Connection, severities: Sequence[str], teams: Collection[str] | None = None
 ) -> int:
-    """How many open incidents (of `teams`, None: of any) have one of `severities`."""
+    """How many open incidents that are not private (of `teams`, None: of any) have one
+    of `severities` (the digest's subject)."""
     query = (
         sa.select(sa.func.count())
         .select_from(incidents)
@@ -90,6 +98,7 @@ def open_of(
             incidents.c.status.in_(OPEN),
             incidents.c.severity.in_(list(severities)),
             of_teams(teams),
+            _seen(public=True),
         )
     )
     return int(conn.execute(query).scalar_one())

@@ -51,7 +51,8 @@ _IN_PERIOD = sa.and_(
 )
 _PERIOD = sa.select(
     incidents.c.id.label("number"),
-    incidents.c.title,
+    # reports go to broadcast channels: a private incident counts, but not by its title
+    sa.case((incidents.c.private, sa.literal("(private)")), else_=incidents.c.title).label("title"),
     incidents.c.severity,
     Epoch(incidents.c.declared_at).label("declared"),
     Epoch(incidents.c.waiting_until).label("waiting_until"),
@@ -74,7 +75,7 @@ _COUNTS = (  # one row per distinct (service, tenant list), counted up in Python
     sa.select(
         incidents.c.service, sa.cast(incidents.c.tenants, sa.Text).label("tenants"), sa.func.count()
     )
-    .where(_IN_PERIOD)
+    .where(_IN_PERIOD, incidents.c.private.is_(False))  # nor by its service or tenants
     .group_by(incidents.c.service, sa.cast(incidents.c.tenants, sa.Text))
 )
 

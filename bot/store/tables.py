@@ -51,6 +51,8 @@ incidents = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("service", sa.String(64)),
     sa.Column("team", sa.String(32)),  # NULL: the default team (incidents from before teams)
+    # seen only by its responders, its team and admins; opened in `private_channel` (0009)
+    sa.Column("private", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("tenants", sa.JSON, nullable=False),
     sa.Column("source", sa.String(32), nullable=False),
     sa.Column("declared_by", sa.String(64), nullable=False),

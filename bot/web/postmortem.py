@@ -35,6 +35,10 @@ def routes(services: Services) -> list[web.RouteDef]:
         if found is None:
             return web.Response(status=404, text=f"There is no INC-{number}.\n")
         incident, text = found
+        if incident.private:
+            return web.Response(
+                status=404, text=f"{incident.ref} is private: its draft is only in its thread.\n"
+            )
         log.info("postmortem_served", incident=number)
         return web.Response(
             text=text,

@@ -14,6 +14,7 @@ from bot.core.commands import (
     Ack,
     AddOverride,
     Assign,
+    Audit,
     Declare,
     EndMaintenance,
     Escalate,
@@ -69,6 +70,7 @@ def test_usage_covers_every_command_and_aliases_point_at_commands():
         "report",
         "postmortem",
         "maintenance",
+        "audit",
     }
     assert all(target in USAGE for target in ALIASES.values())
     assert all(line.startswith("/incident ") for line in USAGE.values())
@@ -698,6 +700,7 @@ COMMAND_TYPES = (
     Assign,
     ListOpen,
     Show,
+    Audit,
     Help,
     Report,
     Postmortem,
@@ -809,3 +812,17 @@ def test_report_period_mistakes_are_named(text, message):
 def test_postmortem_needs_an_incident():
     assert p("postmortem") == ParseError(WHICH, USAGE["postmortem"])
     assert p("postmortem INC-1 now") == ParseError("Unexpected `now`.", USAGE["postmortem"])
+
+
+def test_declare_private_is_the_word_right_after_declare():
+    assert parse("declare private sev1 Suspected data breach", SEVS) == Declare(
+        "Suspected data breach", "SEV1", private=True
+    )
+    assert parse("declare Private sev1 Breach", SEVS) == Declare("Breach", "SEV1", private=True)
+    assert parse("declare sev1 private keys leaked", SEVS) == Declare("private keys leaked", "SEV1")
+    assert isinstance(parse("declare private", SEVS), ParseError)
+
+
+def test_audit_names_one_incident():
+    assert parse("audit INC-42", SEVS) == Audit(42)
+    assert isinstance(parse("audit", SEVS), ParseError)

@@ -189,3 +189,15 @@ async def test_an_incidents_audit_record_is_for_its_responders(bot, double):
     )
     assert denied(bot)[-1] == ("U0MALLORY", "audit.view", "INC-1")
     assert (await say(bot, "audit INC-9", "U0OPS")) == "There is no INC-9. See `/incident list`."
+
+
+async def test_a_change_the_incident_refuses_is_recorded_as_invalid(bot, double):
+    await say(bot, "declare sev2 Checkout failing service:billing", "U0ALICE")
+    await say(bot, "resolve INC-1", "U0PAY")
+    again = await say(bot, "resolve INC-1 twice", "U0PAY")
+    assert again.startswith("INC-1 is already resolved")
+    invalid = rows(
+        bot, "SELECT actor, action, target, after FROM audit_log WHERE outcome = 'invalid'"
+    )
+    assert [row[:3] for row in invalid] == [("U0PAY", "resolve", "INC-1")]
+    assert "already resolved" in invalid[0][3]

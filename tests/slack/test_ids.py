@@ -35,6 +35,7 @@ SPELLED = {
     Field.TEXT: "text",
     Field.ETA: "eta",
     Field.SHARE: "share",
+    Field.PRIVATE: "private",
     FieldElement.VALUE: "value",
 }
 KINDS = (Command, Event, Shortcut, Action, View, Block, Field, FieldElement)

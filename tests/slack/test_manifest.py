@@ -126,6 +126,7 @@ async def test_scopes_cover_every_method_the_bot_calls_and_nothing_more(bot, dou
     await bot.deliver()
     people = PeopleService(bot.app.db, bot.config, bot.clock)
     await Directory(bot.app.bolt.client, people).lookup("alice@example.com")  # at start-up
+    await bot.app.groups.refresh()  # usergroups.users.list, at start-up and every 10 minutes
     used = {c.method for c in double.calls} | RECOVERY_METHODS
     assert used <= set(METHOD_SCOPES), used - set(METHOD_SCOPES)
     granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])

@@ -34,9 +34,10 @@ class Route:
     team: str | None = None
     service: str | None = None
     severity: str | None = None
+    private: bool = False  # its incidents open in the private channel
 
     @classmethod
-    def of(cls, match: Mapping[str, str], match_re: Mapping[str, str], **to: str | None) -> Route:
+    def of(cls, match: Mapping[str, str], match_re: Mapping[str, str], **to: Any) -> Route:
         patterns = {label: re.compile(pattern) for label, pattern in match_re.items()}
         return cls(dict(match), patterns, **to)
 
@@ -138,6 +139,12 @@ def team_of(notification: Notification, rules: Rules) -> str | None:
     """The team a route names for the group (None: its service's owner decides)."""
     route = route_of(_group_labels(notification), rules)
     return route.team if route else None
+
+
+def private_of(notification: Notification, rules: Rules) -> bool:
+    """Does a route make the group's incident private?"""
+    route = route_of(_group_labels(notification), rules)
+    return route is not None and route.private
 
 
 def service_of(notification: Notification, rules: Rules) -> str | None:

@@ -18,6 +18,8 @@ from bot.slack.blocks.card import STATUS_ICON, card, reply
 
 def incident_line(incident: IncidentRecord, config: Config) -> str:
     icon = STATUS_ICON.get(incident.status, "")
+    if incident.hidden:
+        return f"{icon} *{incident.ref}* (private)"
     return (
         f"{icon} *{incident.ref}* [{md.escape(incident.severity)}] "
         f"{md.escape(incident.title)} · {incident.status} · declared "
@@ -94,7 +96,7 @@ def usage_answer(message: str, usage: str) -> str:
 def postmortem_answer(incident: IncidentRecord, link: str | None) -> str:
     """The private answer to whoever asked for a postmortem draft."""
     text = f"The postmortem draft of {incident.ref} is going up in its thread as a Markdown file."
-    if link:
+    if link and not incident.private:  # a private incident's draft stays in its thread
         text += (
             f" It is also at {md.link(link, f'{incident.ref}-postmortem.md')}, always "
             "current; the link is private (anyone who has it can read the draft)."

@@ -90,6 +90,25 @@ def declare_modal(config: Config) -> dict[str, Any]:
             optional=True,
         ),
     ]
+    if config.private_channel:  # only where private incidents have somewhere to open
+        blocks.append(
+            kit.input(
+                Field.PRIVATE,
+                "Private",
+                {
+                    "type": "checkboxes",
+                    "action_id": FieldElement.VALUE,
+                    "options": [
+                        kit.option(
+                            "Private incident",
+                            "private",
+                            "Opens in the private channel; never broadcast",
+                        )
+                    ],
+                },
+                optional=True,
+            )
+        )
     return kit.view(
         {
             "type": "modal",

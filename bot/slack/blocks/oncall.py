@@ -253,8 +253,9 @@ def handover(summary, config: Config, personal: bool = False) -> tuple[str, list
     for item in summary.incidents:
         incident = item.incident
         age = md.duration((summary.at - incident.declared_at).total_seconds())
+        title = "(private)" if incident.hidden else md.escape(incident.title)
         line = (
-            f"• *{incident.ref}* [{md.escape(incident.severity)}] {md.escape(incident.title)}"
+            f"• *{incident.ref}* [{md.escape(incident.severity)}] {title}"
             f" · {incident.status} · open {age}"
         )
         if item.last_update:

@@ -70,7 +70,7 @@ def listeners(services: Services) -> Table:
         incident = await incidents.get(number) if number is not None else None
         if incident is None:
             return
-        share = bool(services.config.broadcast_channel_of(incident.team))
+        share = bool(services.config.broadcast_channel_of(incident.team)) and not incident.private
         view = modals.update_modal(incident, share=share)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.core import access
 from bot.core import commands as cmd
 from bot.core.incident import ref
 from bot.services.container import Services
@@ -50,9 +51,15 @@ async def run(services: Services, command: dict, context) -> dict:
             return {"text": "Opening the declare form…"}
         case cmd.Help():
             return {"text": answers.help_text()}
-        case cmd.Declare(title, severity, service, tenants, team):
+        case cmd.Declare(title, severity, service, tenants, team, private):
             outcome = await incidents.declare(
-                user, title, severity, service=service, tenants=tenants, team=team
+                user,
+                title,
+                severity,
+                service=service,
+                tenants=tenants,
+                team=team,
+                private=private,
             )
             done = ""
             if outcome.incident:
@@ -87,7 +94,9 @@ async def run(services: Services, command: dict, context) -> dict:
         case cmd.ListOpen(team):
             if team is not None and (problem := config.unknown_team(team)):
                 return {"text": problem}
-            found, total = await incidents.list_open(teams=None if team is None else [team])
+            found, total = await incidents.list_open(
+                teams=None if team is None else [team], viewer=user
+            )
             return {
                 "text": f"{total} open incidents",
                 "blocks": answers.open_list(found, total, config),
@@ -96,10 +105,12 @@ async def run(services: Services, command: dict, context) -> dict:
             outcome = await incidents.transfer(user, number, team)
             return {"text": confirm(outcome, f"Handed {ref(number)} to {team}.", context)}
         case cmd.Show(number):
-            incident = await incidents.get(number)
+            incident = await incidents.seen_by(user, number)
             if incident is None:
                 return {"text": incidents.unknown(number).message}
             context["incident_ref"] = incident.ref
+            if incident.hidden:
+                return {"text": access.private(incident.ref)}
             events = await incidents.timeline(number)
             return {
                 "text": card.card_text(incident),

@@ -19,7 +19,7 @@ def listeners(services: Services) -> Table:
         if event.get("tab") not in (None, "home"):
             return
         on_call = await services.overrides.home(event["user"])
-        found, total = await services.incidents.list_open(limit=20)
+        found, total = await services.incidents.list_open(limit=20, viewer=event["user"])
         view = home.home(found, total, services.config, on_call)
         await client.views_publish(user_id=event["user"], view=view)
 

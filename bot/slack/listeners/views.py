@@ -46,6 +46,7 @@ def listeners(services: Services) -> Table:
                 team=_value(view, Field.TEAM) or None,
                 tenants=tenants,
                 description=_value(view, Field.DESCRIPTION) or None,
+                private=_checked(view, Field.PRIVATE),
             )
         except Exception:
             log.exception("declare_modal_failed")
