@@ -16,9 +16,12 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
+
+ZERO = timedelta(0)
 GENESIS = "0" * 64  # the hash the first row links to
 PRUNE = "audit.prune"
 FIELDS = ("seq", "at", "actor", "source", "action", "target", "outcome", "before", "after")
@@ -26,7 +29,8 @@ FIELDS = ("seq", "at", "actor", "source", "action", "target", "outcome", "before
 
 def stamp(at: datetime) -> str:
     """A time as the log spells it: `2026-12-05T02:40:00.123456Z`."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = at if at.utcoffset() == ZERO else at.astimezone(UTC)
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def plain(value: Any) -> Any:
@@ -44,11 +48,18 @@ def _default(value: Any) -> Any:
 
 
 def digest(prev_hash: str, row: Mapping[str, Any]) -> str:
-    """The hash of a row (its FIELDS, `at` already a stamp) linked to `prev_hash`."""
+    """The hash of a row (its FIELDS, `at` already a stamp) linked to `prev_hash`: SHA-256 of
+    the UTF-8 JSON with sorted keys and no spaces (what `json.dumps(..., sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)` writes; orjson writes it 10x faster)."""
     content = {name: row[name] for name in FIELDS}
     content["prev_hash"] = prev_hash
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    try:
+        text = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # what orjson does not write (an int past 64 bits): the slow way
+        text = json.dumps(
+            content, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    return hashlib.sha256(text).hexdigest()
 
 
 @dataclass(frozen=True)

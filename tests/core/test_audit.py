@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.audit import GENESIS, PRUNE, digest, plain, stamp, verify
+from bot.core.audit import FIELDS, GENESIS, PRUNE, digest, plain, stamp, verify
 
 T0 = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 
@@ -118,3 +120,17 @@ def test_any_single_change_to_any_row_is_found_at_or_before_it(count, data):
     rows[index][field] = "tampered" if field != "after" else {"tampered": True}
     broken = verify(rows, head_of(chain(count)))
     assert broken is not None and broken.seq <= index + 1
+
+
+@given(
+    st.dictionaries(
+        st.text(max_size=8),
+        st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.lists(st.text())),
+        max_size=5,
+    )
+)
+def test_the_hash_is_sha256_of_the_canonical_json_anyone_can_rebuild(after):
+    row = {**chain(1)[0], "after": after}
+    canonical = {name: row[name] for name in FIELDS} | {"prev_hash": GENESIS}
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert digest(GENESIS, row) == hashlib.sha256(text.encode()).hexdigest()
