@@ -18,7 +18,6 @@ import contextlib
 import json
 import math
 import os
-import platform
 import re
 import signal
 import socket
@@ -33,6 +32,7 @@ from typing import Any
 
 import aiohttp
 
+from bench.record import machine, save
 from bot.sandbox.standin.server import SlackDouble
 from tests.support.signing import sign, slash_command_body
 
@@ -400,10 +400,9 @@ async def bench(args: argparse.Namespace) -> int:
     goals = targets(phases)
     report(phases, goals, check)
     print(f"Firebell made {slack_calls} Slack Web API calls to the double during its run")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     figures = results(args, phases, goals, check)
     figures["firebell_slack_calls"] = slack_calls
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    save(RESULTS, figures)
     print(f"\nfigures written to {RESULTS.relative_to(ROOT)}")
     if args.profile:
         print(f"profile of Firebell (figures include cProfile's overhead): {args.profile}")
@@ -421,11 +420,7 @@ def results(
 ) -> dict[str, Any]:
     """Everything printed, as JSON, with the machine and settings it was measured with."""
     return {
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "settings": {
             "warmup": args.warmup,
             "requests_c1": args.requests_c1,

@@ -23,8 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
-import platform
 import signal
 import sqlite3
 import sys
@@ -37,6 +35,7 @@ from typing import Any
 import aiohttp
 
 from bench.ack_latency import Server, free_port, percentile
+from bench.record import machine, save
 from bot.sandbox.standin.server import SlackDouble
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -310,11 +309,7 @@ async def bench(args: argparse.Namespace) -> int:
         "Slack calls paced": pacing["ok"],
     }
     figures = {
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "settings": {
             "groups": args.groups,
             "steps": args.steps,
@@ -338,8 +333,7 @@ async def bench(args: argparse.Namespace) -> int:
         "checks": checks,
     }
     report(figures)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    save(RESULTS, figures)
     print(f"\nfigures written to {RESULTS.relative_to(ROOT)}")
     return 0 if all(checks.values()) else 1
 

@@ -32,7 +32,6 @@ import asyncio
 import hashlib
 import json
 import os
-import platform
 import random
 import sqlite3
 import statistics
@@ -47,6 +46,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from bench.record import machine, save
 from bench.replicas import POSTGRES, create_database, drop_database, reachable
 from bot.audit_cli import walk
 from bot.core import audit as chain
@@ -331,15 +331,10 @@ def main(argv: list[str] | None = None) -> int:
             else vars(args),
             "target_s_per_100k": TARGET_S,
             "met": met,
-            "machine": {
-                "python": sys.version.split()[0],
-                "platform": platform.platform(),
-                "cpus": os.cpu_count(),
-            },
+            "machine": machine(),
         }
     )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    save(RESULTS, results)
     return 0 if met else 1
 
 

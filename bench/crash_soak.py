@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import statistics
 import tempfile
 from pathlib import Path
 
+from bench.record import machine, save
 from bot.sandbox.standin.server import SlackDouble
 from tests.support import database
 from tests.support.soak import Report, Soak
@@ -109,10 +108,7 @@ async def main() -> int:
         url = database.fresh_url(Path(tempfile.gettempdir()))
         results.append(await soak("postgres-2", url, 2, args.kills, args.seed + 1, args.settle))
         show(results[-1])
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(
-        json.dumps({"machine": platform.node(), "args": vars(args), "results": results}, indent=2)
-    )
+    save(RESULTS, {"machine": machine(), "args": vars(args), "results": results})
     clean = all(
         r["duplicates_per_100_kills"] == 0
         and r["lost_per_100_kills"] == 0

@@ -22,11 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import logging
 import math
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -38,6 +35,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import structlog
 
+from bench.record import machine, save
 from bot.clock import SystemClock
 from bot.config import parse_config
 from bot.core.rotation import Override, RotationSpec, on_call
@@ -375,11 +373,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     quiet_logs()
     results: dict = {
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "settings": {k: v for k, v in vars(args).items() if not k.startswith("skip")},
     }
     passed = True
@@ -419,8 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "PASS" if figures["passed"] else "FAIL"
         print(f"  target: p99 < {LOOKUP_TARGET_US:g} us: {verdict}")
         passed &= figures["passed"]
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    save(RESULTS, results)
     print(f"figures written to {RESULTS.relative_to(ROOT)}")
     return 0 if passed else 1
 

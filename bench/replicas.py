@@ -24,9 +24,6 @@ import argparse
 import asyncio
 import contextlib
 import itertools
-import json
-import os
-import platform
 import random
 import signal
 import sys
@@ -45,6 +42,7 @@ from sqlalchemy.engine import make_url
 
 from bench.ack_latency import CONCURRENCY, SECRET, TOKEN, Declarer, Phase, Server, free_port
 from bench.oncall_timers import CONFIG, LATENESS_TARGET_S, _stats, quiet_logs
+from bench.record import machine, save
 from bot.clock import SystemClock
 from bot.sandbox.standin.server import SlackDouble
 from bot.store import timers as timer_store
@@ -384,20 +382,15 @@ async def bench(args: argparse.Namespace) -> int:
             with tempfile.TemporaryDirectory(prefix="firebell-bench-") as directory:
                 results.append(await measure(system, args, double, Path(directory)))
     report(results)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     figures = {
-        "machine": {
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "cpus": os.cpu_count(),
-        },
+        "machine": machine(),
         "settings": {
             **{k: v for k, v in vars(args).items() if k != "postgres"},
             "concurrency": CONCURRENCY,
         },
         "systems": results,
     }
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
+    save(RESULTS, figures)
     print(f"figures written to {RESULTS.relative_to(ROOT)}")
     return 0 if results and all(passed(r) for r in results) else 1
 

@@ -26,11 +26,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import logging
 import math
-import os
-import platform
 import random
 import sys
 import tempfile
@@ -42,6 +39,7 @@ import aiohttp
 import sqlalchemy as sa
 import structlog
 
+from bench.record import machine, save
 from bot.app import Firebell
 from bot.clock import ManualClock
 from bot.config import parse_config
@@ -354,15 +352,10 @@ def main(argv: list[str] | None = None) -> int:
             "settings": vars(args),
             "target_ms": TARGET_MS,
             "met": ok,
-            "machine": {
-                "python": sys.version.split()[0],
-                "platform": platform.platform(),
-                "cpus": os.cpu_count(),
-            },
+            "machine": machine(),
         }
     )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    save(RESULTS, results)
     return 0 if ok else 1
 
 
