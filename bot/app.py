@@ -20,13 +20,14 @@ from bot.slack import credentials, usergroups
 from bot.slack.client import MeteredClient
 from bot.slack.delivery.kinds import Deliveries
 from bot.slack.delivery.pacing import Pacer
+from bot.slack.delivery.pages import media_of
 from bot.slack.delivery.sender import OutboxSender
 from bot.slack.delivery.table import coalescing, delivery_table
 from bot.slack.directory import refresh_people
 from bot.slack.listeners import register
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.web import alerts, calendar, health, metrics, postmortem, slack_events
+from bot.web import alerts, calendar, health, metrics, pages, postmortem, slack_events
 from bot.worker.timers import TimerWorker
 
 log = structlog.get_logger("firebell")
@@ -71,7 +72,9 @@ class Firebell:
             ),
             services=self.services,
             coalesce=coalescing(table),
+            media=media_of(settings),
         )
+        self.media = deliveries.media
         self.sender = OutboxSender(
             self.services.outbox,
             table,
@@ -110,6 +113,7 @@ class Firebell:
         routes = health.routes(self.services, self.replica) + calendar.routes(self.services)
         routes += alerts.routes(self.services, settings)
         routes += metrics.routes(self.services) + postmortem.routes(self.services)
+        routes += pages.routes(self.services)
         if not settings.socket_mode:  # in Socket Mode nothing may arrive unsigned over HTTP
             routes += slack_events.routes(
                 self.bolt, self.services.handled, secret.get_secret_value()
@@ -171,5 +175,6 @@ class Firebell:
         if self._runner:
             await self._runner.cleanup()
         await self.services.outbox.close()
+        await self.media.close()
         await self.db.close()
         log.info("firebell_stopped", replica=self.replica)

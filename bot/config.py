@@ -6,25 +6,27 @@ Errors name the file, the line, the key path and what was expected, e.g.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
 )
 
 from bot.config_checks import cross_checks
-from bot.config_source import ConfigError, KeyPath, locate, read_source, read_yaml
+from bot.config_paging import Paging, Person
+from bot.config_source import ConfigError, KeyPath, locate, read_source, read_yaml, substitute
 from bot.config_values import (
     WEEKDAYS,
     ChannelId,
     Duration,
+    Model,
     OptionalDuration,
     Retention,
     Roles,
@@ -36,11 +38,7 @@ from bot.core.escalation import EMPTY, Level, Policy
 from bot.core.targets import Target
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Severity(_Model):
+class Severity(Model):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
     description: str = ""
     ack_within: Duration
@@ -49,13 +47,13 @@ class Severity(_Model):
     outside_coverage: Literal["page", "wait"] = "page"
 
 
-class CoverageWindow(_Model):
+class CoverageWindow(Model):
     days: str = Field(pattern=r"^[a-z]{3}(-[a-z]{3})?(,[a-z]{3}(-[a-z]{3})?)*$")
     start: str = Field(alias="from", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     end: str = Field(alias="to", pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 
 
-class Rotation(_Model):
+class Rotation(Model):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     members: list[TargetRef] = Field(min_length=1)
     shift: Duration
@@ -81,12 +79,12 @@ class Rotation(_Model):
         return start
 
 
-class EscalationLevel(_Model):
+class EscalationLevel(Model):
     notify: list[TargetRef] = Field(min_length=1)
     after: Duration | None = None
 
 
-class Broadcast(_Model):
+class Broadcast(Model):
     """What goes to `broadcast_channel`, written for support and customers."""
 
     # severities announced when declared; None: the two most severe
@@ -105,7 +103,7 @@ class Broadcast(_Model):
         return WEEKDAYS.index(day), int(hour), int(minute)
 
 
-class AuditLog(_Model):
+class AuditLog(Model):
     """How long the audit log keeps its rows (`off`, the default: forever)."""
 
     keep: Retention = None
@@ -124,7 +122,7 @@ Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
 DEFAULT_TEAM = "default"  # the team of the top-level `incident_channel` and `escalation`
 
 
-class AlertRoute(_Model):
+class AlertRoute(Model):
     """Labels -> team, service and/or severity; the first route that matches wins.
     `match`: label equality; `match_re`: a regex over the whole label value (as Alertmanager
     anchors it)."""
@@ -137,7 +135,7 @@ class AlertRoute(_Model):
     private: bool = False  # its incidents open in `private_channel`
 
 
-class Alerts(_Model):
+class Alerts(Model):
     """How alerts from Alertmanager, Grafana, Sentry and the generic webhook become incidents."""
 
     routes: list[AlertRoute] = []  # tried in order before the labels
@@ -175,7 +173,7 @@ class Alerts(_Model):
         return {str(k) if type(k) is int else k: v for k, v in value.items()}
 
 
-class MaintenanceWindow(_Model):
+class MaintenanceWindow(Model):
     """Alerts for `service` (omitted: every service) open no incident: once from `start` to
     `end`, or every week on `days` `from`-`to`; local times in `timezone`."""
 
@@ -195,7 +193,7 @@ class MaintenanceWindow(_Model):
         return value
 
 
-class Team(_Model):
+class Team(Model):
     """A team: who belongs, where its incidents open, and whom they page."""
 
     name: str = Field(pattern=NAME)
@@ -207,14 +205,14 @@ class Team(_Model):
     private: bool = False  # its incidents open in `private_channel`
 
 
-class Service(_Model):
+class Service(Model):
     """Who owns a service (omitted: the default team) and where its runbook is."""
 
     team: str | None = None
     runbook: Url | None = None
 
 
-class Config(_Model):
+class Config(Model):
     incident_channel: ChannelId
     broadcast_channel: ChannelId | None = None
     private_channel: ChannelId | None = None  # where private incidents open (a private channel)
@@ -234,6 +232,8 @@ class Config(_Model):
     audit: AuditLog = AuditLog()
     # who may do what, per action (bot.core.access.DEFAULTS); admins may always
     access: dict[str, Roles] = {}
+    people: list[Person] = []  # how each person is reached outside Slack, and their rules
+    paging: Paging = Paging()
     # reacting with this emoji to a message in an incident thread adds it to the timeline
     timeline_emoji: str = Field(default="pushpin", pattern=r"^:?[a-z0-9_+'-]{1,64}:?$")
 
@@ -372,8 +372,12 @@ def load_config(path: Path | str) -> Config:
     return parse_config(text, str(path))
 
 
-def parse_config(text: str, source: str = "<config>") -> Config:
+def parse_config(
+    text: str, source: str = "<config>", environ: Mapping[str, str] | None = None
+) -> Config:
+    """The config in `text`; `${NAME}` is read from `environ` (default: the process's)."""
     data, lines = read_yaml(text, source)
+    data = substitute(data, os.environ if environ is None else environ, source, lines)
     try:
         config = Config.model_validate(data)
     except ValidationError as exc:

@@ -56,6 +56,33 @@ def cross_checks(config: Any) -> list[tuple[tuple[Any, ...], str]]:
     problems += _team_checks(config)
     problems += [(("access", action), why) for action, why in check_policy(config.access)]
     problems += _private_checks(config)
+    problems += _people_checks(config)
+    return problems
+
+
+def _people_checks(config: Any) -> Problems:
+    """Each person once, named as a person, with an address for every medium their own rules
+    use (`paging.default_rules` reach each person by the media they have an address for)."""
+    problems: Problems = []
+    seen: dict[str, int] = {}
+    for i, person in enumerate(config.people):
+        key = str(person.user).lower()
+        if person.user.kind not in ("user", "email"):
+            problems.append((("people", i, "user"), f"{person.user} is not a person"))
+        elif key in seen:
+            problems.append(
+                (("people", i, "user"), f"{person.user.value} is already people[{seen[key]}]")
+            )
+        seen.setdefault(key, i)
+        for j, rule in enumerate(person.rules or []):
+            for medium in rule.via:
+                if medium != "slack" and getattr(person, medium) is None:
+                    problems.append(
+                        (
+                            ("people", i, "rules", j, "via"),
+                            f"{medium} needs `{medium}:` for this person",
+                        )
+                    )
     return problems
 
 

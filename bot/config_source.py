@@ -2,11 +2,15 @@
 
 Problems are `ConfigError`s whose lines read `file:line: key.path: what is wrong`; a missing
 file, YAML that cannot be read, a document that is not a mapping and a key given twice are
-caught here, before the config is validated.
+caught here, before the config is validated. So is a `${NAME}` in a string whose variable is
+not set: every `${NAME}` is replaced from the environment (`$${` writes a literal `${`), so
+secrets such as an Apprise URL's token stay out of the file.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +52,58 @@ def read_yaml(text: str, source: str) -> tuple[dict[str, Any], dict[KeyPath, int
     if duplicates:
         raise ConfigError([f"{source}:{d}" for d in duplicates])
     return data, lines
+
+
+_VARIABLE = re.compile(r"\$\$\{|\$\{([^}]*)\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def substitute(
+    data: Any, environ: Mapping[str, str], source: str, lines: dict[KeyPath, int]
+) -> Any:
+    """`data` with every `${NAME}` in its strings replaced from `environ`; a variable that is
+    not set (or a malformed one) is a ConfigError naming the key and the variable, never its
+    value."""
+    problems: list[str] = []
+    inside: set[int] = set()  # the containers being walked: a recursive alias stays as it is
+
+    def walk(value: Any, path: KeyPath) -> Any:
+        if isinstance(value, dict | list):
+            if id(value) in inside:
+                return value  # validation refuses it, naming the key
+            inside.add(id(value))
+            try:
+                if isinstance(value, dict):
+                    return {k: walk(v, (*path, k)) for k, v in value.items()}
+                return [walk(v, (*path, i)) for i, v in enumerate(value)]
+            finally:
+                inside.discard(id(value))
+        if not isinstance(value, str) or "${" not in value:
+            return value
+
+        def one(match: re.Match) -> str:
+            if match.group(0) == "$${":
+                return "${"
+            name = match.group(1)
+            if not _NAME.fullmatch(name):
+                problems.append(locate(path, f"${{{name}}} is not a variable name", source, lines))
+            elif name not in environ:
+                problems.append(
+                    locate(
+                        path,
+                        f"${{{name}}}: the environment variable {name} is not set",
+                        source,
+                        lines,
+                    )
+                )
+            return environ.get(name, "")
+
+        return _VARIABLE.sub(one, value)
+
+    result = walk(data, ())
+    if problems:
+        raise ConfigError(problems)
+    return result
 
 
 def _index_lines(

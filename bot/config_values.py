@@ -1,5 +1,6 @@
-"""The config's value types: durations, targets, channel ids, zones, weekly times, roles;
-each validated with a message in the config's own words (`config.py` builds the models)."""
+"""The config's value types (durations, targets, channel ids, zones, weekly times, roles),
+each validated with a message in the config's own words, and `Model`, the base of every
+config section: unknown keys refused, values frozen."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, PlainSerializer, PlainValidator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, PlainValidator
 
 from bot.core.durations import MAX as MAX_DURATION
 from bot.core.durations import format_duration, parse_duration
@@ -99,3 +100,19 @@ Retention = Annotated[
     PlainSerializer(lambda v: format_duration(v) if v else "off"),
 ]
 Roles = Annotated[list[str], BeforeValidator(_roles)]
+
+
+def _offset(value: Any) -> timedelta:
+    """A step's `after`: a duration, or zero (`0m`, `0s`, `0`: at once)."""
+    if isinstance(value, timedelta):
+        return value
+    if str(value).strip().lower() in ("0", "0s", "0m", "0h"):
+        return timedelta(0)
+    return _duration(value)
+
+
+Offset = Annotated[timedelta, PlainValidator(_offset), PlainSerializer(format_duration)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)

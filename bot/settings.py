@@ -2,10 +2,64 @@
 
 from __future__ import annotations
 
+from email.utils import parseaddr
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SMTP_SCHEMES = ("smtp", "smtps")
+SMTP_FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+def smtp_url_problem(url: str) -> str | None:
+    """What is wrong with an SMTP URL (`smtp://[user:password@]host[:port][?starttls=1]` or
+    `smtps://...`), in words that never repeat the URL (it may hold a password); None: fine."""
+    shape = (
+        "must look like smtp://host:25, smtp://user:password@host:587?starttls=1 or "
+        "smtps://user:password@host (a password's reserved characters percent-encoded)"
+    )
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return f"has a port that is not a number from 1 to 65535; it {shape}"
+    if parts.scheme.lower() not in SMTP_SCHEMES:
+        return shape
+    if not parts.hostname:
+        return f"names no host; it {shape}"
+    if port == 0:
+        return "has port 0; leave the port out for the scheme's default (25, 587 or 465)"
+    if parts.password is not None and not parts.username:
+        return "has a password but no user name before it (user:password@host)"
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        if key.lower() != "starttls":
+            return f"has the parameter {key!r}, but only starttls=1 is understood"
+        if value.lower() not in SMTP_FLAGS:
+            return "has starttls set to something other than 1 or 0"
+        if SMTP_FLAGS[value.lower()] and parts.scheme.lower() == "smtps":
+            return "asks for starttls on smtps://, which is TLS from the start: use one of them"
+    return None
+
+
+def _secret(value: object) -> object:
+    """Wraps a string in SecretStr before any check sees it: a refusal then shows the input as
+    '**********', never the password in it."""
+    return SecretStr(value) if isinstance(value, str) else value
+
+
+def _smtp_url(value: SecretStr) -> SecretStr:
+    problem = smtp_url_problem(value.get_secret_value())
+    if problem:  # the field's name (FIREBELL_SMTP_URL) is the error's location
+        raise PydanticCustomError("smtp_url", "{problem}", {"problem": problem})
+    return value
+
+
+# before-validators run first, so the after-validator is handed the SecretStr
+SmtpUrl = Annotated[SecretStr, AfterValidator(_smtp_url), BeforeValidator(_secret)]
 
 
 class Settings(BaseSettings):
@@ -36,6 +90,40 @@ class Settings(BaseSettings):
     # seconds the outbox sender waits for Slack's answer to one call before it looks the
     # post up (a late answer is not a lost post)
     firebell_slack_timeout: float = Field(default=15.0, ge=0.5, le=120)
+    # pages by e-mail: the SMTP server (it may carry a password) and the From address
+    firebell_smtp_url: SmtpUrl | None = None
+    firebell_smtp_from: str | None = None
+    # pages by push: the ntfy server (self-hosted, or ntfy.sh) and its access token
+    firebell_ntfy_url: str = "https://ntfy.sh"
+    firebell_ntfy_token: SecretStr | None = None
+
+    @field_validator("firebell_smtp_url", "firebell_smtp_from", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty variable (`FIREBELL_SMTP_URL=`) means not configured."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("firebell_smtp_from")
+    @classmethod
+    def _smtp_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _, address = parseaddr(value.strip())
+        if "@" not in address or any(ch in value for ch in "\r\n"):
+            raise PydanticCustomError(
+                "smtp_from", "must be an e-mail address, like Firebell <firebell@example.com>"
+            )
+        return value.strip()
+
+    @field_validator("firebell_ntfy_url")
+    @classmethod
+    def _ntfy_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise PydanticCustomError(
+                "ntfy_url", "must be the ntfy server's address, like https://ntfy.example.com"
+            )
+        return value.strip()
 
     @property
     def socket_mode(self) -> bool:

@@ -38,6 +38,8 @@ class OutboxKind(StrEnum):
     REPORT = "report"  # the weekly report
     POSTMORTEM = "postmortem"  # the draft uploaded into the thread
     TIMELINE_FETCH = "timeline_fetch"  # read a reacted-to message into the timeline
+    PAGE_EMAIL = "page_email"  # a page by e-mail (channel `email:<user>`)
+    PAGE_NTFY = "page_ntfy"  # a page by ntfy push (channel `ntfy:<user>`)
 
 
 class Coalesce(StrEnum):

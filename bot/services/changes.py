@@ -4,8 +4,9 @@ Everything a change causes, in order, in the caller's transaction:
 1. the incident's fields; when the schedule moved, a bumped fence (so a timer already
    claimed elsewhere sees it is stale) and re-armed escalation timers;
 2. the timeline event, with who a page reaches at this instant, and its audit row;
-3. the outbox rows for what Slack must show: the card, the thread reply, a DM per person paged,
-   and once someone takes the incident, its earlier page DMs re-rendered;
+3. the outbox rows for what Slack must show: the card, the thread reply, each paged person's
+   rules (`paging`: a DM, an e-mail, a push, now or by timer), and once someone takes the
+   incident, its earlier page DMs re-rendered and the steps still to come cancelled;
 4. the followers, in order, each handed the incident as now written: the metrics, the update
    reminders, the stakeholder broadcasts.
 """
@@ -20,7 +21,7 @@ from sqlalchemy import Connection
 
 from bot.core.incident import Event
 from bot.core.outbox import OutboxKind
-from bot.services import audit, broadcasts, oncall, reminders
+from bot.services import audit, broadcasts, oncall, paging, reminders
 from bot.services.context import Context, Recorded
 from bot.services.models import IncidentRecord
 from bot.store import incidents as store
@@ -95,17 +96,11 @@ def record(
     audit.incident_change(conn, now, number, event, data, changed)
     outbox.enqueue(conn, now, OutboxKind.CARD, incident_id=number, channel=channel)
     outbox.enqueue_about(conn, now, OutboxKind.REPLY, number, channel, event_id)
-    for user in data.get("notified", []):
-        outbox.enqueue(
-            conn,
-            now,
-            OutboxKind.DM,
-            incident_id=number,
-            channel=user,
-            payload={"user": user, "event_id": event_id},
-        )
+    for user in data.get("notified", []):  # each person's rules: Slack, e-mail, push, in time
+        paging.page(conn, ctx, number, user, event_id, now)
     if event.kind in PAGES_TAKEN:  # the pages already sent stop asking for an acknowledgement
         outbox.enqueue(conn, now, OutboxKind.PAGES_TAKEN, incident_id=number)
+        paging.cancel(conn, number)  # and the steps still to come never go out
     if event.kind in FOLLOWED and (row := store.load(conn, number)) is not None:
         change = Recorded(row, event_id, event, now)
         for follower in FOLLOWERS:

@@ -20,6 +20,7 @@ from bot.services.incidents import IncidentService
 from bot.services.maintenance import MaintenanceService
 from bot.services.outbox import OutboxService
 from bot.services.overrides import OverrideService
+from bot.services.page_links import PageLinkService
 from bot.services.people import PeopleService
 from bot.services.postmortem import PostmortemService
 from bot.services.reminders import ReminderService
@@ -56,6 +57,7 @@ class Services:
     handled: HandledRequests  # Slack requests already handled (replays, retries)
     groups: Groups  # user-group members, as Slack last listed them
     audit_trail: AuditTrailService
+    page_links: PageLinkService  # the acknowledge links pages carry (/p/<token>)
 
     @classmethod
     def build(
@@ -72,11 +74,12 @@ class Services:
         secret = settings.calendar_secret() if settings else None
         public_url = settings.public_url() if settings else DEFAULT_PUBLIC_URL
         outbox = OutboxService(db, clock, on_outbox)
+        incidents = IncidentService(db, ctx, clock, on_outbox)
         return cls(
             db=db,
             config=config,
             clock=clock,
-            incidents=IncidentService(db, ctx, clock, on_outbox),
+            incidents=incidents,
             outbox=outbox,
             timers=TimerService(db, ctx, clock, on_outbox),
             handover=HandoverService(db, ctx, clock, on_outbox),
@@ -94,4 +97,5 @@ class Services:
             handled=HandledRequests(db),
             groups=ctx.groups,
             audit_trail=AuditTrailService(db, ctx, clock),
+            page_links=PageLinkService(db, ctx, clock, on_outbox, incidents, secret, public_url),
         )

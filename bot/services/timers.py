@@ -21,6 +21,7 @@ from bot.services import (
     escalation,
     handover,
     maintenance,
+    paging,
     reminders,
     reports,
 )
@@ -51,6 +52,7 @@ HANDLERS: dict[str, Handler] = {
     "eta": reminders.fire_eta,
     "digest": broadcasts.fire_digest,
     "weekly_report": reports.fire,
+    "page_step": paging.fire,
     "audit_prune": audit_retention.fire,
 }
 

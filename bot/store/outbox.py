@@ -60,6 +60,14 @@ def sent_since(conn: Connection, channel: str | None, since: datetime) -> int:
     return int(conn.execute(query).scalar_one())
 
 
+def made_for(conn: Connection, incident_id: int, kind: str, channel: str) -> bool:
+    """Whether a row of `kind` to `channel` was ever made for this incident (any status)."""
+    query = sa.select(outbox.c.id).where(
+        outbox.c.incident_id == incident_id, outbox.c.kind == kind, outbox.c.channel == channel
+    )
+    return conn.execute(query.limit(1)).first() is not None
+
+
 def sent_of(conn: Connection, incident_id: int, kind: str):
     """The messages rows of `kind` made for an incident, oldest first (rows delivered before
     Firebell recorded where a message landed are not among them)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -32,6 +33,7 @@ class Deliveries:
     slack: AsyncWebClient
     services: Services
     coalesce: Mapping[str, Coalesce]  # every kind's rule, for rows still in the database
+    media: Any = None  # `delivery.pages.Media`: e-mail and push, when configured
 
     async def incident(self, row: OutboxRecord) -> IncidentRecord:
         found = await self.services.incidents.get(row.incident_id) if row.incident_id else None

@@ -6,10 +6,10 @@ from collections.abc import Mapping, Sequence
 from types import ModuleType
 
 from bot.core.outbox import Coalesce
-from bot.slack.delivery import alerts, incident, oncall, stakeholders, timeline
+from bot.slack.delivery import alerts, incident, oncall, pages, stakeholders, timeline
 from bot.slack.delivery.kinds import Kind
 
-FAMILIES = (incident, alerts, stakeholders, timeline, oncall)
+FAMILIES = (incident, alerts, stakeholders, timeline, oncall, pages)
 
 
 def delivery_table(families: Sequence[ModuleType] = FAMILIES) -> dict[str, Kind]:

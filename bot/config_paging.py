@@ -1,0 +1,36 @@
+"""The config's `people:` (how to reach each person outside Slack, and their rules) and
+`paging:` (the rules of everyone else).
+
+A person's `rules` say which media page them how long after they are paged; without rules,
+`paging.default_rules`, which by default page in Slack alone, as Firebell always has.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from bot.config_values import Model, Offset, TargetRef
+
+Medium = Literal["slack", "email", "ntfy"]
+E_MAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+NTFY_TOPIC = r"^[A-Za-z0-9_-]{1,64}$"  # ntfy's topic names
+
+
+class Rule(Model):
+    after: Offset  # from the moment the person is paged; 0m: at once
+    via: list[Medium] = Field(min_length=1)
+
+
+class Person(Model):
+    user: TargetRef  # a Slack user id or e-mail address, as everywhere
+    email: str | None = Field(default=None, pattern=E_MAIL)
+    ntfy: str | None = Field(default=None, pattern=NTFY_TOPIC)  # on FIREBELL_NTFY_URL
+    rules: list[Rule] | None = None  # None: `paging.default_rules`
+
+
+class Paging(Model):
+    default_rules: list[Rule] = Field(
+        default_factory=lambda: [Rule(after=0, via=["slack"])], min_length=1
+    )

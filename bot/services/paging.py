@@ -1,0 +1,108 @@
+"""A page runs the paged person's rules: each step's media at its time after the page.
+
+When a change pages someone (`changes.record`), `page` sends the steps due at once and arms a
+durable `page_step` timer for each later one, in the same transaction. Acknowledging or
+resolving the incident cancels every pending step (`cancel`, from `changes.record`), and a step
+that fires anyway finds the incident taken and does nothing. The media are outbox rows: the
+Slack DM as always, and one row per page by e-mail or ntfy, each with the person as channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from bot.config import Config
+from bot.config_paging import Person
+from bot.core.outbox import OutboxKind
+from bot.core.paging import Step, due_steps
+from bot.services import permissions
+from bot.services.context import Context
+from bot.services.oncall import known_people
+from bot.store import incidents as incident_store
+from bot.store import outbox, timers
+
+STEP = "page_step"
+TAKEN = frozenset({"acknowledged", "resolved"})  # an incident nobody needs paging for
+
+
+def person(config: Config, user: str, people: Mapping[str, str]) -> Person | None:
+    """The `people:` entry of a Slack user (named by id, or by an e-mail Slack resolved)."""
+    return next((p for p in config.people if permissions.matches(p.user, user, people)), None)
+
+
+def rules(config: Config, found: Person | None) -> list[Step]:
+    chosen = found.rules if found and found.rules else config.paging.default_rules
+    return [Step(rule.after, tuple(rule.via)) for rule in chosen]
+
+
+def page(conn: Connection, ctx: Context, number: int, user: str, event_id: int, now: datetime):
+    """`user` is paged now about incident `number` (timeline event `event_id`)."""
+    found = person(ctx.config, user, known_people(conn))
+    for due, media in due_steps(rules(ctx.config, found), now):
+        payload = {"user": user, "event_id": event_id, "media": list(media)}
+        if due <= now:
+            send(conn, ctx, number, payload, now)
+        else:
+            timers.schedule(conn, now, STEP, due, incident_id=number, payload=payload)
+
+
+def cancel(conn: Connection, number: int) -> None:
+    """The incident was taken: no step of any page of it goes out any more."""
+    timers.cancel(conn, number, (STEP,))
+
+
+def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
+    """A later step falls due: send it, unless the incident was taken meanwhile."""
+    row = incident_store.load(conn, timer["incident_id"], lock=True)
+    if row is None or row["status"] in TAKEN:
+        return False
+    send(conn, ctx, row["id"], timer["payload"], now)
+    return True
+
+
+def send(
+    conn: Connection, ctx: Context, number: int, payload: Mapping, now: datetime
+) -> Sequence[int]:
+    """One step's outbox rows: a Slack DM, an e-mail, an ntfy push, as the step names them
+    and the person has the address for (the config checks that they do)."""
+    user, event_id = payload["user"], payload["event_id"]
+    found = person(ctx.config, user, known_people(conn))
+    made = []
+    for medium in payload["media"]:
+        if medium == "slack":
+            slack = {"user": user, "event_id": event_id}
+            made.append(
+                outbox.enqueue(
+                    conn, now, OutboxKind.DM, incident_id=number, channel=user, payload=slack
+                )
+            )
+        elif medium == "email" and found and found.email:
+            channel = f"email:{user}"
+            first = not outbox.made_for(conn, number, OutboxKind.PAGE_EMAIL, channel)
+            body = {"user": user, "event_id": event_id, "to": found.email, "first": first}
+            made.append(
+                outbox.enqueue(
+                    conn,
+                    now,
+                    OutboxKind.PAGE_EMAIL,
+                    incident_id=number,
+                    channel=channel,
+                    payload=body,
+                )
+            )
+        elif medium == "ntfy" and found and found.ntfy:
+            body = {"user": user, "event_id": event_id, "topic": found.ntfy}
+            made.append(
+                outbox.enqueue(
+                    conn,
+                    now,
+                    OutboxKind.PAGE_NTFY,
+                    incident_id=number,
+                    channel=f"ntfy:{user}",
+                    payload=body,
+                )
+            )
+    return made
