@@ -324,8 +324,10 @@ class Soak:
             self.report.wrong.append(f"{ref} is {status}; its thread has {len(acks)} ack replies")
         for text, owner in self.report.acked.updates.items():
             said = re.compile(re.escape(text) + r"(?!\d)")  # update 4 is not update 41
-            if owner == ref and sum(bool(said.search(t)) for t in replies) != 1:
-                self.report.lost.append(f"{ref}: update {text!r} is not in its thread once")
+            found = sum(bool(said.search(t)) for t in replies) if owner == ref else 1
+            if found != 1:  # 0: lost, 2 or more: posted twice
+                where = self.report.lost if found == 0 else self.report.duplicates
+                where.append(f"{ref}: update {text!r} is in its thread {found} times")
 
 
 def _row_of(message: dict) -> int | None:
