@@ -13,6 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 MEDIA = ("slack", "email", "ntfy", "sms", "voice", "apprise")
+_NAMES = {"email": "E-mail", "ntfy": "ntfy push", "sms": "SMS", "voice": "Voice call"}
+
+
+def medium_name(medium: str | None) -> str:
+    """A medium as a line in the thread or the postmortem says it: `E-mail`, `ntfy push`."""
+    return _NAMES.get(medium or "", medium or "page")
 
 
 @dataclass(frozen=True)

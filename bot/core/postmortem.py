@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.core.alert_sources import actor_name
 from bot.core.incident import SYSTEM_ACTOR, ref
 from bot.core.metrics import Response, response, span
+from bot.core.paging import medium_name
 
 HIDDEN = frozenset({"reminder", "snoozed"})  # process noise, not part of the story
 TO_WRITE = "_To be written._"
@@ -150,6 +151,8 @@ def describe(event, zone: ZoneInfo) -> str:
     if kind == "note":
         author = who(data.get("author")) if data.get("author") else "someone"
         return f"From the thread, {author}: {text}"
+    if kind == "page_sent":
+        return f"{medium_name(data.get('via'))} page to {who(data.get('user'))} sent"
     return f"{kind}" + (f": {text}" if text else "")
 
 

@@ -59,9 +59,27 @@ def coverage_report(config: Config, now: datetime, team: str | None = None) -> l
 
 
 def findings(config: Config) -> list[str]:
-    """Ownership advice, only for a config with `teams:` (with one team it owns everything,
-    and the output stays as it was): services no team owns, teams whose chain names no
-    rotation, rotations that nothing pages."""
+    """Advice: who on call cannot be paged outside Slack (once anyone can), and with `teams:`
+    ownership (services no team owns, teams whose chain names no rotation, rotations that
+    nothing pages)."""
+    return unreachable(config) + ownership(config)
+
+
+def unreachable(config: Config) -> list[str]:
+    """Rotation members with no `people:` address outside Slack, per rotation; nothing while
+    nobody has one (paging outside Slack is not in use)."""
+    reachable = {p.user.value.lower() for p in config.people if p.email or p.ntfy}
+    if not reachable:
+        return []
+    return [
+        f"rotation {rotation.name}: {', '.join(missing)} can be paged only in Slack "
+        "(no email or ntfy under `people:`)"
+        for rotation in config.rotations
+        if (missing := [m.value for m in rotation.members if m.value.lower() not in reachable])
+    ]
+
+
+def ownership(config: Config) -> list[str]:
     if not config.teams:
         return []
     found = [

@@ -21,6 +21,7 @@ from bot.services.maintenance import MaintenanceService
 from bot.services.outbox import OutboxService
 from bot.services.overrides import OverrideService
 from bot.services.page_links import PageLinkService
+from bot.services.paging import PagingService
 from bot.services.people import PeopleService
 from bot.services.postmortem import PostmortemService
 from bot.services.reminders import ReminderService
@@ -49,6 +50,7 @@ class Services:
     telemetry: Telemetry
     reminders: ReminderService
     timeline: TimelineService
+    paging: PagingService  # records the pages that left outside Slack
     reports: ReportService
     postmortems: PostmortemService
     calendars: CalendarService
@@ -89,6 +91,7 @@ class Services:
             telemetry=ctx.telemetry,
             reminders=ReminderService(db, ctx, clock, on_outbox),
             timeline=TimelineService(db, ctx, clock, on_outbox),
+            paging=PagingService(db, ctx, clock, on_outbox),
             reports=ReportService(db, ctx, clock),
             postmortems=PostmortemService(db, ctx, clock, on_outbox, secret, public_url),
             calendars=CalendarService(db, ctx, clock, secret=secret),

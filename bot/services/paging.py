@@ -16,15 +16,17 @@ from sqlalchemy import Connection
 
 from bot.config import Config
 from bot.config_paging import Person
+from bot.core.incident import Event
 from bot.core.outbox import OutboxKind
 from bot.core.paging import Step, due_steps
-from bot.services import permissions
-from bot.services.context import Context
+from bot.services import permissions, timeline
+from bot.services.context import Context, UseCase
 from bot.services.oncall import known_people
 from bot.store import incidents as incident_store
 from bot.store import outbox, timers
 
 STEP = "page_step"
+SENT = "page_sent"  # the timeline event of a page that left by e-mail or push
 TAKEN = frozenset({"acknowledged", "resolved"})  # an incident nobody needs paging for
 
 
@@ -106,3 +108,18 @@ def send(
                 )
             )
     return made
+
+
+class PagingService(UseCase):
+    async def sent(self, number: int, user: str, medium: str) -> None:
+        """A page left by `medium` (e-mail, ntfy): a line in the incident's timeline and
+        thread, so the room sees whom it reached outside Slack."""
+        now = self.clock.now()
+
+        def work(conn: Connection) -> None:
+            row = incident_store.load(conn, number)
+            if row is not None:
+                event = Event(SENT, "firebell", data={"user": user, "via": medium})
+                timeline.post(conn, number, row["channel_id"], event, now)
+
+        await self.write(work)

@@ -15,6 +15,7 @@ import pytest
 from tests.support.db import rows
 from tests.support.harness import CONFIG, Bot
 from tests.support.ntfy import NtfyDouble
+from tests.support.slack_views import replies
 from tests.support.smtp import MailServer
 
 PEOPLE = """
@@ -88,6 +89,12 @@ async def test_each_medium_in_its_time_and_the_email_link_acknowledges(bot):
     await bot.advance(timedelta(minutes=10))
     await bot.deliver()
     assert len(bot.ntfy.requests) == 1  # the 5-minute push never went out
+    sent = [t for t in replies(bot.double) if t.startswith(":outbox_tray:")]
+    assert [t.split(" sent ")[0] for t in sent] == [
+        ":outbox_tray: ntfy push page to <@U0AAA>",
+        ":outbox_tray: E-mail page to <@U0AAA>",
+    ]
+    assert rows(bot, "SELECT COUNT(*) FROM events WHERE kind = 'page_sent'") == [(2,)]
 
 
 async def test_the_ntfy_action_acknowledges(bot):

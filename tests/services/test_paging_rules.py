@@ -15,6 +15,7 @@ import pytest
 
 from bot.config import parse_config
 from bot.config_source import ConfigError
+from bot.services import config_report
 from bot.slack.ids import Action
 from tests.support.db import rows
 from tests.support.harness import CONFIG, Bot
@@ -110,4 +111,16 @@ def test_rules_name_media_the_person_has():
         parse_config(text, "cfg.yml")
     assert caught.value.problems == [
         f"cfg.yml:{line}: people[0].rules[2].via: ntfy needs `ntfy:` for this person"
+    ]
+
+
+def test_check_names_who_on_call_can_be_paged_only_in_slack():
+    assert config_report.findings(parse_config(CONFIG)) == []  # nobody paged outside Slack yet
+    found = config_report.findings(parse_config(CONFIG + PEOPLE))
+    assert found == []  # both primary members have an address
+    config = parse_config(
+        CONFIG + PEOPLE.replace("  - user: U0BBB\n    email: bob@example.com\n", "")
+    )
+    assert config_report.findings(config) == [
+        "rotation primary: U0BBB can be paged only in Slack (no email or ntfy under `people:`)"
     ]

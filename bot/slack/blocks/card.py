@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Config
+from bot.core.paging import medium_name
 from bot.services.alerts import AlertCard
 from bot.services.models import EventRecord, IncidentRecord
 from bot.slack import mrkdwn as md
@@ -183,6 +184,9 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
             pulled = md.targets(data["page"], on_call)
             line += f" Pulled in for {md.escape(incident.severity)}: {pulled}."
         return line
+    if kind == "page_sent":
+        via, sent = medium_name(data.get("via")), md.when(event.at, config.zone)
+        return f":outbox_tray: {md.escape(via)} page to {md.user(data.get('user'))} sent {sent}."
     if kind == "paged":
         return (
             f":bell: Coverage has resumed: paging level 1 for {incident.ref}: "

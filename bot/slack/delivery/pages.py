@@ -87,6 +87,7 @@ async def by_email(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outbox
     message["To"] = row.payload["to"]
     await email.send(media.smtp, message)
     await ctx.services.outbox.delivered(row)
+    await ctx.services.paging.sent(incident.id, page.user, "email")
 
 
 async def by_ntfy(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
@@ -95,6 +96,7 @@ async def by_ntfy(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxR
     page = _page(ctx, incident, row.payload["user"])
     await ntfy.publish(media.http(), media.ntfy_url, media.ntfy_token, page, row.payload["topic"])
     await ctx.services.outbox.delivered(row)
+    await ctx.services.paging.sent(incident.id, page.user, "ntfy")
 
 
 KINDS = {
