@@ -76,11 +76,12 @@ def _people_checks(config: Any) -> Problems:
         seen.setdefault(key, i)
         for j, rule in enumerate(person.rules or []):
             for medium in rule.via:
-                if medium != "slack" and getattr(person, medium) is None:
+                address = "phone" if medium in ("sms", "voice") else medium
+                if medium != "slack" and getattr(person, address) is None:
                     problems.append(
                         (
                             ("people", i, "rules", j, "via"),
-                            f"{medium} needs `{medium}:` for this person",
+                            f"{medium} needs `{address}:` for this person",
                         )
                     )
     return problems

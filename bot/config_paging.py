@@ -13,9 +13,11 @@ from pydantic import Field
 
 from bot.config_values import Model, Offset, TargetRef
 
-Medium = Literal["slack", "email", "ntfy"]
+Medium = Literal["slack", "email", "ntfy", "sms", "voice"]
+Provider = Literal["twilio", "vonage"]
 E_MAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 NTFY_TOPIC = r"^[A-Za-z0-9_-]{1,64}$"  # ntfy's topic names
+E164 = r"^\+[1-9][0-9]{6,14}$"
 
 
 class Rule(Model):
@@ -27,6 +29,7 @@ class Person(Model):
     user: TargetRef  # a Slack user id or e-mail address, as everywhere
     email: str | None = Field(default=None, pattern=E_MAIL)
     ntfy: str | None = Field(default=None, pattern=NTFY_TOPIC)  # on FIREBELL_NTFY_URL
+    phone: str | None = Field(default=None, pattern=E164)  # for `sms` and `voice`, E.164
     rules: list[Rule] | None = None  # None: `paging.default_rules`
 
 
@@ -34,3 +37,5 @@ class Paging(Model):
     default_rules: list[Rule] = Field(
         default_factory=lambda: [Rule(after=0, via=["slack"])], min_length=1
     )
+    sms: list[Provider] = Field(default=["twilio"], min_length=1)  # tried in order (failover)
+    voice: Literal["twilio"] = "twilio"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SMTP_SCHEMES = ("smtp", "smtps")
 SMTP_FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+TWILIO_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")  # E.164: +, a country code, 7 to 15 digits (as people:)
+PHONE_SEPARATORS = re.compile(r"[\s().-]")  # written for people: +1 (415) 555-0100
+# a Vonage sender: a number (E.164, the + optional) or an alphanumeric id of 1-11 characters
+VONAGE_SENDER = re.compile(r"\+?[1-9][0-9]{6,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11}")
+
+
+def e164(number: str) -> str | None:
+    """`number` in E.164 (`+14155550100`) once spaces, dots, dashes and brackets are gone;
+    None when it is not a phone number in that form."""
+    digits = PHONE_SEPARATORS.sub("", number or "")
+    return digits if E164.fullmatch(digits) else None
 
 
 def smtp_url_problem(url: str) -> str | None:
@@ -96,6 +109,20 @@ class Settings(BaseSettings):
     # pages by push: the ntfy server (self-hosted, or ntfy.sh) and its access token
     firebell_ntfy_url: str = "https://ntfy.sh"
     firebell_ntfy_token: SecretStr | None = None
+    # pages by SMS and voice through Twilio: the account, its auth token (which also signs what
+    # Twilio sends back), the number pages come from, and the REST API's address
+    firebell_twilio_account_sid: str | None = None
+    firebell_twilio_auth_token: SecretStr | None = None
+    firebell_twilio_from: str | None = None
+    firebell_twilio_api_url: str = "https://api.twilio.com"
+    # pages by SMS through Vonage: the API key and secret, the sender (a number or an
+    # alphanumeric id), the SMS API's address, and the secret signed delivery receipts are
+    # checked with (only when Vonage's support has enabled signed webhooks for the account)
+    firebell_vonage_api_key: str | None = None
+    firebell_vonage_api_secret: SecretStr | None = None
+    firebell_vonage_from: str | None = None
+    firebell_vonage_api_url: str = "https://rest.nexmo.com"
+    firebell_vonage_signature_secret: SecretStr | None = None
 
     @field_validator("firebell_smtp_url", "firebell_smtp_from", mode="before")
     @classmethod
@@ -124,6 +151,90 @@ class Settings(BaseSettings):
                 "ntfy_url", "must be the ntfy server's address, like https://ntfy.example.com"
             )
         return value.strip()
+
+    @field_validator(
+        "firebell_twilio_account_sid",
+        "firebell_twilio_auth_token",
+        "firebell_twilio_from",
+        mode="before",
+    )
+    @classmethod
+    def _twilio_blank_is_unset(cls, value: object) -> object:
+        """An empty variable (`FIREBELL_TWILIO_FROM=`) means not configured."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("firebell_twilio_account_sid")
+    @classmethod
+    def _twilio_account_sid(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not TWILIO_SID.fullmatch(value.strip()):
+            raise PydanticCustomError(
+                "twilio_account_sid",
+                "must be the Account SID from the Twilio console: AC followed by 32 "
+                "hexadecimal characters",
+            )
+        return value.strip()
+
+    @field_validator("firebell_twilio_from")
+    @classmethod
+    def _twilio_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        number = e164(value)
+        if number is None:
+            raise PydanticCustomError(
+                "twilio_from",
+                "must be a Twilio phone number in E.164 form: +, the country code and the "
+                "number, like +14155550100",
+            )
+        return number
+
+    @field_validator("firebell_twilio_api_url")
+    @classmethod
+    def _twilio_api_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise PydanticCustomError(
+                "twilio_api_url",
+                "must be the Twilio REST API's address, like https://api.twilio.com",
+            )
+        return value.strip().rstrip("/")
+
+    @field_validator(
+        "firebell_vonage_api_key",
+        "firebell_vonage_api_secret",
+        "firebell_vonage_from",
+        "firebell_vonage_signature_secret",
+        mode="before",
+    )
+    @classmethod
+    def _vonage_blank_is_unset(cls, value: object) -> object:
+        """An empty variable (`FIREBELL_VONAGE_FROM=`) means not configured."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("firebell_vonage_from")
+    @classmethod
+    def _vonage_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not VONAGE_SENDER.fullmatch(value.strip()):
+            raise PydanticCustomError(
+                "vonage_from",
+                "must be a Vonage number in E.164 form, like +447700900000, or a sender id of "
+                "at most 11 letters and digits",
+            )
+        return value.strip()
+
+    @field_validator("firebell_vonage_api_url")
+    @classmethod
+    def _vonage_api_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise PydanticCustomError(
+                "vonage_api_url", "must be the SMS API's address, like https://rest.nexmo.com"
+            )
+        return value.strip().rstrip("/")
 
     @property
     def socket_mode(self) -> bool:

@@ -40,6 +40,8 @@ class OutboxKind(StrEnum):
     TIMELINE_FETCH = "timeline_fetch"  # read a reacted-to message into the timeline
     PAGE_EMAIL = "page_email"  # a page by e-mail (channel `email:<user>`)
     PAGE_NTFY = "page_ntfy"  # a page by ntfy push (channel `ntfy:<user>`)
+    PAGE_SMS = "page_sms"  # a page by SMS (channel `sms:<user>`; `attempt`: which provider)
+    PAGE_VOICE = "page_voice"  # a page by phone call (channel `voice:<user>`)
 
 
 class Coalesce(StrEnum):

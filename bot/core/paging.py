@@ -21,6 +21,17 @@ def medium_name(medium: str | None) -> str:
     return _NAMES.get(medium or "", medium or "page")
 
 
+def receipt_words(data: dict) -> str:
+    """What a provider's receipt says, after "SMS page to <person>": `delivered`,
+    `failed (twilio); trying vonage`, `no answer`."""
+    words = str(data.get("status", "")).replace("-", " ")
+    if data.get("status") in ("failed", "undelivered", "expired", "rejected"):
+        words += f" ({data.get('provider')})"
+    if data.get("next"):
+        words += f"; trying {data['next']}"
+    return words
+
+
 @dataclass(frozen=True)
 class Step:
     after: timedelta  # from the moment the person is paged

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.core.alert_sources import actor_name
 from bot.core.incident import SYSTEM_ACTOR, ref
 from bot.core.metrics import Response, response, span
-from bot.core.paging import medium_name
+from bot.core.paging import medium_name, receipt_words
 
 HIDDEN = frozenset({"reminder", "snoozed"})  # process noise, not part of the story
 TO_WRITE = "_To be written._"
@@ -153,6 +153,9 @@ def describe(event, zone: ZoneInfo) -> str:
         return f"From the thread, {author}: {text}"
     if kind == "page_sent":
         return f"{medium_name(data.get('via'))} page to {who(data.get('user'))} sent"
+    if kind == "page_receipt":
+        via = medium_name(data.get("via"))
+        return f"{via} page to {who(data.get('user'))}: {receipt_words(data)}"
     return f"{kind}" + (f": {text}" if text else "")
 
 

@@ -1,9 +1,9 @@
 """Writing the audit log: one row per change or refusal, in the transaction of the change.
 
 Where a request came from (`source`: command, button, modal, shortcut, reaction, webhook,
-timer, cli, startup, link: an acknowledge link) is set once at the edge with `origin(...)`,
-a context variable that the database carries into its writer thread, so no use case has to
-pass it along.
+timer, cli, startup, link: an acknowledge link, sms and voice: a reply by phone) is set once
+at the edge with `origin(...)`, a context variable that the database carries into its writer
+thread, so no use case has to pass it along.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from bot.services.overrides import OverrideService
 from bot.services.page_links import PageLinkService
 from bot.services.paging import PagingService
 from bot.services.people import PeopleService
+from bot.services.phone_pages import PhonePageService
 from bot.services.postmortem import PostmortemService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
@@ -51,6 +52,7 @@ class Services:
     reminders: ReminderService
     timeline: TimelineService
     paging: PagingService  # records the pages that left outside Slack
+    phone_pages: PhonePageService  # SMS and calls: receipts, failover, replies
     reports: ReportService
     postmortems: PostmortemService
     calendars: CalendarService
@@ -92,6 +94,7 @@ class Services:
             reminders=ReminderService(db, ctx, clock, on_outbox),
             timeline=TimelineService(db, ctx, clock, on_outbox),
             paging=PagingService(db, ctx, clock, on_outbox),
+            phone_pages=PhonePageService(db, ctx, clock, on_outbox, incidents),
             reports=ReportService(db, ctx, clock),
             postmortems=PostmortemService(db, ctx, clock, on_outbox, secret, public_url),
             calendars=CalendarService(db, ctx, clock, secret=secret),

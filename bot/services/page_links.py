@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.core import page_links
+from bot.core.paging import Page
 from bot.services import audit, permissions
 from bot.services.context import Context, UseCase
 from bot.services.incidents import IncidentService
@@ -71,10 +72,31 @@ class PageLinkService(UseCase):
 
     def link(self, number: int, user: str) -> str | None:
         """The acknowledge link for `user`, paged for incident `number` (None: no secret)."""
+        token = self.token(number, user)
+        return f"{self.public_url}/p/{token}" if token else None
+
+    def page(self, incident: IncidentRecord, user: str) -> Page | None:
+        """What a page outside Slack says to `user` (None: no secret to sign its link)."""
+        link = self.link(incident.id, user)
+        if link is None:
+            return None
+        first = self.config.severity_names[0].upper()
+        return Page(
+            number=incident.id,
+            severity=incident.severity,
+            most_severe=incident.severity.upper() == first,
+            title=incident.title,
+            team=incident.owner,
+            status=incident.status,
+            link=link,
+            user=user,
+        )
+
+    def token(self, number: int, user: str) -> str | None:
+        """The signed token of that link (a voice call's keypad answers carry it too)."""
         if not self._secret:
             return None
-        token = page_links.issue(self._secret, number, user, self.clock.now())
-        return f"{self.public_url}/p/{token}"
+        return page_links.issue(self._secret, number, user, self.clock.now())
 
     def claim(self, token: str) -> page_links.Claim | None:
         """What a token says, when it is genuine and not expired."""
@@ -88,7 +110,9 @@ class PageLinkService(UseCase):
         found = self.claim(token)
         return await self._load(found) if found else None
 
-    async def act(self, token: str, action: str) -> tuple[PageView, str] | None:
+    async def act(
+        self, token: str, action: str, source: str = SOURCE
+    ) -> tuple[PageView, str] | None:
         """Acknowledge (`ack`) or `escalate` as the link's person; the page afterwards and a
         line saying what happened (or why not). None when the link is not valid."""
         if action not in ACTIONS:
@@ -102,7 +126,7 @@ class PageLinkService(UseCase):
             return before, f"{ref} is resolved; nothing was changed."
         if before.stale:
             return before, f"This link was issued before {ref} was resolved; nothing was changed."
-        with audit.origin(SOURCE):
+        with audit.origin(source):  # the link, or a phone call's keypad
             if action == "ack":
                 outcome = await self.incidents.acknowledge(found.user, found.number)
             else:

@@ -95,6 +95,14 @@ def send(
                     payload=body,
                 )
             )
+        elif medium in ("sms", "voice") and found and found.phone:
+            kind = OutboxKind.PAGE_SMS if medium == "sms" else OutboxKind.PAGE_VOICE
+            body = {"user": user, "event_id": event_id, "phone": found.phone, "attempt": 0}
+            made.append(
+                outbox.enqueue(
+                    conn, now, kind, incident_id=number, channel=f"{medium}:{user}", payload=body
+                )
+            )
         elif medium == "ntfy" and found and found.ntfy:
             body = {"user": user, "event_id": event_id, "topic": found.ntfy}
             made.append(

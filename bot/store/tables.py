@@ -273,3 +273,24 @@ audit_head = sa.Table(  # one row: where the chain ends; locked by each append (
     sa.Column("seq", sa.BigInteger, nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
+
+# -- pages sent by phone (migration 0010) ------------------------------------------------------
+
+page_sends = sa.Table(  # one row per SMS or call handed to a provider: receipts, replies, failover
+    "page_sends",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id"), nullable=False),
+    sa.Column("user", sa.String(64), nullable=False),  # the Slack user paged
+    sa.Column("medium", sa.String(8), nullable=False),  # sms | voice
+    sa.Column("phone", sa.String(16), nullable=False),  # E.164
+    sa.Column("provider", sa.String(16), nullable=False),  # twilio | vonage
+    sa.Column("attempt", sa.Integer, nullable=False),  # index into paging.sms (failover)
+    sa.Column("provider_id", sa.String(64)),  # the provider's message or call id
+    sa.Column("status", sa.String(16), nullable=False),  # sent, delivered, failed, ...
+    sa.Column("sent_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),  # the outbox row's: to send it again
+    sa.Index("ix_page_sends_provider_id", "provider", "provider_id"),
+    sa.Index("ix_page_sends_phone_id", "phone", "id"),
+)

@@ -17,7 +17,7 @@ from bot.store import audit as store
 from tests.support.db import rows
 
 SOURCES = {"command", "button", "modal", "shortcut", "reaction", "webhook", "timer", "cli"}
-SOURCES |= {"startup", "link"}
+SOURCES |= {"startup", "link", "sms", "voice"}
 OUTCOMES = {"done", "denied", "invalid"}
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 CRASH = "firebell_test_crash"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Config
-from bot.core.paging import medium_name
+from bot.core.paging import medium_name, receipt_words
 from bot.services.alerts import AlertCard
 from bot.services.models import EventRecord, IncidentRecord
 from bot.slack import mrkdwn as md
@@ -186,7 +186,14 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
         return line
     if kind == "page_sent":
         via, sent = medium_name(data.get("via")), md.when(event.at, config.zone)
-        return f":outbox_tray: {md.escape(via)} page to {md.user(data.get('user'))} sent {sent}."
+        by = f" via {md.escape(data['provider'])}" if data.get("provider") else ""
+        return (
+            f":outbox_tray: {md.escape(via)} page to {md.user(data.get('user'))} sent{by} {sent}."
+        )
+    if kind == "page_receipt":
+        via = medium_name(data.get("via"))
+        said = md.escape(receipt_words(data))
+        return f":incoming_envelope: {md.escape(via)} page to {md.user(data.get('user'))}: {said}."
     if kind == "paged":
         return (
             f":bell: Coverage has resumed: paging level 1 for {incident.ref}: "

@@ -16,9 +16,10 @@ import aiohttp
 
 from bot.core.outbox import OutboxKind
 from bot.core.paging import Page
-from bot.notify import email, ntfy
+from bot.notify import email, ntfy, twilio, vonage
 from bot.services.models import IncidentRecord, OutboxRecord
 from bot.settings import Settings
+from bot.slack import errors
 from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable
 
 
@@ -30,6 +31,9 @@ class Media:
     smtp_from: str | None = None
     ntfy_url: str = "https://ntfy.sh"
     ntfy_token: str | None = None
+    twilio: twilio.TwilioAccount | None = None
+    vonage: vonage.VonageAccount | None = None
+    public_url: str = "http://localhost:3000"  # where providers post receipts and answers
     session: aiohttp.ClientSession | None = None  # made at the first push, closed at stop
 
     def http(self) -> aiohttp.ClientSession:
@@ -51,24 +55,17 @@ def media_of(settings: Settings) -> Media:
         smtp_from=settings.firebell_smtp_from,
         ntfy_url=settings.firebell_ntfy_url,
         ntfy_token=token.get_secret_value() if token else None,
+        twilio=twilio.TwilioAccount.from_settings(settings),
+        vonage=vonage.VonageAccount.from_settings(settings),
+        public_url=settings.public_url(),
     )
 
 
 def _page(ctx: Deliveries, incident: IncidentRecord, user: str) -> Page:
-    config = ctx.services.config
-    link = ctx.services.page_links.link(incident.id, user)
-    if link is None:
+    page = ctx.services.page_links.page(incident, user)
+    if page is None:
         raise Undeliverable("no secret to sign acknowledge links (FIREBELL_CALENDAR_SECRET)")
-    return Page(
-        number=incident.id,
-        severity=incident.severity,
-        most_severe=incident.severity.upper() == config.severity_names[0].upper(),
-        title=incident.title,
-        team=incident.owner,
-        status=incident.status,
-        link=link,
-        user=user,
-    )
+    return page
 
 
 def _media(ctx: Deliveries) -> Media:
@@ -99,7 +96,71 @@ async def by_ntfy(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxR
     await ctx.services.paging.sent(incident.id, page.user, "ntfy")
 
 
+async def by_sms(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
+    """Through the providers of `paging.sms` from the row's `attempt` on: one that is down,
+    unreachable or refuses the account is passed over at once for the next; a rate limit or a
+    refusal of the number itself is the sender's to handle (retry, or fail the row)."""
+    media = _media(ctx)
+    incident = await ctx.incident(row)
+    page = _page(ctx, incident, row.payload["user"])
+    providers = ctx.services.config.paging.sms
+    attempt = int(row.payload.get("attempt", 0))
+    for index in range(attempt, len(providers)):
+        provider = providers[index]
+        try:
+            sent = await _sms(media, provider, row.payload["phone"], twilio.sms_text(page))
+        except Exception as exc:
+            failure = _classify(exc)
+            last = index == len(providers) - 1
+            if failure is None or last or not twilio.fails_over(failure):
+                raise
+            continue
+        await ctx.services.outbox.delivered(row)
+        payload = {**row.payload, "attempt": index}
+        await ctx.services.phone_pages.sent(incident.id, payload, "sms", provider, sent)
+        return
+    raise Undeliverable("no SMS provider left to try")
+
+
+async def _sms(media: Media, provider: str, phone: str, text: str) -> str:
+    if provider == "twilio" and media.twilio is not None:
+        callback = twilio.status_callback(media.public_url)
+        return await twilio.send_sms(media.http(), media.twilio, phone, text, callback)
+    if provider == "vonage" and media.vonage is not None:
+        callback = vonage.status_callback(media.public_url)
+        return await vonage.send_sms(media.http(), media.vonage, phone, text, callback)
+    raise NotConfigured(provider)
+
+
+class NotConfigured(Exception):
+    """`paging.sms` names a provider whose FIREBELL_* variables are not set."""
+
+
+def _classify(exc: BaseException):
+    if isinstance(exc, NotConfigured):
+        return errors.Failure(errors.Category.FATAL, f"{exc}_not_configured", method=str(exc))
+    return twilio.classify(exc) or vonage.classify(exc)
+
+
+async def by_voice(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
+    media = _media(ctx)
+    if media.twilio is None:
+        raise Undeliverable("voice pages need FIREBELL_TWILIO_* (paging.voice: twilio)")
+    incident = await ctx.incident(row)
+    user = row.payload["user"]
+    page = _page(ctx, incident, user)
+    token = ctx.services.page_links.token(incident.id, user)
+    gather = f"{media.public_url}/notify/twilio/voice/gather?t={token}"
+    callback = twilio.status_callback(media.public_url)
+    twiml = twilio.voice_twiml(page, gather)
+    sent = await twilio.call(media.http(), media.twilio, row.payload["phone"], twiml, callback)
+    await ctx.services.outbox.delivered(row)
+    await ctx.services.phone_pages.sent(incident.id, row.payload, "voice", "twilio", sent)
+
+
 KINDS = {
     OutboxKind.PAGE_EMAIL: Kind(by_email, classify=email.classify, paced=False),
     OutboxKind.PAGE_NTFY: Kind(by_ntfy, classify=ntfy.classify, paced=False),
+    OutboxKind.PAGE_SMS: Kind(by_sms, classify=_classify, paced=False),
+    OutboxKind.PAGE_VOICE: Kind(by_voice, classify=twilio.classify, paced=False),
 }
