@@ -77,7 +77,7 @@ def _people_checks(config: Any) -> Problems:
         for j, rule in enumerate(person.rules or []):
             for medium in rule.via:
                 address = "phone" if medium in ("sms", "voice") else medium
-                if medium != "slack" and getattr(person, address) is None:
+                if medium != "slack" and not getattr(person, address):  # None, or no URL
                     problems.append(
                         (
                             ("people", i, "rules", j, "via"),

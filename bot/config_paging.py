@@ -7,17 +7,35 @@ A person's `rules` say which media page them how long after they are paged; with
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from bot.config_values import Model, Offset, TargetRef
 
-Medium = Literal["slack", "email", "ntfy", "sms", "voice"]
+Medium = Literal["slack", "email", "ntfy", "sms", "voice", "apprise"]
 Provider = Literal["twilio", "vonage"]
 E_MAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 NTFY_TOPIC = r"^[A-Za-z0-9_-]{1,64}$"  # ntfy's topic names
 E164 = r"^\+[1-9][0-9]{6,14}$"
+SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,31})://")
+
+
+def _apprise_url(url: str) -> str:
+    """A URL with a scheme and no spaces; an error shows its scheme alone (it may hold a
+    token), and whether Apprise knows the scheme is for the page to find out."""
+    found = SCHEME.match(url)
+    if found and len(url) > found.end() and not any(ch.isspace() for ch in url):
+        return url
+    shown = f"`{found.group(1)}://…`" if found else "this entry"
+    raise ValueError(
+        f"{shown} is not an Apprise URL: `scheme://...` without spaces (the rest is not "
+        "shown: it may hold a token)"
+    )
+
+
+AppriseUrl = Annotated[str, AfterValidator(_apprise_url)]
 
 
 class Rule(Model):
@@ -30,6 +48,7 @@ class Person(Model):
     email: str | None = Field(default=None, pattern=E_MAIL)
     ntfy: str | None = Field(default=None, pattern=NTFY_TOPIC)  # on FIREBELL_NTFY_URL
     phone: str | None = Field(default=None, pattern=E164)  # for `sms` and `voice`, E.164
+    apprise: list[AppriseUrl] = Field(default=[], max_length=20)  # `tgram://...`: secrets
     rules: list[Rule] | None = None  # None: `paging.default_rules`
 
 

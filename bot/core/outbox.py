@@ -42,6 +42,7 @@ class OutboxKind(StrEnum):
     PAGE_NTFY = "page_ntfy"  # a page by ntfy push (channel `ntfy:<user>`)
     PAGE_SMS = "page_sms"  # a page by SMS (channel `sms:<user>`; `attempt`: which provider)
     PAGE_VOICE = "page_voice"  # a page by phone call (channel `voice:<user>`)
+    PAGE_APPRISE = "page_apprise"  # a page through Apprise (channel `apprise:<user>`)
 
 
 class Coalesce(StrEnum):

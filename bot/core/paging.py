@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 MEDIA = ("slack", "email", "ntfy", "sms", "voice", "apprise")
-_NAMES = {"email": "E-mail", "ntfy": "ntfy push", "sms": "SMS", "voice": "Voice call"}
+_NAMES = {
+    "email": "E-mail",
+    "ntfy": "ntfy push",
+    "sms": "SMS",
+    "voice": "Voice call",
+    "apprise": "Apprise",
+}
 
 
 def medium_name(medium: str | None) -> str:

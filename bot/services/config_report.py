@@ -68,12 +68,14 @@ def findings(config: Config) -> list[str]:
 def unreachable(config: Config) -> list[str]:
     """Rotation members with no `people:` address outside Slack, per rotation; nothing while
     nobody has one (paging outside Slack is not in use)."""
-    reachable = {p.user.value.lower() for p in config.people if p.email or p.ntfy or p.phone}
+    reachable = {
+        p.user.value.lower() for p in config.people if p.email or p.ntfy or p.phone or p.apprise
+    }
     if not reachable:
         return []
     return [
         f"rotation {rotation.name}: {', '.join(missing)} can be paged only in Slack "
-        "(no email, ntfy or phone under `people:`)"
+        "(no email, ntfy, phone or apprise under `people:`)"
         for rotation in config.rotations
         if (missing := [m.value for m in rotation.members if m.value.lower() not in reachable])
     ]

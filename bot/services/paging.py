@@ -4,7 +4,8 @@ When a change pages someone (`changes.record`), `page` sends the steps due at on
 durable `page_step` timer for each later one, in the same transaction. Acknowledging or
 resolving the incident cancels every pending step (`cancel`, from `changes.record`), and a step
 that fires anyway finds the incident taken and does nothing. The media are outbox rows: the
-Slack DM as always, and one row per page by e-mail or ntfy, each with the person as channel.
+Slack DM as always, and one row per page by e-mail, ntfy, SMS, voice or Apprise, each with the
+person as channel.
 """
 
 from __future__ import annotations
@@ -115,6 +116,18 @@ def send(
                     payload=body,
                 )
             )
+        elif medium == "apprise" and found and found.apprise:
+            body = {"user": user, "event_id": event_id}  # the URLs hold tokens: read at send
+            made.append(
+                outbox.enqueue(
+                    conn,
+                    now,
+                    OutboxKind.PAGE_APPRISE,
+                    incident_id=number,
+                    channel=f"apprise:{user}",
+                    payload=body,
+                )
+            )
     return made
 
 
@@ -131,3 +144,8 @@ class PagingService(UseCase):
                 timeline.post(conn, number, row["channel_id"], event, now)
 
         await self.write(work)
+
+    async def apprise_urls(self, user: str) -> list[str]:
+        """`user`'s Apprise URLs as the config says now (they stay out of the outbox)."""
+        found = await self.db.read(lambda conn: person(self.config, user, known_people(conn)))
+        return list(found.apprise) if found else []

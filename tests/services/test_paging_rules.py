@@ -122,5 +122,5 @@ def test_check_names_who_on_call_can_be_paged_only_in_slack():
         CONFIG + PEOPLE.replace("  - user: U0BBB\n    email: bob@example.com\n", "")
     )
     assert config_report.findings(config) == [
-        "rotation primary: U0BBB can be paged only in Slack (no email, ntfy or phone under `people:`)"
+        "rotation primary: U0BBB can be paged only in Slack (no email, ntfy, phone or apprise under `people:`)"
     ]

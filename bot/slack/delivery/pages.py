@@ -16,7 +16,7 @@ import aiohttp
 
 from bot.core.outbox import OutboxKind
 from bot.core.paging import Page
-from bot.notify import email, ntfy, twilio, vonage
+from bot.notify import apprise, email, ntfy, twilio, vonage
 from bot.services.models import IncidentRecord, OutboxRecord
 from bot.settings import Settings
 from bot.slack import errors
@@ -96,6 +96,18 @@ async def by_ntfy(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxR
     await ctx.services.paging.sent(incident.id, page.user, "ntfy")
 
 
+async def by_apprise(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
+    """To the person's `apprise:` URLs as the config says now (never stored in the row)."""
+    incident = await ctx.incident(row)
+    page = _page(ctx, incident, row.payload["user"])
+    urls = await ctx.services.paging.apprise_urls(page.user)
+    if not urls:
+        raise Undeliverable("no `apprise:` URLs for this person in the config any more")
+    await apprise.send(urls, page)
+    await ctx.services.outbox.delivered(row)
+    await ctx.services.paging.sent(incident.id, page.user, "apprise")
+
+
 async def by_sms(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
     """Through the providers of `paging.sms` from the row's `attempt` on: one that is down,
     unreachable or refuses the account is passed over at once for the next; a rate limit or a
@@ -163,4 +175,5 @@ KINDS = {
     OutboxKind.PAGE_NTFY: Kind(by_ntfy, classify=ntfy.classify, paced=False),
     OutboxKind.PAGE_SMS: Kind(by_sms, classify=_classify, paced=False),
     OutboxKind.PAGE_VOICE: Kind(by_voice, classify=twilio.classify, paced=False),
+    OutboxKind.PAGE_APPRISE: Kind(by_apprise, classify=apprise.classify, paced=False),
 }
