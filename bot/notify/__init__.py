@@ -1,12 +1,18 @@
-"""Pages outside Slack, one module per medium (`email`, `ntfy`): each renders a
-`core.paging.Page` in the medium's own words, sends it, and says what the medium's failures
-mean in `slack.errors` categories, so the outbox sender retries them like Slack's. Here:
-`one_line`, the cleaning of a title every medium shows on one line."""
+"""Pages outside Slack, one module per medium (`email`, `ntfy`, `twilio`, `vonage`,
+`apprise`): each renders a `core.paging.Page` in the medium's own words, sends it, and says
+what the medium's failures mean in `slack.errors` categories, so the outbox sender retries
+them like Slack's. Here what they share: `one_line`, the cleaning of a title every medium
+shows on one line, and the meaning of an HTTP provider's refusal or of a network failure."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
+
+import aiohttp
+
+from bot.slack.errors import Category, Failure
 
 ELLIPSIS = "…"
 _SPACES = re.compile(r"\s+")
@@ -25,3 +31,33 @@ def one_line(text: str | None, limit: int) -> str:
     if len(line) <= limit:
         return line
     return line[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
+
+
+def http_refusal(
+    status: int,
+    error: str,
+    method: str,
+    *,
+    wait: float,
+    fatal: Collection[int] = (401, 403),
+) -> Failure:
+    """An HTTP API's refusal: 429 waits `wait` seconds; a 5xx is transient; a `fatal` status
+    (the credentials, the account) and an answer that is not the provider's at all (below 400:
+    a wrong URL, error `not_<method>`) are fatal; any other 4xx is permanent."""
+    if status == 429:
+        return Failure(Category.RATE_LIMITED, error, status, retry_after=wait, method=method)
+    if status >= 500:
+        return Failure(Category.TRANSIENT, error, status, method=method)
+    if status < 400:
+        return Failure(Category.FATAL, f"not_{method}", status, method=method)
+    if status in fatal:
+        return Failure(Category.FATAL, error, status, method=method)
+    return Failure(Category.PERMANENT, error, status, method=method)
+
+
+def network_failure(exc: BaseException, method: str) -> Failure | None:
+    """The network or a timeout: transient; None for an exception that is neither."""
+    if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
+        detail = f"{type(exc).__name__}: {exc}"
+        return Failure(Category.TRANSIENT, "network", detail=detail, method=method)
+    return None

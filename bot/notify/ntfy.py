@@ -17,8 +17,8 @@ from typing import Any
 import aiohttp
 
 from bot.core.paging import Page
-from bot.notify import one_line
-from bot.slack.errors import Category, Failure, retry_after
+from bot.notify import http_refusal, network_failure, one_line
+from bot.slack.errors import Failure, retry_after
 
 TIMEOUT = 15.0  # seconds for the whole request
 TITLE = 200  # characters of the incident's title in the push
@@ -105,18 +105,6 @@ def classify(exc: BaseException) -> Failure | None:
     5xx, the network or a timeout -> TRANSIENT; 401/403 (the token or the topic's access) and
     a server that is not ntfy -> FATAL; other 4xx -> PERMANENT; None for anything else."""
     if isinstance(exc, NtfyError):
-        status = exc.status
-        error = f"ntfy_{exc.code}" if exc.code else f"http_{status}"
-        if status == 429:
-            wait = exc.retry_after or RATE_LIMIT_WAIT
-            return Failure(Category.RATE_LIMITED, error, status, retry_after=wait, method="ntfy")
-        if status >= 500:
-            return Failure(Category.TRANSIENT, error, status, method="ntfy")
-        if status in (401, 403) or status < 400:
-            error = error if status >= 400 else "not_ntfy"
-            return Failure(Category.FATAL, error, status, method="ntfy")
-        return Failure(Category.PERMANENT, error, status, method="ntfy")
-    if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
-        detail = f"{type(exc).__name__}: {exc}"
-        return Failure(Category.TRANSIENT, "network", detail=detail, method="ntfy")
-    return None
+        error = f"ntfy_{exc.code}" if exc.code else f"http_{exc.status}"
+        return http_refusal(exc.status, error, "ntfy", wait=exc.retry_after or RATE_LIMIT_WAIT)
+    return network_failure(exc, "ntfy")

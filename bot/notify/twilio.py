@@ -28,7 +28,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from bot.core.paging import Page
-from bot.notify import one_line
+from bot.notify import http_refusal, network_failure, one_line
 from bot.settings import Settings
 from bot.slack.errors import Category, Failure, retry_after
 
@@ -389,22 +389,11 @@ def classify(exc: BaseException) -> Failure | None:
     invalid To...) -> PERMANENT; None for anything else (a bug: let it propagate). The error is
     `twilio_<code>` when Twilio sent one, else `http_<status>`."""
     if isinstance(exc, TwilioError):
-        status = exc.status
-        error = f"twilio_{exc.code}" if exc.code else f"http_{status}"
-        if status == 429:
-            wait = exc.retry_after or RATE_LIMIT_WAIT
-            return Failure(Category.RATE_LIMITED, error, status, retry_after=wait, method="twilio")
-        if status >= 500:
-            return Failure(Category.TRANSIENT, error, status, method="twilio")
-        if status < 400:
-            return Failure(Category.FATAL, "not_twilio", status, method="twilio")
-        if status in (401, 403, 404) or exc.code in FATAL_CODES:
-            return Failure(Category.FATAL, error, status, method="twilio")
-        return Failure(Category.PERMANENT, error, status, method="twilio")
-    if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
-        detail = f"{type(exc).__name__}: {exc}"
-        return Failure(Category.TRANSIENT, "network", detail=detail, method="twilio")
-    return None
+        error = f"twilio_{exc.code}" if exc.code else f"http_{exc.status}"
+        fatal = (401, 403, 404, exc.status) if exc.code in FATAL_CODES else (401, 403, 404)
+        wait = exc.retry_after or RATE_LIMIT_WAIT
+        return http_refusal(exc.status, error, "twilio", wait=wait, fatal=fatal)
+    return network_failure(exc, "twilio")
 
 
 def fails_over(failure: Failure) -> bool:

@@ -32,6 +32,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.notify import http_refusal, network_failure
 from bot.settings import Settings
 from bot.slack.errors import Category, Failure, retry_after
 
@@ -196,20 +197,9 @@ def classify(exc: BaseException) -> Failure | None:
             if code in FATAL:
                 return Failure(Category.FATAL, error, status, method="vonage")
             return Failure(Category.PERMANENT, error, status, method="vonage")
-        error = f"http_{status}"
-        if status == 429:
-            wait = exc.retry_after or THROTTLE_WAIT
-            return Failure(Category.RATE_LIMITED, error, status, wait, method="vonage")
-        if status >= 500:
-            return Failure(Category.TRANSIENT, error, status, method="vonage")
-        if status in (401, 403, 404) or status < 400:
-            error = error if status >= 400 else "not_vonage"
-            return Failure(Category.FATAL, error, status, method="vonage")
-        return Failure(Category.PERMANENT, error, status, method="vonage")
-    if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
-        detail = f"{type(exc).__name__}: {exc}"
-        return Failure(Category.TRANSIENT, "network", detail=detail, method="vonage")
-    return None
+        wait = exc.retry_after or THROTTLE_WAIT
+        return http_refusal(status, f"http_{status}", "vonage", wait=wait, fatal=(401, 403, 404))
+    return network_failure(exc, "vonage")
 
 
 @dataclass(frozen=True)
