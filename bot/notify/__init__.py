@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection
+from typing import Any
 
 import aiohttp
 
-from bot.slack.errors import Category, Failure
+from bot.slack.errors import Category, Failure, retry_after
 
 ELLIPSIS = "…"
 _SPACES = re.compile(r"\s+")
@@ -61,3 +62,15 @@ def network_failure(exc: BaseException, method: str) -> Failure | None:
         detail = f"{type(exc).__name__}: {exc}"
         return Failure(Category.TRANSIENT, "network", detail=detail, method=method)
     return None
+
+
+def refusal_of(
+    response: aiohttp.ClientResponse, answer: Any, text_key: str, default_wait: float
+) -> tuple[int | None, str, float]:
+    """What a JSON API's refusal says: its numeric `code`, its text (`text_key`, else the
+    HTTP reason) and, for a 429, how long to wait (Retry-After, else `default_wait`)."""
+    known = answer if isinstance(answer, dict) else {}
+    code = known.get("code") if isinstance(known.get("code"), int) else None
+    text = str(known.get(text_key) or response.reason or "")
+    wait = retry_after(response.headers, default_wait) if response.status == 429 else 0.0
+    return code, text, wait

@@ -17,8 +17,8 @@ from typing import Any
 import aiohttp
 
 from bot.core.paging import Page
-from bot.notify import http_refusal, network_failure, one_line
-from bot.slack.errors import Failure, retry_after
+from bot.notify import http_refusal, network_failure, one_line, refusal_of
+from bot.slack.errors import Failure
 
 TIMEOUT = 15.0  # seconds for the whole request
 TITLE = 200  # characters of the incident's title in the push
@@ -93,11 +93,7 @@ async def publish(
 
 
 def _refusal(response: aiohttp.ClientResponse, answer: Any) -> NtfyError:
-    known = answer if isinstance(answer, dict) else {}
-    code = known.get("code") if isinstance(known.get("code"), int) else None
-    error = str(known.get("error") or response.reason or "")
-    wait = retry_after(response.headers, RATE_LIMIT_WAIT) if response.status == 429 else 0.0
-    return NtfyError(response.status, code, error, wait)
+    return NtfyError(response.status, *refusal_of(response, answer, "error", RATE_LIMIT_WAIT))
 
 
 def classify(exc: BaseException) -> Failure | None:

@@ -28,9 +28,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
 from bot.core.paging import Page
-from bot.notify import http_refusal, network_failure, one_line
+from bot.notify import http_refusal, network_failure, one_line, refusal_of
 from bot.settings import Settings
-from bot.slack.errors import Category, Failure, retry_after
+from bot.slack.errors import Category, Failure
 
 TIMEOUT = 15.0  # seconds for the whole request
 RATE_LIMIT_WAIT = 5.0  # seconds, when a 429 says nothing (Twilio's 20429 sends no Retry-After)
@@ -375,11 +375,7 @@ async def _create(
 
 
 def _refusal(response: aiohttp.ClientResponse, answer: Any) -> TwilioError:
-    known = answer if isinstance(answer, dict) else {}
-    code = known.get("code") if isinstance(known.get("code"), int) else None
-    message = str(known.get("message") or response.reason or "")
-    wait = retry_after(response.headers, RATE_LIMIT_WAIT) if response.status == 429 else 0.0
-    return TwilioError(response.status, code, message, wait)
+    return TwilioError(response.status, *refusal_of(response, answer, "message", RATE_LIMIT_WAIT))
 
 
 def classify(exc: BaseException) -> Failure | None:

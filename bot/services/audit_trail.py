@@ -40,7 +40,7 @@ class AuditTrailService(UseCase):
             question = permissions.Asked(
                 "audit",
                 access.Subject(ref=incident.ref, teams=(incident.owner,)),
-                responders=permissions.responders(conn, incident),
+                incident=incident,
             )
             refusal = permissions.check(
                 conn, self.config, self.ctx.rotations, self.ctx.groups, actor, question, now

@@ -96,8 +96,8 @@ def record(
     audit.incident_change(conn, now, number, event, data, changed)
     outbox.enqueue(conn, now, OutboxKind.CARD, incident_id=number, channel=channel)
     outbox.enqueue_about(conn, now, OutboxKind.REPLY, number, channel, event_id)
-    for user in data.get("notified", []):  # each person's rules: Slack, e-mail, push, in time
-        paging.page(conn, ctx, number, user, event_id, now)
+    # each person paged runs their rules: Slack, e-mail, push, phone, now or by timer
+    paging.page(conn, ctx, number, data.get("notified", []), event_id, now)
     if event.kind in PAGES_TAKEN:  # the pages already sent stop asking for an acknowledgement
         outbox.enqueue(conn, now, OutboxKind.PAGES_TAKEN, incident_id=number)
         paging.cancel(conn, number)  # and the steps still to come never go out

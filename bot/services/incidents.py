@@ -267,7 +267,7 @@ class IncidentService(UseCase):
             question = permissions.Asked(
                 asked,
                 access.Subject(ref=before.ref, teams=teams),
-                responders=permissions.responders(conn, before),
+                incident=before,
             )
             if refusal := self._check(conn, actor, question, now):
                 return permissions.denied(

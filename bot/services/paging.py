@@ -41,15 +41,29 @@ def rules(config: Config, found: Person | None) -> list[Step]:
     return [Step(rule.after, tuple(rule.via)) for rule in chosen]
 
 
-def page(conn: Connection, ctx: Context, number: int, user: str, event_id: int, now: datetime):
-    """`user` is paged now about incident `number` (timeline event `event_id`)."""
-    found = person(ctx.config, user, known_people(conn))
-    for due, media in due_steps(rules(ctx.config, found), now):
-        payload = {"user": user, "event_id": event_id, "media": list(media)}
-        if due <= now:
-            send(conn, ctx, number, payload, now)
-        else:
-            timers.schedule(conn, now, STEP, due, incident_id=number, payload=payload)
+def page(
+    conn: Connection,
+    ctx: Context,
+    number: int,
+    users: Sequence[str],
+    event_id: int,
+    now: datetime,
+) -> None:
+    """`users` are paged now about incident `number` (timeline event `event_id`)."""
+    people = _known(conn, ctx.config)
+    for user in users:
+        found = person(ctx.config, user, people)
+        for due, media in due_steps(rules(ctx.config, found), now):
+            payload = {"user": user, "event_id": event_id, "media": list(media)}
+            if due <= now:
+                send(conn, ctx, number, payload, now, found)
+            else:
+                timers.schedule(conn, now, STEP, due, incident_id=number, payload=payload)
+
+
+def _known(conn: Connection, config: Config) -> Mapping[str, str]:
+    """E-mail -> Slack user, read only when `people:` may name someone by e-mail."""
+    return known_people(conn) if config.people else {}
 
 
 def cancel(conn: Connection, number: int) -> None:
@@ -62,73 +76,53 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     row = incident_store.load(conn, timer["incident_id"], lock=True)
     if row is None or row["status"] in TAKEN:
         return False
-    send(conn, ctx, row["id"], timer["payload"], now)
+    payload = timer["payload"]
+    found = person(ctx.config, payload["user"], _known(conn, ctx.config))
+    send(conn, ctx, row["id"], payload, now, found)
     return True
 
 
 def send(
-    conn: Connection, ctx: Context, number: int, payload: Mapping, now: datetime
-) -> Sequence[int]:
-    """One step's outbox rows: a Slack DM, an e-mail, an ntfy push, as the step names them
-    and the person has the address for (the config checks that they do)."""
+    conn: Connection,
+    ctx: Context,
+    number: int,
+    payload: Mapping,
+    now: datetime,
+    found: Person | None,
+) -> None:
+    """One step's outbox rows: a Slack DM, an e-mail, a push, an SMS, a call, as the step
+    names them and the person (`found`, their `people:` entry) has the address for."""
     user, event_id = payload["user"], payload["event_id"]
-    found = person(ctx.config, user, known_people(conn))
-    made = []
     for medium in payload["media"]:
-        if medium == "slack":
-            slack = {"user": user, "event_id": event_id}
-            made.append(
-                outbox.enqueue(
-                    conn, now, OutboxKind.DM, incident_id=number, channel=user, payload=slack
-                )
-            )
-        elif medium == "email" and found and found.email:
-            channel = f"email:{user}"
-            first = not outbox.made_for(conn, number, OutboxKind.PAGE_EMAIL, channel)
-            body = {"user": user, "event_id": event_id, "to": found.email, "first": first}
-            made.append(
-                outbox.enqueue(
-                    conn,
-                    now,
-                    OutboxKind.PAGE_EMAIL,
-                    incident_id=number,
-                    channel=channel,
-                    payload=body,
-                )
-            )
-        elif medium in ("sms", "voice") and found and found.phone:
-            kind = OutboxKind.PAGE_SMS if medium == "sms" else OutboxKind.PAGE_VOICE
-            body = {"user": user, "event_id": event_id, "phone": found.phone, "attempt": 0}
-            made.append(
-                outbox.enqueue(
-                    conn, now, kind, incident_id=number, channel=f"{medium}:{user}", payload=body
-                )
-            )
-        elif medium == "ntfy" and found and found.ntfy:
-            body = {"user": user, "event_id": event_id, "topic": found.ntfy}
-            made.append(
-                outbox.enqueue(
-                    conn,
-                    now,
-                    OutboxKind.PAGE_NTFY,
-                    incident_id=number,
-                    channel=f"ntfy:{user}",
-                    payload=body,
-                )
-            )
-        elif medium == "apprise" and found and found.apprise:
-            body = {"user": user, "event_id": event_id}  # the URLs hold tokens: read at send
-            made.append(
-                outbox.enqueue(
-                    conn,
-                    now,
-                    OutboxKind.PAGE_APPRISE,
-                    incident_id=number,
-                    channel=f"apprise:{user}",
-                    payload=body,
-                )
-            )
-    return made
+        row = _row(conn, number, user, medium, found)
+        if row is not None:
+            kind, channel, extra = row
+            body = {"user": user, "event_id": event_id, **extra}
+            outbox.enqueue(conn, now, kind, incident_id=number, channel=channel, payload=body)
+
+
+def _row(
+    conn: Connection, number: int, user: str, medium: str, found: Person | None
+) -> tuple[OutboxKind, str, dict] | None:
+    """The outbox row of one medium for one person: its kind, channel (the person, per
+    medium: a lane each) and what its payload holds besides who and which event; None when
+    the person has no address for it."""
+    if medium == "slack":
+        return OutboxKind.DM, user, {}
+    if found is None:
+        return None
+    if medium == "email" and found.email:
+        channel = f"email:{user}"
+        first = not outbox.made_for(conn, number, OutboxKind.PAGE_EMAIL, channel)
+        return OutboxKind.PAGE_EMAIL, channel, {"to": found.email, "first": first}
+    if medium in ("sms", "voice") and found.phone:
+        kind = OutboxKind.PAGE_SMS if medium == "sms" else OutboxKind.PAGE_VOICE
+        return kind, f"{medium}:{user}", {"phone": found.phone, "attempt": 0}
+    if medium == "ntfy" and found.ntfy:
+        return OutboxKind.PAGE_NTFY, f"ntfy:{user}", {"topic": found.ntfy}
+    if medium == "apprise" and found.apprise:  # the URLs hold tokens: read at send time
+        return OutboxKind.PAGE_APPRISE, f"apprise:{user}", {}
+    return None
 
 
 class PagingService(UseCase):

@@ -9,7 +9,7 @@ again before refusing (`Refusal.reread`).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -135,7 +135,7 @@ class Asked:
 
     action: str
     subject: access.Subject
-    responders: Collection[str] = ()
+    incident: IncidentRecord | None = None  # whose responders count (read only if they do)
     rotation: str | None = None
 
 
@@ -155,7 +155,7 @@ def check(
     people = known_people(conn)
     consulted: list[Target | str] = list(config.admins)
     held = {"admins"} if is_admin(config, actor, people, groups) else set()
-    if actor in asked.responders:
+    if "responders" in wanted and asked.incident and actor in responders(conn, asked.incident):
         held.add("responders")
     for team in asked.subject.teams if "team" in wanted else ():
         members = team_targets(config, rotations, team)

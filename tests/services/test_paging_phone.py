@@ -135,3 +135,25 @@ async def test_a_failed_receipt_sends_the_step_through_the_next_provider(bot):
     assert rows(bot, "SELECT provider, status FROM page_sends WHERE provider = 'vonage'") == [
         ("vonage", "delivered")
     ]
+
+
+async def test_a_receipt_from_another_vonage_account_changes_nothing(bot):
+    await bot.command("declare sev2 Checkout failing")
+    bot.twilio.fail_next(500, times=2)
+    await bot.command("declare sev2 Search slow")  # its SMS goes through Vonage
+    await bot.deliver()
+    [sent] = bot.vonage.sent
+    params = bot.vonage.receipt_params(sent.message_ids[0], "failed")
+    params["api-key"] = "someone-else"
+    async with bot.http.post(f"{bot.base}/notify/vonage/status", json=params) as answer:
+        assert answer.status == 204
+    assert rows(bot, "SELECT status FROM page_sends WHERE provider = 'vonage'") == [("sent",)]
+
+
+async def test_without_twilio_its_endpoints_answer_503(tmp_path, double):
+    plain = await Bot(tmp_path, double).start()
+    try:
+        async with plain.http.post(f"{plain.base}/notify/twilio/sms", data={"Body": "1"}) as got:
+            assert got.status == 503
+    finally:
+        await plain.close()
