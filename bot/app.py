@@ -21,7 +21,7 @@ from bot.slack.client import MeteredClient
 from bot.slack.delivery.kinds import Deliveries
 from bot.slack.delivery.pacing import Pacer
 from bot.slack.delivery.pages import media_of
-from bot.slack.delivery.sender import OutboxSender
+from bot.slack.delivery.sender import Senders
 from bot.slack.delivery.table import coalescing, delivery_table
 from bot.slack.directory import refresh_people
 from bot.slack.listeners import register
@@ -75,7 +75,7 @@ class Firebell:
             media=media_of(settings),
         )
         self.media = deliveries.media
-        self.sender = OutboxSender(
+        self.sender = Senders(
             self.services.outbox,
             table,
             deliveries,

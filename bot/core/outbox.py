@@ -43,6 +43,15 @@ class OutboxKind(StrEnum):
     PAGE_SMS = "page_sms"  # a page by SMS (channel `sms:<user>`; `attempt`: which provider)
     PAGE_VOICE = "page_voice"  # a page by phone call (channel `voice:<user>`)
     PAGE_APPRISE = "page_apprise"  # a page through Apprise (channel `apprise:<user>`)
+    # My paging: a verification code for a new address, and a person's test pages (no
+    # incident; the same channels as their pages)
+    PAGE_CODE_EMAIL = "page_code_email"  # a code by e-mail (channel `email:<user>`)
+    PAGE_CODE_SMS = "page_code_sms"  # a code by SMS (channel `sms:<user>`)
+    PAGE_TEST_DM = "page_test_dm"  # a test page by Slack DM (channel `<user>`)
+    PAGE_TEST_EMAIL = "page_test_email"
+    PAGE_TEST_NTFY = "page_test_ntfy"
+    PAGE_TEST_SMS = "page_test_sms"
+    PAGE_TEST_APPRISE = "page_test_apprise"
 
 
 class Coalesce(StrEnum):
@@ -71,11 +80,12 @@ L = TypeVar("L", bound=LaneRow)
 
 
 def lane_of(row: LaneRow, unpaced: Collection[str] = ()) -> tuple[str, Hashable]:
-    """Per incident (a thread reply waits for its card), else per channel; rows of an
-    `unpaced` kind (private answers) have a lane per channel of their own, so they wait for
-    no channel post yet keep their order."""
+    """Per incident (a thread reply waits for its card), else per channel. Rows of an
+    `unpaced` kind (private answers, pages outside Slack) wait for no channel post: a lane per
+    channel and incident of their own, so one person's pages about different incidents go
+    side by side while each incident's steps keep their order."""
     if row.kind in unpaced:
-        return ("private", row.channel)
+        return ("private", f"{row.channel}#{row.incident_id}" if row.incident_id else row.channel)
     if row.incident_id:
         return ("incident", row.incident_id)
     return ("channel", row.channel)

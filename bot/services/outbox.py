@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 
 from bot.clock import Clock
@@ -10,7 +10,8 @@ from bot.core.outbox import Coalesce, OutboxKind, covered
 from bot.services.models import OutboxRecord
 from bot.store import incidents as incident_store
 from bot.store import outbox as store
-from bot.store.db import Database, LaneLocks
+from bot.store.db import Database
+from bot.store.db import LaneLocks as Lanes
 
 
 class OutboxService:
@@ -18,30 +19,24 @@ class OutboxService:
         self.db = db
         self.clock = clock
         self._on_outbox = on_outbox
-        self._lanes = LaneLocks(db)
+        self._lanes: list[Lanes] = []
 
-    async def own_lanes(self, lanes: list[tuple]) -> set[tuple]:
-        """The lanes this replica delivers: one replica per lane keeps each incident's order."""
-        return await self._lanes.acquire(lanes)
-
-    @property
-    def took_over(self) -> bool:
-        """Whether the last `own_lanes` took a lane this replica did not hold before."""
-        return self._lanes.took_over
-
-    @property
-    def taken(self) -> set[tuple]:
-        """The lanes the last `own_lanes` took that this replica did not hold before."""
-        return self._lanes.taken
-
-    async def release_lanes(self, keep: list[tuple]) -> None:
-        await self._lanes.release_all_but(keep)
+    def lanes(self) -> Lanes:
+        """A set of lanes for one sender to hold: one replica per lane keeps each incident's
+        order. Each sender has its own (releasing its idle lanes must not drop another's)."""
+        held = Lanes(self.db)
+        self._lanes.append(held)
+        return held
 
     async def close(self) -> None:
-        await self._lanes.close()
+        for held in self._lanes:
+            await held.close()
 
-    async def pending(self, limit: int = 500) -> list[OutboxRecord]:
-        rows = await self.db.read(lambda conn: store.pending(conn, limit))
+    async def pending(
+        self, limit: int = 500, kinds: Collection[str] = (), *, among: bool = True
+    ) -> list[OutboxRecord]:
+        """The oldest pending rows: of `kinds`, or (not `among`) of any kind but those."""
+        rows = await self.db.read(lambda conn: store.pending(conn, limit, kinds, among=among))
         return [OutboxRecord.from_row(r) for r in rows]
 
     async def ephemeral(self, channel: str, user: str, text: str) -> None:

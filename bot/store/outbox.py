@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -84,10 +84,15 @@ def sent_of(conn: Connection, incident_id: int, kind: str):
     return conn.execute(query).mappings().all()
 
 
-def pending(conn: Connection, limit: int):
-    """The oldest pending rows, due or not: a lane is blocked by its first row's wait."""
-    query = sa.select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.id).limit(limit)
-    return (conn.execute(query)).mappings().all()
+def pending(conn: Connection, limit: int, kinds: Collection[str] = (), *, among: bool = True):
+    """The oldest pending rows, due or not (a lane is blocked by its first row's wait): of
+    `kinds` (`among`), or of any kind but those (not `among`; no `kinds`: of any kind)."""
+    query = sa.select(outbox).where(outbox.c.status == "pending")
+    if among and kinds:
+        query = query.where(outbox.c.kind.in_(sorted(kinds)))
+    elif kinds:
+        query = query.where(outbox.c.kind.not_in(sorted(kinds)))
+    return (conn.execute(query.order_by(outbox.c.id).limit(limit))).mappings().all()
 
 
 def finish(

@@ -77,3 +77,18 @@ def test_rows_of_an_unpaced_kind_have_a_lane_apart_and_keep_their_order():
     ]
     found = lanes(rows, unpaced={"ephemeral"})
     assert found == {("channel", "C1"): [rows[0], rows[2]], ("private", "C1"): [rows[1], rows[3]]}
+
+
+def test_one_persons_pages_about_different_incidents_go_side_by_side():
+    rows = [
+        Row(1, "page_ntfy", 7, "ntfy:U1"),
+        Row(2, "page_ntfy", 8, "ntfy:U1"),
+        Row(3, "page_ntfy", 7, "ntfy:U1"),
+        Row(4, "page_ntfy", 7, "ntfy:U2"),
+    ]
+    found = lanes(rows, unpaced={"page_ntfy"})
+    assert found == {
+        ("private", "ntfy:U1#7"): [rows[0], rows[2]],
+        ("private", "ntfy:U1#8"): [rows[1]],
+        ("private", "ntfy:U2#7"): [rows[3]],
+    }

@@ -13,8 +13,9 @@ from datetime import timedelta
 import pytest
 
 from tests.support.db import rows
-from tests.support.harness import CONFIG, Bot
+from tests.support.harness import CONFIG
 from tests.support.ntfy import NtfyDouble
+from tests.support.paging import PagingBot
 from tests.support.slack_views import replies
 from tests.support.smtp import MailServer
 
@@ -28,21 +29,6 @@ people:
       - {after: 2m, via: [email]}
       - {after: 5m, via: [ntfy]}
 """
-
-
-class PagingBot(Bot):
-    def __init__(self, *args, mail: MailServer, ntfy: NtfyDouble, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.mail, self.ntfy = mail, ntfy
-
-    def settings(self, **overrides):
-        media = {
-            "firebell_smtp_url": self.mail.url(),
-            "firebell_smtp_from": "firebell@example.com",
-            "firebell_ntfy_url": self.ntfy.url,
-            "firebell_public_url": "https://firebell.example.com",
-        }
-        return super().settings(**{**media, **overrides})
 
 
 @pytest.fixture

@@ -139,8 +139,9 @@ async def test_a_failed_receipt_sends_the_step_through_the_next_provider(bot):
 
 async def test_a_receipt_from_another_vonage_account_changes_nothing(bot):
     await bot.command("declare sev2 Checkout failing")
-    bot.twilio.fail_next(500, times=2)
-    await bot.command("declare sev2 Search slow")  # its SMS goes through Vonage
+    await bot.deliver()  # its SMS and call through Twilio
+    bot.twilio.fail_next(500, times=2)  # the next SMS and call: the SMS fails over to Vonage
+    await bot.command("declare sev2 Search slow")
     await bot.deliver()
     [sent] = bot.vonage.sent
     params = bot.vonage.receipt_params(sent.message_ids[0], "failed")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.core.outbox import OutboxKind
 from bot.slack.ids import Action
+from bot.store import outbox as outbox_store
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL
 from tests.support.slack_views import posts
@@ -136,3 +138,22 @@ async def test_crash_after_partial_delivery_resumes_without_duplicates(bot, doub
     assert len(posts(double)) == 2
     [card] = double.messages(CHANNEL, top_level_only=True)
     assert len(double.thread(CHANNEL, card["ts"])) == 1
+
+
+async def test_a_private_answer_does_not_wait_behind_a_backlog_of_channel_posts(bot, double):
+    """More channel posts pending than the sender reads in a round: the answer written after
+    them still goes out in the first round (the paced backlog is read apart)."""
+    now = bot.clock.now()
+
+    def backlog(conn):
+        for n in range(600):
+            outbox_store.enqueue(
+                conn, now, OutboxKind.ALERT_POST, channel=CHANNEL, payload={"n": n}
+            )
+
+    await bot.app.db.write(backlog)
+    await bot.app.services.outbox.ephemeral(CHANNEL, "U0AAA", "Only you can see this")
+    await bot.app.sender.run_once()  # one round, the clock standing still
+    answers = double.calls_to("chat.postEphemeral")
+    assert [c.params["text"] for c in answers] == ["Only you can see this"]
+    assert count(db(bot), "outbox", "status = 'pending'") > 500  # the backlog goes at its pace

@@ -2,7 +2,8 @@
 
 Rows go out in order per lane (a thread reply waits for its card's ts) and lanes proceed in
 parallel. Each channel is paced (`pacing.Pacer`; on PostgreSQL by one replica at a time);
-private answers (kinds that are not paced) go at once, in a lane of their own per channel.
+rows of kinds that are not paced (private answers, pages outside Slack) go at once, read by a
+sender of their own (`Senders`) so that no backlog of channel posts hides them.
 Before its first call a row is marked in flight, so a retry after a crash or a timeout looks
 for the message before posting (`once.py`). A failure is classified by the row's kind: rate
 limited pauses the channel for its Retry-After; transient backs off exponentially; any other
@@ -19,7 +20,7 @@ import asyncio
 import contextlib
 import dataclasses
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -50,16 +51,21 @@ class OutboxSender:
         clock: Clock,
         telemetry: Telemetry,
         *,
+        kinds: Collection[str] = (),
+        among: bool = True,
         pacer: Pacer | None = None,
         concurrency: int = 8,
         batch: int = 500,
         poll_seconds: float = 1.0,
         settle_seconds: float = 0.1,
     ) -> None:
+        """It reads rows of `kinds`, or (not `among`) of any kind but those; no `kinds`: all."""
         self.outbox = outbox
         self.table = dict(table)
+        self.kinds, self.among = frozenset(kinds), among
         self.coalesce = deliveries.coalesce  # the table's rules, as the deliveries read them
         self.unpaced = frozenset(name for name, kind in table.items() if not kind.paced)
+        self.lanes = outbox.lanes()
         self.deliveries = deliveries
         self.clock = clock
         self.telemetry = telemetry
@@ -99,26 +105,26 @@ class OutboxSender:
 
     async def run_once(self) -> datetime | None:
         """Send everything deliverable now; return when to look again (None: nothing waits)."""
-        rows = await self.outbox.pending(self.batch)
+        rows = await self.outbox.pending(self.batch, self.kinds, among=self.among)
         by_lane = lanes(rows, self.unpaced)
         # other replicas deliver the lanes they hold; posting into a channel also takes that
         # channel's lane, so one replica at a time paces each channel
-        owned = await self.outbox.own_lanes([*by_lane, *self._channels(rows)])
-        for kind, channel in self.outbox.taken:
+        owned = await self.lanes.acquire([*by_lane, *self._channels(rows)])
+        for kind, channel in self.lanes.taken:
             if kind == "channel":  # another replica may have just spent the channel's burst
                 now = self.clock.now()
                 recent = await self.outbox.posts_since(channel, now - self.pacer.window)
                 self.pacer.seed(channel or "", now, recent)
-        if self.outbox.took_over:
+        if self.lanes.took_over:
             # Rows of a lane taken over just now were read before this replica held it; the
             # replica that held it may have sent them since. Read again, under the lock.
-            rows = await self.outbox.pending(self.batch)
+            rows = await self.outbox.pending(self.batch, self.kinds, among=self.among)
             by_lane = lanes(rows, self.unpaced)
         results = await asyncio.gather(
             *(self._guarded(by_lane[key], owned) for key in by_lane if key in owned)
         )
         mine = [row for key in by_lane if key in owned for row in by_lane[key]]
-        await self.outbox.release_lanes(keep=[*by_lane, *self._channels(mine)])
+        await self.lanes.release_all_but([*by_lane, *self._channels(mine)])
         waits = [wait for wait, _ in results if wait is not None]
         if len(rows) == self.batch and any(sent for _, sent in results):
             return self.clock.now()  # a full batch made progress: more may be behind it
@@ -248,3 +254,42 @@ class OutboxSender:
             error=error,
         )
         await self.outbox.failed(row, error)
+
+
+class Senders:
+    """Two senders over one delivery table: channel posts at Slack's pace, and the rows that
+    must not wait behind them (private answers, pages outside Slack), read apart and without
+    the settling pause. A storm's backlog of paced posts then never keeps a page out of the
+    sender's read. Each has its own lanes; `run_once` runs a round of both."""
+
+    def __init__(
+        self,
+        outbox: OutboxService,
+        table: Mapping[str, Kind],
+        deliveries: Deliveries,
+        clock: Clock,
+        telemetry: Telemetry,
+        *,
+        pacer: Pacer | None = None,
+    ) -> None:
+        quick = frozenset(name for name, kind in table.items() if not kind.paced)
+        args = (outbox, table, deliveries, clock, telemetry)
+        self.paced = OutboxSender(*args, kinds=quick, among=False, pacer=pacer)
+        self.quick = OutboxSender(*args, kinds=quick, settle_seconds=0.0)
+        self._all = (self.paced, self.quick)
+
+    def wake(self) -> None:
+        for sender in self._all:
+            sender.wake()
+
+    def stop(self) -> None:
+        for sender in self._all:
+            sender.stop()
+
+    async def run(self) -> None:
+        await asyncio.gather(*(sender.run() for sender in self._all))
+
+    async def run_once(self) -> datetime | None:
+        found = await asyncio.gather(*(sender.run_once() for sender in self._all))
+        waits = [at for at in found if at is not None]
+        return min(waits) if waits else None

@@ -1,0 +1,22 @@
+"""A Firebell whose pages outside Slack reach a real SMTP server and the ntfy double."""
+
+from __future__ import annotations
+
+from tests.support.harness import Bot
+from tests.support.ntfy import NtfyDouble
+from tests.support.smtp import MailServer
+
+
+class PagingBot(Bot):
+    def __init__(self, *args, mail: MailServer, ntfy: NtfyDouble, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.mail, self.ntfy = mail, ntfy
+
+    def settings(self, **overrides):
+        media = {
+            "firebell_smtp_url": self.mail.url(),
+            "firebell_smtp_from": "firebell@example.com",
+            "firebell_ntfy_url": self.ntfy.url,
+            "firebell_public_url": "https://firebell.example.com",
+        }
+        return super().settings(**{**media, **overrides})
