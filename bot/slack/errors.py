@@ -57,7 +57,14 @@ class Failure:
     status: int | None = None  # the HTTP status, when Slack answered
     retry_after: float = 0.0  # seconds, for RATE_LIMITED
     detail: str = ""  # for the log: the exception's type and message on network errors
-    method: str = ""  # the Web API method Slack answered for (`chat.postMessage`), if it did
+    # the Web API method Slack answered for (`chat.postMessage`), if it did; for a medium
+    # outside Slack, its name (`smtp`, `ntfy`, `twilio`, `vonage`, `apprise`)
+    method: str = ""
+
+    @property
+    def service(self) -> str:
+        """Who refused: Slack, or the medium outside Slack that `method` names."""
+        return self.method if self.method and "." not in self.method else "slack"
 
     def describe(self) -> str:
         """One line for the outbox row's `last_error` and the log."""
@@ -67,8 +74,8 @@ class Failure:
             return f"network: {self.detail}"
         if self.category is Category.TRANSIENT:
             code = "" if self.error.startswith("http_") else self.error
-            return f"slack {self.status} {code}".strip()
-        return f"slack error: {self.error}"
+            return f"{self.service} {self.status} {code}".strip()
+        return f"{self.service} error: {self.error}"
 
 
 def retry_after(headers, default: float = 1.0) -> float:

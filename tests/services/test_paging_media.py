@@ -115,5 +115,6 @@ async def test_a_recipient_the_server_refuses_fails_that_page_alone(bot):
     await bot.advance(timedelta(minutes=2))
     await bot.deliver()
     assert not bot.mail.received
-    assert rows(bot, "SELECT status FROM outbox WHERE kind = 'page_email'") == [("failed",)]
+    failed = rows(bot, "SELECT status, last_error FROM outbox WHERE kind = 'page_email'")
+    assert failed == [("failed", "smtp error: smtp_550")]  # the mail server's, not Slack's
     assert rows(bot, "SELECT status FROM outbox WHERE kind = 'page_ntfy'") == [("sent",)]
