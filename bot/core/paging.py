@@ -3,7 +3,7 @@
 A person's `rules` say which media reach them how long after they are paged (`Step`);
 `due_steps` turns them into (when, media) from the moment of the page. Each medium renders a
 `Page` in its own words (e-mail, ntfy, SMS, voice): the incident as `INC-42`, its severity,
-title and owning team, and the acknowledge link.
+title and owning team, and the acknowledge link; a test page says `test_text` instead.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 MEDIA = ("slack", "email", "ntfy", "sms", "voice", "apprise")
 _NAMES = {
+    "slack": "Slack",
     "email": "E-mail",
     "ntfy": "ntfy push",
     "sms": "SMS",
@@ -25,6 +26,18 @@ _NAMES = {
 def medium_name(medium: str | None) -> str:
     """A medium as a line in the thread or the postmortem says it: `E-mail`, `ntfy push`."""
     return _NAMES.get(medium or "", medium or "page")
+
+
+TEST_TITLE = "Firebell test page"
+
+
+def test_text(medium: str) -> str:
+    """What a test page says through `medium` (My paging's "Send me a test page"): it names
+    no incident, and says so."""
+    return (
+        f"{TEST_TITLE} ({medium_name(medium)}): this is how Firebell pages you here. "
+        "There is no incident and nothing to do."
+    )
 
 
 def receipt_words(data: dict) -> str:

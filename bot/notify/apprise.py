@@ -1,7 +1,7 @@
 """Pages through Apprise, the long tail of push and chat services (Telegram, Teams, Matrix,
 Pushover, Discord...): a person's `apprise:` URLs. A `Page` as a title and a plain-text body
-(`title`, `body`), sent to every URL at once (`send`), and what a failure means for the
-outbox sender (`classify`).
+(`title`, `body`), sent to every URL at once (`send`; `notify` for any text), and what a
+failure means for the outbox sender (`classify`).
 
 Apprise does not raise when a service fails: its answer is falsy, and why is only in its log.
 So a failed notify is TRANSIENT (retried with the sender's backoff; every URL gets the page
@@ -106,20 +106,31 @@ async def send(
     page: Page,
     timeout: float = TIMEOUT,  # noqa: ASYNC109 - the whole notify, every URL at once
 ) -> None:
-    """Page through every URL. Raises AppriseFailed: TRANSIENT when a service failed or the
-    whole took longer than `timeout`, PERMANENT when a URL cannot be loaded (after the others
-    got the page) or there is none."""
+    """Page through every URL (see `notify`)."""
+    kind = apprise.NotifyType.FAILURE if page.most_severe else apprise.NotifyType.WARNING
+    await notify(urls, title(page), body(page), kind, timeout)
+
+
+async def notify(
+    urls: Sequence[str],
+    heading: str,
+    text: str,
+    kind: apprise.NotifyType = apprise.NotifyType.INFO,
+    timeout: float = TIMEOUT,  # noqa: ASYNC109 - the whole notify, every URL at once
+) -> None:
+    """Send `heading` and `text` through every URL (a page, or a test page). Raises
+    AppriseFailed: TRANSIENT when a service failed or the whole took longer than `timeout`,
+    PERMANENT when a URL cannot be loaded (after the others got it) or there is none."""
     _FILTER.remember(urls)
     notifier = apprise.Apprise()
     unloaded = [scheme(url) for url in urls if not notifier.add([url])]  # a list: never split
     if len(notifier) == 0:
         raise AppriseFailed(_unloaded(unloaded) or "no URL", permanent=True, schemes=unloaded)
-    kind = apprise.NotifyType.FAILURE if page.most_severe else apprise.NotifyType.WARNING
     try:
         async with asyncio.timeout(timeout):
             result = await notifier.async_notify(
-                body=body(page),
-                title=title(page),
+                body=text,
+                title=heading,
                 notify_type=kind,
                 body_format=apprise.NotifyFormat.TEXT,
             )

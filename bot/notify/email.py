@@ -1,5 +1,5 @@
 """Pages by e-mail: a `Page` rendered as a message (plain text and HTML, one thread per
-incident), the SMTP server it goes through (`SmtpTarget`, from FIREBELL_SMTP_URL), sending it
+incident; `notice` for a message that is no page), the SMTP server it goes through (`SmtpTarget`, from FIREBELL_SMTP_URL), sending it
 with aiosmtplib, and what an SMTP failure means for the outbox sender (`classify`).
 
 Threading: every message of incident 42 from one sender refers to one id,
@@ -82,10 +82,7 @@ def render(page: Page, sender: str, *, first: bool) -> EmailMessage:
     """The e-mail for one page, From `sender` (FIREBELL_SMTP_FROM), without To: the caller
     sets `message["To"]`. `first`: the incident's first e-mail to go out, whose Message-ID is
     the incident's thread id; otherwise a reply in that thread."""
-    message = EmailMessage()
-    message["From"] = sender
-    message["Subject"] = subject(page)
-    message["Date"] = formatdate(usegmt=True)
+    message = _message(sender, subject(page))
     thread = thread_id(page.number, sender)
     if first:
         message["Message-ID"] = thread
@@ -93,12 +90,29 @@ def render(page: Page, sender: str, *, first: bool) -> EmailMessage:
         message["Message-ID"] = make_msgid(f"inc-{page.number}", domain=MSGID_DOMAIN)
         message["In-Reply-To"] = thread
         message["References"] = thread
-    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
     if page.most_severe:
         message["Importance"] = "high"
         message["X-Priority"] = "1"
     message.set_content(text(page), cte="quoted-printable")  # readable, unlike base64
     message.add_alternative(markup(page), subtype="html")
+    return message
+
+
+def notice(sender: str, to: str, title: str, body: str) -> EmailMessage:
+    """A plain-text message that is no page (a verification code, a test page) To `to`."""
+    message = _message(sender, title)
+    message["To"] = to
+    message["Message-ID"] = make_msgid("firebell", domain=MSGID_DOMAIN)
+    message.set_content(body, cte="quoted-printable")
+    return message
+
+
+def _message(sender: str, title: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["Subject"] = title
+    message["Date"] = formatdate(usegmt=True)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies
     return message
 
 

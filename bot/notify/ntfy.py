@@ -1,6 +1,6 @@
 """Pages by push through ntfy (ntfy.sh or a self-hosted server): a `Page` as the JSON ntfy
-publishes (`body`), publishing it (`publish`), and what a failure means for the outbox sender
-(`classify`).
+publishes (`body`; `notice` for a push that is no page), publishing it (`publish`, `post`),
+and what a failure means for the outbox sender (`classify`).
 
 ntfy's JSON publishing (docs.ntfy.sh/publish/#publish-as-json): POST the message to the
 server's root URL with the topic in the body; the answer is the message as stored (`id`,
@@ -68,15 +68,31 @@ async def publish(
     topic: str,
     timeout: float = TIMEOUT,  # noqa: ASYNC109 - aiohttp's, for the whole request
 ) -> dict[str, Any]:
-    """Publish one page to `topic` on the ntfy server at `base_url` (FIREBELL_NTFY_URL), with
-    `Authorization: Bearer <token>` when a token is set; the message as ntfy stored it.
-    Raises NtfyError when ntfy refuses, aiohttp's errors or TimeoutError on the way."""
+    """Publish one page to `topic` on the ntfy server at `base_url` (FIREBELL_NTFY_URL)."""
+    return await post(session, base_url, token, body(page, topic), timeout)
+
+
+def notice(topic: str, title: str, message: str) -> dict[str, Any]:
+    """The JSON of a push that is no page (a test page): high priority, as a page has."""
+    return {"topic": topic, "title": title, "message": message, "priority": 4, "tags": ["bell"]}
+
+
+async def post(
+    session: aiohttp.ClientSession,
+    base_url: str,
+    token: str | None,
+    published: dict[str, Any],
+    timeout: float = TIMEOUT,  # noqa: ASYNC109 - aiohttp's, for the whole request
+) -> dict[str, Any]:
+    """Publish `published` (its topic inside), with `Authorization: Bearer <token>` when a
+    token is set; the message as ntfy stored it. Raises NtfyError when ntfy refuses,
+    aiohttp's errors or TimeoutError on the way."""
     headers = {"Accept": "application/json"}
     if token and token.strip():
         headers["Authorization"] = f"Bearer {token.strip()}"
     async with session.post(
         base_url.strip().rstrip("/") + "/",
-        json=body(page, topic),
+        json=published,
         headers=headers,
         timeout=aiohttp.ClientTimeout(total=timeout),
         allow_redirects=False,  # a redirected POST comes back as a GET: never published

@@ -18,6 +18,7 @@ from bot.services.handover import HandoverService
 from bot.services.health import HealthService
 from bot.services.incidents import IncidentService
 from bot.services.maintenance import MaintenanceService
+from bot.services.my_paging import MyPagingService
 from bot.services.outbox import OutboxService
 from bot.services.overrides import OverrideService
 from bot.services.page_links import PageLinkService
@@ -62,6 +63,7 @@ class Services:
     groups: Groups  # user-group members, as Slack last listed them
     audit_trail: AuditTrailService
     page_links: PageLinkService  # the acknowledge links pages carry (/p/<token>)
+    my_paging: MyPagingService  # what people set for themselves in App Home
 
     @classmethod
     def build(
@@ -104,4 +106,5 @@ class Services:
             groups=ctx.groups,
             audit_trail=AuditTrailService(db, ctx, clock),
             page_links=PageLinkService(db, ctx, clock, on_outbox, incidents, secret, public_url),
+            my_paging=MyPagingService(db, ctx, clock, on_outbox),
         )

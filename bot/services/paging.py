@@ -5,7 +5,8 @@ durable `page_step` timer for each later one, in the same transaction. Acknowled
 resolving the incident cancels every pending step (`cancel`, from `changes.record`), and a step
 that fires anyway finds the incident taken and does nothing. The media are outbox rows: the
 Slack DM as always, and one row per page by e-mail, ntfy, SMS, voice or Apprise, each with the
-person as channel.
+person as channel. How a person is paged is their `people:` entry with what they set for
+themselves in My paging over it (`person`), read in the page's own transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import Connection
 
 from bot.config import Config
-from bot.config_paging import Person
+from bot.config_paging import Person, Rule
 from bot.core.incident import Event
 from bot.core.outbox import OutboxKind
 from bot.core.paging import Step, due_steps
@@ -25,15 +26,36 @@ from bot.services.context import Context, UseCase
 from bot.services.oncall import known_people
 from bot.store import incidents as incident_store
 from bot.store import outbox, timers
+from bot.store import paging_settings as settings
 
 STEP = "page_step"
 SENT = "page_sent"  # the timeline event of a page that left by e-mail or push
 TAKEN = frozenset({"acknowledged", "resolved"})  # an incident nobody needs paging for
 
 
-def person(config: Config, user: str, people: Mapping[str, str]) -> Person | None:
+def configured(config: Config, user: str, people: Mapping[str, str]) -> Person | None:
     """The `people:` entry of a Slack user (named by id, or by an e-mail Slack resolved)."""
     return next((p for p in config.people if permissions.matches(p.user, user, people)), None)
+
+
+def person(conn: Connection, config: Config, user: str, people: Mapping[str, str]) -> Person | None:
+    """How `user` is paged now: their `people:` entry with what they set in My paging over
+    it, field by field (a verified e-mail or phone, an ntfy topic, their rules); None when
+    neither has anything."""
+    return merged(configured(config, user, people), settings.load(conn, user), user)
+
+
+def merged(found: Person | None, stored: Mapping | None, user: str) -> Person | None:
+    """`stored` (a `paging_settings` row) over `found`: each field set there replaces the
+    config's; Apprise URLs stay the config's alone (they hold secrets)."""
+    if stored is None:
+        return found
+    update: dict = {key: stored[key] for key in ("email", "phone", "ntfy") if stored[key]}
+    if stored["rules"]:
+        update["rules"] = [Rule.model_validate(rule) for rule in stored["rules"]]
+    if not update:
+        return found
+    return (found or Person(user=user)).model_copy(update=update)
 
 
 def rules(config: Config, found: Person | None) -> list[Step]:
@@ -50,9 +72,9 @@ def page(
     now: datetime,
 ) -> None:
     """`users` are paged now about incident `number` (timeline event `event_id`)."""
-    people = _known(conn, ctx.config)
+    people = known(conn, ctx.config)
     for user in users:
-        found = person(ctx.config, user, people)
+        found = person(conn, ctx.config, user, people)
         for due, media in due_steps(rules(ctx.config, found), now):
             payload = {"user": user, "event_id": event_id, "media": list(media)}
             if due <= now:
@@ -61,7 +83,7 @@ def page(
                 timers.schedule(conn, now, STEP, due, incident_id=number, payload=payload)
 
 
-def _known(conn: Connection, config: Config) -> Mapping[str, str]:
+def known(conn: Connection, config: Config) -> Mapping[str, str]:
     """E-mail -> Slack user, read only when `people:` may name someone by e-mail."""
     return known_people(conn) if config.people else {}
 
@@ -77,7 +99,7 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     if row is None or row["status"] in TAKEN:
         return False
     payload = timer["payload"]
-    found = person(ctx.config, payload["user"], _known(conn, ctx.config))
+    found = person(conn, ctx.config, payload["user"], known(conn, ctx.config))
     send(conn, ctx, row["id"], payload, now, found)
     return True
 
@@ -141,5 +163,6 @@ class PagingService(UseCase):
 
     async def apprise_urls(self, user: str) -> list[str]:
         """`user`'s Apprise URLs as the config says now (they stay out of the outbox)."""
-        found = await self.db.read(lambda conn: person(self.config, user, known_people(conn)))
+        config = self.config
+        found = await self.db.read(lambda conn: person(conn, config, user, known(conn, config)))
         return list(found.apprise) if found else []

@@ -105,6 +105,17 @@ def rows(
             yield row
 
 
+def latest(conn: Connection, target: str, limit: int) -> list[dict[str, Any]]:
+    """The newest `limit` rows about `target`, newest first (`at` an aware datetime)."""
+    query = (
+        sa.select(audit_log)
+        .where(audit_log.c.target == target)
+        .order_by(audit_log.c.seq.desc())
+        .limit(limit)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
 def first_seq(conn: Connection) -> int | None:
     """The oldest row's `seq` (None: the log is empty)."""
     return conn.execute(sa.select(sa.func.min(audit_log.c.seq))).scalar()

@@ -294,3 +294,29 @@ page_sends = sa.Table(  # one row per SMS or call handed to a provider: receipts
     sa.Index("ix_page_sends_provider_id", "provider", "provider_id"),
     sa.Index("ix_page_sends_phone_id", "phone", "id"),
 )
+
+# -- My paging: what people set for themselves (migration 0011) --------------------------------
+
+paging_settings = sa.Table(  # over the person's `people:` entry; NULL: the config's (0011)
+    "paging_settings",
+    metadata,
+    sa.Column("user", sa.String(64), primary_key=True),  # the Slack user id
+    sa.Column("email", sa.String(254)),  # verified
+    sa.Column("phone", sa.String(16)),  # verified, E.164
+    sa.Column("ntfy", sa.String(64)),  # a topic on FIREBELL_NTFY_URL
+    sa.Column("rules", sa.JSON),  # [{"after": "5m", "via": ["sms"]}, ...]
+    sa.Column("tested_at", UTCDateTime),  # the last test page (one a minute)
+)
+
+paging_codes = sa.Table(  # an address waiting for its code, per person and medium (0011)
+    "paging_codes",
+    metadata,
+    sa.Column("user", sa.String(64), primary_key=True),
+    sa.Column("medium", sa.String(8), primary_key=True),  # email | phone
+    sa.Column("address", sa.String(254)),  # pending; NULL: nothing waits (the row keeps sent_at)
+    sa.Column("sent_at", UTCDateTime, nullable=False),  # the last code asked for (one a minute)
+    sa.Column("salt", sa.String(32)),
+    sa.Column("digest", sa.String(64)),  # of the code sent; NULL until it leaves
+    sa.Column("expires_at", UTCDateTime),
+    sa.Column("tries", sa.Integer, nullable=False),  # wrong ones; at 5 the code is void
+)

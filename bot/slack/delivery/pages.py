@@ -1,10 +1,13 @@
-"""Delivering pages outside Slack: one e-mail or one ntfy push per outbox row.
+"""Delivering pages outside Slack: one e-mail, push, SMS, call or Apprise notice per outbox
+row; and My paging's verification codes and test pages, through the same clients.
 
 Each row is one step of one person's rules (`services/paging.py`), rendered from the incident
 as it is at send time into a `core.paging.Page` with the person's acknowledge link, and sent
 through the medium's client (`bot/notify/`), whose own `classify` tells the sender whether a
 failure is worth retrying. These rows are not paced and have a lane per person and medium, so
-a slow mail server never holds up a Slack post, nor one person's push another's.
+a slow mail server never holds up a Slack post, nor one person's push another's. A
+verification code is made as its row leaves (`MyPagingService.code`): the outbox never holds
+it, the database only its hash.
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ from dataclasses import dataclass
 import aiohttp
 
 from bot.core.outbox import OutboxKind
-from bot.core.paging import Page
+from bot.core.paging import TEST_TITLE, Page, test_text
+from bot.core.paging_codes import code_text
 from bot.notify import apprise, email, ntfy, twilio, vonage
 from bot.services.models import IncidentRecord, OutboxRecord
 from bot.settings import Settings
 from bot.slack import errors
 from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable
+
+CODE_SUBJECT = "Your Firebell verification code"
 
 
 @dataclass
@@ -74,10 +80,15 @@ def _media(ctx: Deliveries) -> Media:
     return ctx.media
 
 
-async def by_email(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
+def _mail(ctx: Deliveries) -> Media:
     media = _media(ctx)
     if media.smtp is None or not media.smtp_from:
         raise Undeliverable("e-mail pages need FIREBELL_SMTP_URL and FIREBELL_SMTP_FROM")
+    return media
+
+
+async def by_email(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
+    media = _mail(ctx)
     incident = await ctx.incident(row)
     page = _page(ctx, incident, row.payload["user"])
     message = email.render(page, media.smtp_from, first=bool(row.payload.get("first")))
@@ -109,28 +120,33 @@ async def by_apprise(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outb
 
 
 async def by_sms(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
-    """Through the providers of `paging.sms` from the row's `attempt` on: one that is down,
-    unreachable or refuses the account is passed over at once for the next; a rate limit or a
-    refusal of the number itself is the sender's to handle (retry, or fail the row)."""
-    media = _media(ctx)
+    """Through the providers of `paging.sms` from the row's `attempt` on (`_failover`)."""
     incident = await ctx.incident(row)
     page = _page(ctx, incident, row.payload["user"])
-    providers = ctx.services.config.paging.sms
     attempt = int(row.payload.get("attempt", 0))
+    phone, text = row.payload["phone"], twilio.sms_text(page)
+    index, provider, sent = await _failover(ctx, phone, text, attempt)
+    await ctx.services.outbox.delivered(row)
+    payload = {**row.payload, "attempt": index}
+    await ctx.services.phone_pages.sent(incident.id, payload, "sms", provider, sent)
+
+
+async def _failover(ctx: Deliveries, phone: str, text: str, attempt: int = 0) -> tuple:
+    """Send `text` through the providers of `paging.sms` from `attempt` on: one that is down,
+    unreachable or refuses the account is passed over at once for the next; a rate limit or a
+    refusal of the number itself is the sender's to handle (retry, or fail the row). Which
+    provider took it (its index and name) and its id for the message."""
+    media = _media(ctx)
+    providers = ctx.services.config.paging.sms
     for index in range(attempt, len(providers)):
         provider = providers[index]
         try:
-            sent = await _sms(media, provider, row.payload["phone"], twilio.sms_text(page))
+            return index, provider, await _sms(media, provider, phone, text)
         except Exception as exc:
             failure = _classify(exc)
             last = index == len(providers) - 1
             if failure is None or last or not twilio.fails_over(failure):
                 raise
-            continue
-        await ctx.services.outbox.delivered(row)
-        payload = {**row.payload, "attempt": index}
-        await ctx.services.phone_pages.sent(incident.id, payload, "sms", provider, sent)
-        return
     raise Undeliverable("no SMS provider left to try")
 
 
@@ -170,10 +186,79 @@ async def by_voice(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outbox
     await ctx.services.phone_pages.sent(incident.id, row.payload, "voice", "twilio", sent)
 
 
+async def code_by_email(
+    ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]
+) -> None:
+    """A verification code for a new e-mail address (My paging), made as it leaves."""
+    media = _mail(ctx)
+    if code := await _code(ctx, row):
+        message = email.notice(media.smtp_from, row.payload["to"], CODE_SUBJECT, code_text(code))
+        await email.send(media.smtp, message)
+    await ctx.services.outbox.delivered(row)
+
+
+async def code_by_sms(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
+    """A verification code for a new phone number, through `paging.sms` as pages go."""
+    _media(ctx)
+    if code := await _code(ctx, row):
+        await _failover(ctx, row.payload["to"], code_text(code))
+    await ctx.services.outbox.delivered(row)
+
+
+async def _code(ctx: Deliveries, row: OutboxRecord) -> str | None:
+    """The code to send (None: the address waits for none any more; nothing goes out)."""
+    user, medium, address = row.payload["user"], row.payload["medium"], row.payload["to"]
+    return await ctx.services.my_paging.code(user, medium, address)
+
+
+async def test_by_dm(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
+    await ctx.post(row, test_text("slack"), channel=row.payload["user"])
+
+
+async def test_by_email(
+    ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]
+) -> None:
+    media = _mail(ctx)
+    message = email.notice(media.smtp_from, row.payload["to"], TEST_TITLE, test_text("email"))
+    await email.send(media.smtp, message)
+    await ctx.services.outbox.delivered(row)
+
+
+async def test_by_ntfy(
+    ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]
+) -> None:
+    media = _media(ctx)
+    push = ntfy.notice(row.payload["topic"], TEST_TITLE, test_text("ntfy"))
+    await ntfy.post(media.http(), media.ntfy_url, media.ntfy_token, push)
+    await ctx.services.outbox.delivered(row)
+
+
+async def test_by_sms(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
+    await _failover(ctx, row.payload["phone"], test_text("sms"))
+    await ctx.services.outbox.delivered(row)
+
+
+async def test_by_apprise(
+    ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]
+) -> None:
+    urls = await ctx.services.paging.apprise_urls(row.payload["user"])
+    if not urls:
+        raise Undeliverable("no `apprise:` URLs for this person in the config any more")
+    await apprise.notify(urls, TEST_TITLE, test_text("apprise"))
+    await ctx.services.outbox.delivered(row)
+
+
 KINDS = {
     OutboxKind.PAGE_EMAIL: Kind(by_email, classify=email.classify, paced=False),
     OutboxKind.PAGE_NTFY: Kind(by_ntfy, classify=ntfy.classify, paced=False),
     OutboxKind.PAGE_SMS: Kind(by_sms, classify=_classify, paced=False),
     OutboxKind.PAGE_VOICE: Kind(by_voice, classify=twilio.classify, paced=False),
     OutboxKind.PAGE_APPRISE: Kind(by_apprise, classify=apprise.classify, paced=False),
+    OutboxKind.PAGE_CODE_EMAIL: Kind(code_by_email, classify=email.classify, paced=False),
+    OutboxKind.PAGE_CODE_SMS: Kind(code_by_sms, classify=_classify, paced=False),
+    OutboxKind.PAGE_TEST_DM: Kind(test_by_dm, paced=False),
+    OutboxKind.PAGE_TEST_EMAIL: Kind(test_by_email, classify=email.classify, paced=False),
+    OutboxKind.PAGE_TEST_NTFY: Kind(test_by_ntfy, classify=ntfy.classify, paced=False),
+    OutboxKind.PAGE_TEST_SMS: Kind(test_by_sms, classify=_classify, paced=False),
+    OutboxKind.PAGE_TEST_APPRISE: Kind(test_by_apprise, classify=apprise.classify, paced=False),
 }
