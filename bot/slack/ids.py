@@ -31,7 +31,8 @@ class Shortcut(StrEnum):
 
 
 class Action(StrEnum):
-    """The `action_id` of each interactive element; its value carries the incident id."""
+    """The `action_id` of each interactive element; its value carries the incident id (but
+    My paging's, in App Home)."""
 
     # on the incident card (`REOPEN` once resolved); `ACK` also in a page's direct message
     ACK = "incident_ack"
@@ -43,6 +44,12 @@ class Action(StrEnum):
     # on thread replies: a reminder's "Snooze 30m", the resolution's "Draft postmortem"
     SNOOZE = "reminder_snooze"
     POSTMORTEM = "incident_postmortem"
+    # App Home's My paging (no incident: a code button's value is the medium)
+    PAGING_CONTACTS = "paging_contacts"
+    PAGING_RULES = "paging_rules"
+    PAGING_CODE = "paging_code"
+    PAGING_RESEND = "paging_resend"
+    PAGING_TEST = "paging_test"
 
 
 class View(StrEnum):
@@ -50,6 +57,9 @@ class View(StrEnum):
 
     DECLARE = "declare_modal"
     UPDATE = "update_modal"
+    PAGING_CONTACTS = "paging_contacts_modal"
+    PAGING_RULES = "paging_rules_modal"
+    PAGING_CODE = "paging_code_modal"  # private_metadata: the medium
 
 
 class Block(StrEnum):
@@ -77,6 +87,12 @@ class Field(StrEnum):
     ETA = "eta"
     SHARE = "share"
     PRIVATE = "private"
+    # My paging's forms
+    EMAIL = "email"
+    PHONE = "phone"
+    NTFY = "ntfy"
+    RULES = "rules"
+    CODE = "code"
 
 
 class FieldElement(StrEnum):

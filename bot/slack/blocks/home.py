@@ -1,5 +1,5 @@
-"""App Home: the viewer's teams, who is on call now and next, the viewer's own shifts, then
-the open incidents, within Slack's limits for a home tab."""
+"""App Home: the viewer's teams, who is on call now and next, the viewer's own shifts, the
+open incidents, then My paging, within Slack's limits for a home tab."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from bot.config import Config
 from bot.core.incident import ref
 from bot.core.rotation import Shift
 from bot.services.models import IncidentRecord
+from bot.services.my_paging_view import MyPaging
 from bot.services.overrides import Home
 from bot.slack import mrkdwn as md
-from bot.slack.blocks import kit
+from bot.slack.blocks import kit, my_paging
 from bot.slack.blocks.answers import open_list
 from bot.slack.blocks.oncall import on_call_text, rotation_label
 
@@ -27,9 +28,12 @@ def home(
     total: int,
     config: Config,
     on_call: Home | None = None,
+    mine: MyPaging | None = None,
+    notice: str = "",
 ) -> dict[str, Any]:
     """App Home: who is on call now and next and the viewer's own shifts (given `on_call`),
-    then the open incidents. At most ~60 blocks, each section under 3,000 characters."""
+    the open incidents, then My paging (given `mine`; `notice`: what the last click there
+    did). At most 100 blocks, My paging always whole, each section under 3,000 characters."""
     blocks: list[dict[str, Any]] = []
     if on_call is not None:
         blocks += _home_on_call(on_call)
@@ -43,6 +47,8 @@ def home(
             ],
         }
     )
+    paging = my_paging.section(mine, config.zone, notice) if mine is not None else []
+    blocks = kit.capped(blocks, kit.VIEW_BLOCKS - len(paging), "`/incident list`") + paging
     return kit.view({"type": "home", "blocks": blocks}, "`/incident list`")
 
 

@@ -1,10 +1,12 @@
-"""Card buttons and the severity selector. Buttons carry the incident id in their value."""
+"""Card buttons and the severity selector, which carry the incident id in their value; and
+My paging's buttons in App Home, after which the home is published again."""
 
 from __future__ import annotations
 
 from bot.services.container import Services
-from bot.slack.blocks import answers, modals
+from bot.slack.blocks import answers, modals, my_paging
 from bot.slack.ids import Action
+from bot.slack.listeners.app_home import NOTICE, publish
 from bot.slack.listeners.logging import logged
 from bot.slack.listeners.outcomes import OOPS, confirm, log, user_of
 from bot.slack.listeners.table import Lazy, Table
@@ -85,6 +87,48 @@ def listeners(services: Services) -> Table:
             outcome.incident, services.postmortems.link(outcome.incident.id)
         )
 
+    def home_button(run):
+        """A My paging button: `run(user, value)` answers, and the home is published again
+        after the ack with that answer in it."""
+
+        @logged
+        async def handler(ack, body, action, context):
+            await ack()
+            try:
+                answer = await run(user_of(body), action.get("value") or "")
+                context[NOTICE] = answer.text
+                context["outcome"] = "ok" if answer.ok else "invalid"
+            except Exception:
+                log.exception("action_failed", action=action.get("action_id"))
+                context[NOTICE] = OOPS
+
+        return Lazy(ack=handler, lazy=[republish])
+
+    async def republish(body, client, context):
+        notice = context.get(NOTICE, "")
+        await publish(services, client, user_of(body), notice)
+
+    async def resend_code(user: str, medium: str):
+        return await services.my_paging.resend(user, medium)
+
+    async def test_page(user: str, _value: str):
+        return await services.my_paging.test(user)
+
+    def form(render):
+        """A button that opens one of My paging's forms, filled in as things are now."""
+
+        async def open_form(body, action, client):
+            mine = await services.my_paging.view(user_of(body))
+            view = render(mine, action.get("value") or "")
+            if view is not None:
+                await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+        return Lazy(ack=ack_only, lazy=[open_form])
+
+    def code_form(mine, medium: str):
+        pending = next((c for c in mine.pending if c.medium == medium), None)
+        return my_paging.code_modal(pending) if pending else None
+
     return {
         Action.ACK: button(acknowledge),
         Action.ESCALATE: button(escalate),
@@ -95,4 +139,10 @@ def listeners(services: Services) -> Table:
         # on thread replies: a reminder's "Snooze 30m", the resolution's "Draft postmortem"
         Action.SNOOZE: button(snooze),
         Action.POSTMORTEM: button(draft_postmortem, postmortem_link),
+        # App Home's My paging
+        Action.PAGING_CONTACTS: form(lambda mine, _: my_paging.contacts_modal(mine)),
+        Action.PAGING_RULES: form(lambda mine, _: my_paging.rules_modal(mine)),
+        Action.PAGING_CODE: form(code_form),
+        Action.PAGING_RESEND: home_button(resend_code),
+        Action.PAGING_TEST: home_button(test_page),
     }

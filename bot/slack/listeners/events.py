@@ -1,11 +1,11 @@
-"""Events API subscriptions: App Home (on call now and next, your shifts, open incidents), and
-reactions with the timeline emoji (`timeline_emoji`) that add a thread message to the timeline."""
+"""Events API subscriptions: App Home (on call now and next, your shifts, open incidents, My
+paging), and reactions with the timeline emoji (`timeline_emoji`) that add a thread message to the timeline."""
 
 from __future__ import annotations
 
 from bot.services.container import Services
-from bot.slack.blocks import home
 from bot.slack.ids import Event
+from bot.slack.listeners.app_home import publish
 from bot.slack.listeners.logging import logged
 from bot.slack.listeners.table import Lazy, Table
 
@@ -18,10 +18,7 @@ def listeners(services: Services) -> Table:
     async def publish_home(event, client):
         if event.get("tab") not in (None, "home"):
             return
-        on_call = await services.overrides.home(event["user"])
-        found, total = await services.incidents.list_open(limit=20, viewer=event["user"])
-        view = home.home(found, total, services.config, on_call)
-        await client.views_publish(user_id=event["user"], view=view)
+        await publish(services, client, event["user"])
 
     @logged
     async def reaction(ack, body, event, context):

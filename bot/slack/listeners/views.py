@@ -1,4 +1,5 @@
-"""Modal submissions: field problems go back with `response_action: errors`."""
+"""Modal submissions: field problems go back with `response_action: errors`. My paging's
+forms publish the home again once they changed something."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from bot.core.durations import parse_duration
 from bot.core.incident import check_title
 from bot.services.container import Services
 from bot.slack.ids import Field, FieldElement, View
+from bot.slack.listeners.app_home import NOTICE, publish
 from bot.slack.listeners.logging import logged
 from bot.slack.listeners.outcomes import OOPS, confirm, log, user_of
-from bot.slack.listeners.table import Table
+from bot.slack.listeners.table import Lazy, Table
+
+ERROR_TEXT = 150  # characters of a field's error (OOPS is cut to it too)
 
 
 def _value(view: dict, block_id: Field) -> str:
@@ -90,4 +94,48 @@ def listeners(services: Services) -> Table:
         confirm(outcome, "", context)
         await ack()
 
-    return {View.DECLARE: declare, View.UPDATE: update}
+    def paging_form(run, first: Field):
+        """A My paging form: `run(user, view)` answers; its problems go back into the form
+        (nothing was written), else the form closes and the home is published again."""
+
+        @logged
+        async def submit(ack, body, view, context):
+            try:
+                answer = await run(user_of(body), view)
+            except Exception:
+                log.exception("paging_form_failed", view=view.get("callback_id"))
+                await ack(response_action="errors", errors={first: OOPS[:ERROR_TEXT]})
+                return
+            if not answer.ok:
+                context["outcome"] = "invalid"
+                errors = {Field(k): v[:ERROR_TEXT] for k, v in answer.problems.items()}
+                await ack(response_action="errors", errors=errors)
+                return
+            context["outcome"] = "ok"
+            context[NOTICE] = answer.text
+            await ack()
+
+        async def republish(body, client, context):
+            if NOTICE in context:
+                await publish(services, client, user_of(body), context[NOTICE])
+
+        return Lazy(ack=submit, lazy=[republish])
+
+    async def contacts(user: str, view: dict):
+        typed = {key: _value(view, key) for key in (Field.EMAIL, Field.PHONE, Field.NTFY)}
+        return await services.my_paging.set_contacts(user, typed)
+
+    async def rules(user: str, view: dict):
+        return await services.my_paging.set_rules(user, _value(view, Field.RULES))
+
+    async def code(user: str, view: dict):
+        medium = view.get("private_metadata") or ""
+        return await services.my_paging.verify(user, medium, _value(view, Field.CODE))
+
+    return {
+        View.DECLARE: declare,
+        View.UPDATE: update,
+        View.PAGING_CONTACTS: paging_form(contacts, Field.EMAIL),
+        View.PAGING_RULES: paging_form(rules, Field.RULES),
+        View.PAGING_CODE: paging_form(code, Field.CODE),
+    }
