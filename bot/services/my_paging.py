@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -60,8 +60,17 @@ def shown(medium: str, address: str | None) -> str | None:
     return codes.mask_phone(address) if medium == "phone" else address
 
 
-def _note(conn, now, user: str, action: str, outcome: str = "done", **rows: Any) -> None:
-    before, after = rows.get("before"), rows.get("after")
+def _note(
+    conn: Connection,
+    now: datetime,
+    user: str,
+    action: str,
+    outcome: str = "done",
+    *,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> None:
+    """The audit row of one change to `user`'s paging settings, by them."""
     audit.note(conn, now, user, action, target(user), outcome=outcome, before=before, after=after)
 
 
@@ -119,7 +128,7 @@ class MyPagingService(UseCase):
 
         return await self.write(work)
 
-    def _apply(self, conn: Connection, user: str, step: tuple, now) -> str:
+    def _apply(self, conn: Connection, user: str, step: tuple, now: datetime) -> str:
         action, medium, old, new = step
         name = NAMES[medium]
         if action == "remove":
@@ -146,7 +155,9 @@ class MyPagingService(UseCase):
         self._send_code(conn, user, medium, new, now)
         return f"A code is on its way to {new}: enter it under My paging."
 
-    def _send_code(self, conn: Connection, user: str, medium: str, address: str, now) -> None:
+    def _send_code(
+        self, conn: Connection, user: str, medium: str, address: str, now: datetime
+    ) -> None:
         """`address` waits for a code; the outbox row that sends it (the code itself is made
         when it leaves, and only its hash is kept)."""
         store.ask(conn, user, medium, address, now)

@@ -304,7 +304,7 @@ paging_settings = sa.Table(  # over the person's `people:` entry; NULL: the conf
     sa.Column("email", sa.String(254)),  # verified
     sa.Column("phone", sa.String(16)),  # verified, E.164
     sa.Column("ntfy", sa.String(64)),  # a topic on FIREBELL_NTFY_URL
-    sa.Column("rules", sa.JSON),  # [{"after": "5m", "via": ["sms"]}, ...]
+    sa.Column("rules", sa.JSON(none_as_null=True)),  # [{"after": "5m", "via": ["sms"]}]; NULL
     sa.Column("tested_at", UTCDateTime),  # the last test page (one a minute)
 )
 

@@ -24,9 +24,20 @@ from bot.services.alerts import AlertCard, NotificationRecord
 from bot.services.handover import OpenIncident, Summary
 from bot.services.maintenance import Ended, Listed, Started
 from bot.services.models import EventRecord, IncidentRecord, OverrideRecord
+from bot.services.my_paging_view import Change, Contact, MyPaging
 from bot.services.overrides import Added, Home, OverrideList, Refused, Removed, RotationNow
 from bot.slack import mrkdwn as md
-from bot.slack.blocks import alerts, answers, card, home, kit, modals, oncall, stakeholders
+from bot.slack.blocks import (
+    alerts,
+    answers,
+    card,
+    home,
+    kit,
+    modals,
+    my_paging,
+    oncall,
+    stakeholders,
+)
 from tests.support import harness
 from tests.support.sendable import message_problems, mrkdwn_problems, view_problems
 
@@ -260,6 +271,39 @@ def test_app_home_and_the_forms(rotations, text, many):
     declare = modals.declare_modal(CONFIG)
     declare["private_metadata"] = "C0INCIDENTS"
     assert not view_problems(declare, ALLOWED)
+
+
+@SOME
+@given(
+    st.lists(TEXT, min_size=3, max_size=3),
+    st.lists(TEXT, max_size=10),
+    TEXT,
+    TEXT,
+    st.lists(INCIDENT_TEXTS, min_size=1, max_size=3),
+)
+def test_my_paging_in_app_home_and_its_forms(addresses, rules, notice, said, texts):
+    contacts = tuple(
+        Contact(medium, address[:64] or None, n % 2 == 0, address[:16], state, AT)
+        for n, (medium, address, state) in enumerate(
+            zip(("email", "phone", "ntfy"), addresses, ("coming", "sent", "void"), strict=True)
+        )
+    )
+    rows = [
+        ("paging.contact.set", "done", None, {"medium": "email", "pending": said}),
+        ("paging.contact.remove", "done", {"medium": "ntfy", "address": said}, None),
+        ("paging.verify", "invalid", None, {"medium": "phone", "tries": 5, "void": True}),
+        ("paging.rules.set", "done", None, {"rules": rules}),
+        ("paging.test", "done", None, {"media": ["slack", said]}),
+    ]
+    changes = tuple(Change(AT, *row) for row in rows)
+    mine = MyPaging("U0AAA", contacts, 20, tuple(r[:100] for r in rules), "mine", changes)
+    listed = [incident(texts[n % len(texts)], "declared", n) for n in range(1, 61)]
+    view = home.home(listed, len(listed), CONFIG, None, mine, notice)
+    assert not view_problems(view, ALLOWED)
+    assert [b for b in view["blocks"] if b["type"] == "header"][-1]["text"]["text"] == "My paging"
+    for form in (my_paging.contacts_modal(mine), my_paging.rules_modal(mine)):
+        assert not view_problems(form, ALLOWED)
+    assert not view_problems(my_paging.code_modal(contacts[1]), ALLOWED)
 
 
 @SOME
