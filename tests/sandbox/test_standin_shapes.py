@@ -175,6 +175,8 @@ async def scenario(http: aiohttp.ClientSession, slack: SlackDouble, name: str) -
         parent = await post(blocks=BLOCKS)
         await post(thread_ts=parent["ts"])
         return await call(http, slack, name, channel=CHANNEL, ts=parent["ts"])
+    if name == "usergroups.list":
+        return await call(http, slack, name)
     if name == "usergroups.users.list":
         return await call(http, slack, name, usergroup="S0PRODUCT")
     if name == "files.getUploadURLExternal":

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from bot.sandbox.standin import limits
+from bot.sandbox.standin.shapes import error
 from bot.sandbox.standin.state import WorkspaceState
 
 Answer = dict[str, Any]
@@ -26,13 +27,13 @@ def refusal(workspace: WorkspaceState, method: str, params: dict[str, Any]) -> A
     """Slack's answer when `method` refuses `params`; None when the method may go on."""
     channel = str(params.get("channel") or "")
     if channel in workspace.private_channels and not workspace.is_member(channel):
-        return _error("channel_not_found")
+        return error("channel_not_found")
     if method == "conversations.join" and channel in workspace.private_channels:
-        return _error("method_not_supported_for_channel_type")  # only /invite adds the bot
+        return error("method_not_supported_for_channel_type")  # only /invite adds the bot
     if method in SHARING_METHODS:
         return _sharing_refusal(workspace, params)
     if method in READING_METHODS and channel and not workspace.is_member(channel):
-        return _error("not_in_channel")  # reading needs membership, even of a public channel
+        return error("not_in_channel")  # reading needs membership, even of a public channel
     if method in MESSAGE_METHODS:
         return _message_refusal(params)
     if method in VIEW_METHODS and isinstance(params.get("view"), dict):
@@ -48,18 +49,18 @@ def _sharing_refusal(workspace: WorkspaceState, params: dict[str, Any]) -> Answe
         if channel.startswith(("U", "W")):  # a person: the file goes to the bot's DM with them
             continue
         if channel in workspace.missing_channels:
-            return _error("channel_not_found")
+            return error("channel_not_found")
         if channel in workspace.private_channels and not workspace.is_member(channel):
-            return _error("channel_not_found")
+            return error("channel_not_found")
         if not workspace.is_member(channel):
-            return _error("not_in_channel")
+            return error("not_in_channel")
     return None
 
 
 def _message_refusal(params: dict[str, Any]) -> Answer | None:
     text = params.get("text")
     if isinstance(text, str) and len(text) > limits.MESSAGE_TEXT:
-        return _error("msg_too_long")
+        return error("msg_too_long")
     blocks = params.get("blocks")
     if blocks is None:
         return None
@@ -67,21 +68,17 @@ def _message_refusal(params: dict[str, Any]) -> Answer | None:
         try:
             blocks = json.loads(blocks)
         except ValueError:
-            return _error("invalid_blocks_format")
+            return error("invalid_blocks_format")
     if not isinstance(blocks, list):
-        return _error("invalid_blocks_format")
+        return error("invalid_blocks_format")
     found = limits.problems(blocks, "message")
     return _refused("invalid_blocks", found) if found else None
 
 
-def _refused(error: str, found: list[str]) -> Answer:
+def _refused(code: str, found: list[str]) -> Answer:
     """As Slack words it: `[ERROR] <what> [json-pointer:<where>]`, one per problem."""
-    answer = _error(error)
+    answer = error(code)
     answer["response_metadata"] = {"messages": [f"[ERROR] {p}" for p in found]}
-    if error == "invalid_blocks":
+    if code == "invalid_blocks":
         answer["errors"] = found
     return answer
-
-
-def _error(code: str) -> Answer:
-    return {"ok": False, "error": code}

@@ -147,3 +147,47 @@ def is_top_level(message: Answer) -> bool:
 def wire_message(message: Answer) -> Answer:
     """A stored message as Slack returns it: absent fields are left out, not null."""
     return {k: copy.deepcopy(v) for k, v in message.items() if v is not None}
+
+
+def error(code: str) -> Answer:
+    """Slack's answer to a call it refuses: `{"ok": false, "error": "<code>"}`."""
+    return {"ok": False, "error": code}
+
+
+def asked(params: Answer, flag: str) -> bool:
+    """A boolean argument as Slack reads it: `true` or `1`."""
+    return str(params.get(flag)).lower() in ("true", "1")
+
+
+def listed_message(message: Answer, params: Answer) -> Answer:
+    """A message as conversations.history/replies list it: its metadata only when asked for
+    with `include_all_metadata`, as Slack does."""
+    listed = wire_message(message)
+    if not asked(params, "include_all_metadata"):
+        listed.pop("metadata", None)
+    return listed
+
+
+def usergroup_object(group_id: str, users: list[str] | None, *, team_id: str) -> Answer:
+    """A user group as usergroups.list returns one; `users` only when asked for."""
+    handle = group_id.lower()
+    group: Answer = {
+        "id": group_id,
+        "team_id": team_id,
+        "is_usergroup": True,
+        "name": handle,
+        "description": "",
+        "handle": handle,
+        "is_external": False,
+        "date_create": 1_600_000_000,
+        "date_update": 1_600_000_000,
+        "date_delete": 0,
+        "auto_type": None,
+        "created_by": "U0CREATOR",
+        "updated_by": "U0CREATOR",
+        "deleted_by": None,
+        "prefs": {"channels": [], "groups": []},
+    }
+    if users is not None:
+        group["users"] = list(users)
+    return group

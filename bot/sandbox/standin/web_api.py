@@ -16,7 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.sandbox.standin import refusals
-from bot.sandbox.standin.shapes import Answer, is_top_level, wire_message
+from bot.sandbox.standin.shapes import (
+    Answer,
+    asked,
+    error,
+    is_top_level,
+    listed_message,
+    usergroup_object,
+    wire_message,
+)
 from bot.sandbox.standin.state import TRIGGER_TTL, WorkspaceState
 
 TOKEN_PREFIXES = ("xoxb-", "xapp-")
@@ -72,6 +80,7 @@ class WebApi(WorkspaceState):
             "conversations.open": self._conversations_open,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "usergroups.list": self._usergroups_list,
             "usergroups.users.list": self._usergroups_users_list,
         }
 
@@ -135,20 +144,20 @@ class WebApi(WorkspaceState):
         tokens first, then what Slack refuses (refusals.py), then the method's own answer."""
         handler = self._handlers.get(method)
         if handler is None:
-            return _error("unknown_method")
+            return error("unknown_method")
         if params is None:
-            return _error("invalid_json")
+            return error("invalid_json")
         if token is None or not token.startswith(TOKEN_PREFIXES):
-            return _error("invalid_auth")
+            return error("invalid_auth")
         if method in APP_TOKEN_METHODS and not token.startswith(APP_TOKEN_PREFIX):
-            return _error("invalid_auth")
+            return error("invalid_auth")
         if self.tokens is not None and method not in APP_TOKEN_METHODS and token not in self.tokens:
-            return _error("invalid_auth")
+            return error("invalid_auth")
         return refusals.refusal(self, method, params) or handler(params)
 
     def _channel_error(self, channel: str) -> Answer | None:
         if not channel or channel in self.missing_channels:
-            return _error("channel_not_found")
+            return error("channel_not_found")
         return None
 
     # -- methods -----------------------------------------------------------------------------
@@ -170,7 +179,7 @@ class WebApi(WorkspaceState):
         if failed := self._channel_error(channel):
             return failed
         if not any(params.get(k) for k in ("text", "blocks", "attachments")):
-            return _error("no_text")
+            return error("no_text")
         if channel.startswith(("U", "W")):  # a user id: Slack posts in the app's DM with them
             channel = self.dm_channel(channel)
         ts = self._next_ts()
@@ -198,7 +207,7 @@ class WebApi(WorkspaceState):
             return channel, None, failed
         message = self._find(channel, _as_str(params.get("ts")) or "")
         if message is None:
-            return channel, None, _error("message_not_found")
+            return channel, None, error("message_not_found")
         return channel, message, None
 
     def _chat_update(self, params: Params) -> Answer:
@@ -206,7 +215,7 @@ class WebApi(WorkspaceState):
         if failed:
             return failed
         if not any(k in params for k in ("text", "blocks", "attachments")):
-            return _error("no_text")
+            return error("no_text")
         # As documented: fields left out keep their previous value.
         if "text" in params:
             message["text"] = _as_str(params["text"]) or ""
@@ -236,9 +245,9 @@ class WebApi(WorkspaceState):
         if failed := self._channel_error(channel):
             return failed
         if not params.get("user"):
-            return _error("user_not_found")
+            return error("user_not_found")
         if not any(params.get(k) for k in ("text", "blocks", "attachments")):
-            return _error("no_text")
+            return error("no_text")
         if channel.startswith(("U", "W")):
             channel = self.dm_channel(channel)
         user = _as_str(params["user"]) or ""
@@ -253,7 +262,7 @@ class WebApi(WorkspaceState):
             return failed
         ts = _as_str(params.get("message_ts")) or ""
         if not ts:
-            return _error("message_not_found")
+            return error("message_not_found")
         link = f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
         message = self._find(channel, ts)
         if message is not None and not is_top_level(message):
@@ -263,14 +272,14 @@ class WebApi(WorkspaceState):
     def _views_open(self, params: Params) -> Answer:
         trigger = _as_str(params.get("trigger_id") or params.get("interactivity_pointer"))
         if not trigger:
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         if not isinstance(params.get("view"), dict):
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         # A trigger this stand-in handed out names who the modal opens for, and expires as in
         # Slack; others (the tests' fixed TRIGGER_ID) are accepted and open for nobody.
         issued = self._triggers.get(trigger)
         if issued is not None and time.monotonic() - issued[1] > TRIGGER_TTL:
-            return _error("expired_trigger_id")
+            return error("expired_trigger_id")
         view = self._view_object(params["view"], self._new_view_id())
         if issued is not None:
             self.views[view["id"]] = {**copy.deepcopy(view), "user": issued[0]}
@@ -281,9 +290,9 @@ class WebApi(WorkspaceState):
         view_id = _as_str(params.get("view_id"))
         external_id = _as_str(params.get("external_id")) or ""
         if not view_id and not external_id:
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         if not isinstance(params.get("view"), dict):
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         if not view_id:
             view_id = next(
                 (v["id"] for v in self.views.values() if v.get("external_id") == external_id),
@@ -301,9 +310,9 @@ class WebApi(WorkspaceState):
     def _views_publish(self, params: Params) -> Answer:
         user_id = _as_str(params.get("user_id"))
         if not user_id:
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         if not isinstance(params.get("view"), dict):
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         previous = self.home_views.get(user_id)
         view = self._view_object(
             params["view"], previous["id"] if previous else self._new_view_id()
@@ -316,17 +325,14 @@ class WebApi(WorkspaceState):
     def _users_lookup_by_email(self, params: Params) -> Answer:
         user = self._users_by_email.get((_as_str(params.get("email")) or "").lower())
         if user is None:
-            return _error("users_not_found")
+            return error("users_not_found")
         return {"ok": True, "user": copy.deepcopy(user)}
 
     def _users_info(self, params: Params) -> Answer:
-        """Known users as added; any other U/W id gets a plain generated profile."""
-        user_id = _as_str(params.get("user")) or ""
-        user = self._users_by_id.get(user_id)
+        """Users added with `add_user`; any other id is not in the workspace."""
+        user = self._users_by_id.get(_as_str(params.get("user")) or "")
         if user is None:
-            if not user_id.startswith(("U", "W")):
-                return _error("user_not_found")
-            user = self._user_object(user_id)
+            return error("user_not_found")
         return {"ok": True, "user": copy.deepcopy(user)}
 
     def _conversations_info(self, params: Params) -> Answer:
@@ -343,7 +349,7 @@ class WebApi(WorkspaceState):
         newest_first = [m for m in reversed(self._messages.get(channel, [])) if is_top_level(m)]
         return {
             "ok": True,
-            "messages": [_listed(m, params) for m in newest_first[:limit]],
+            "messages": [listed_message(m, params) for m in newest_first[:limit]],
             "has_more": len(newest_first) > limit,
             "pin_count": 0,
             "response_metadata": {"next_cursor": ""},
@@ -356,14 +362,14 @@ class WebApi(WorkspaceState):
         ts = _as_str(params.get("ts")) or ""
         parent = self._find(channel, ts)
         if parent is None:
-            return _error("thread_not_found")
+            return error("thread_not_found")
         messages = [
             parent,
             *(m for m in self._messages[channel] if m.get("thread_ts") == ts and m is not parent),
         ]
         return {
             "ok": True,
-            "messages": [_listed(m, params) for m in messages],
+            "messages": [listed_message(m, params) for m in messages],
             "has_more": False,
             "response_metadata": {"next_cursor": ""},
         }
@@ -372,9 +378,9 @@ class WebApi(WorkspaceState):
         """The bot's DM with one person (`users`), as Slack opens or finds it."""
         user = _as_str(params.get("users")) or ""
         if not user:
-            return _error("users_list_not_supplied")
+            return error("users_list_not_supplied")
         if "," in user or not user.startswith(("U", "W")):
-            return _error("invalid_arguments")  # group DMs: not something the bot opens
+            return error("invalid_arguments")  # group DMs: not something the bot opens
         channel = self.dm_channel(user)
         return {"ok": True, "channel": {"id": channel}}
 
@@ -392,7 +398,7 @@ class WebApi(WorkspaceState):
 
     def _files_get_upload_url(self, params: Params) -> Answer:
         if not params.get("filename") or not params.get("length"):
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         file_id = f"F0FILE{next(self._file_ids):04d}"
         self._files[file_id] = {
             "id": file_id,
@@ -408,36 +414,32 @@ class WebApi(WorkspaceState):
     def _files_complete_upload(self, params: Params) -> Answer:
         files = params.get("files")
         if not isinstance(files, list) or not files:
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         completed = []
         for item in files:
             known = self._files.get(item.get("id", "")) if isinstance(item, dict) else None
             if known is None:
-                return _error("file_not_found")
+                return error("file_not_found")
             if item.get("title"):
                 known["title"] = item["title"]
             completed.append({"id": known["id"], "title": known["title"]})
         return {"ok": True, "files": completed}
 
+    def _usergroups_list(self, params: Params) -> Answer:
+        """Every group (none is disabled here); members only with `include_users`."""
+        members = asked(params, "include_users")
+        groups = [
+            usergroup_object(group, users if members else None, team_id=self.team_id)
+            for group, users in self.usergroups.items()
+        ]
+        return {"ok": True, "usergroups": groups}
+
     def _usergroups_users_list(self, params: Params) -> Answer:
         """Unknown groups list no members rather than failing, so page targets stay harmless."""
         group = _as_str(params.get("usergroup")) or ""
         if not group:
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         return {"ok": True, "users": list(self.usergroups.get(group, []))}
-
-
-def _listed(message: Answer, params: Params) -> Answer:
-    """A message as conversations.history/replies list it: its metadata only when asked for
-    with `include_all_metadata`, as Slack does."""
-    listed = wire_message(message)
-    if str(params.get("include_all_metadata")).lower() not in ("true", "1"):
-        listed.pop("metadata", None)
-    return listed
-
-
-def _error(code: str) -> Answer:
-    return {"ok": False, "error": code}
 
 
 def _as_str(value: Any) -> str | None:
