@@ -38,8 +38,10 @@ EXPORTED = (*chain.FIELDS, "prev_hash", "hash")  # the keys of an exported row, 
 WHEN = "an ISO date or date-time like 2026-11-01 or 2026-12-01T12:00 (UTC unless it has an offset)"
 
 
-def add_parser(sub: Any) -> None:
-    """`audit verify` and `audit export` under the `firebell` command's subparsers."""
+def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
+    """`audit verify` and `audit export` under the `firebell` command's subparsers, each
+    taking the options every command takes (`parents`: `--config`, which they accept and,
+    reading only the database, leave unused)."""
     audit = sub.add_parser(
         "audit", help="check the audit log's hash chain, or export it as JSON Lines"
     )
@@ -47,9 +49,12 @@ def add_parser(sub: Any) -> None:
     commands.required = True
     commands.add_parser(
         "verify",
+        parents=parents,
         help="walk the hash chain; exit 1 naming the first row edited, deleted or reordered",
     )
-    export = commands.add_parser("export", help="write the rows as JSON Lines to stdout")
+    export = commands.add_parser(
+        "export", parents=parents, help="write the rows as JSON Lines to stdout"
+    )
     export.add_argument(
         "--since", type=instant, metavar="WHEN", help=f"rows at or after WHEN, {WHEN}"
     )

@@ -1,5 +1,6 @@
 """`firebell` / `python -m bot`: serve (default), migrate, check, oncall, sandbox, audit
-(verify, export).
+(verify, export); `--config PATH` on each (as FIREBELL_CONFIG, which it overrides) and
+`firebell --version`.
 
 Plain `firebell` with no Slack credentials at all starts the sandbox instead of refusing;
 `firebell serve` always means Slack, and refuses without its credentials.
@@ -13,41 +14,71 @@ import os
 import signal
 import sys
 from datetime import datetime
+from importlib import metadata
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import structlog
 from pydantic import ValidationError
 
-from bot import audit_cli, logs
+from bot import audit_cli, cli_config, logs
+from bot.cli_config import Loaded
 from bot.clock import SystemClock
-from bot.config import Config, load_config
+from bot.config import Config
 from bot.config_source import ConfigError
 from bot.core.durations import format_duration
 from bot.services import config_report
 from bot.settings import Settings
 
 EXIT_CONFIG = 2
+EXIT_SLACK = 1  # `check --slack`: the workspace lacks something the config names
+CONFIG_HELP = "the config file (default: FIREBELL_CONFIG, else config/firebell.yml)"
+
+log = structlog.get_logger("firebell.cli")
+
+
+def version() -> str:
+    """`firebell <version>`, from the installed package's metadata."""
+    try:
+        return f"firebell {metadata.version('firebell')}"
+    except metadata.PackageNotFoundError:
+        return "firebell (version unknown: the package is not installed; pip install .)"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="firebell", description=__doc__)
+    parser.add_argument("--version", action="version", version=version())
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", metavar="PATH", help=CONFIG_HELP)
     sub = parser.add_subparsers(dest="command")
     sub.add_parser(
         "serve",
+        parents=[common],
         help="run the bot (default; plain `firebell` with no Slack credentials at all starts "
         "the sandbox instead)",
     )
-    sub.add_parser("migrate", help="bring the database schema up to date")
-    sub.add_parser(
-        "check", help="validate the config file, print coverage gaps and warnings, and exit"
+    sub.add_parser("migrate", parents=[common], help="bring the database schema up to date")
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        help="validate the config file, print coverage gaps and warnings, and exit",
     )
-    oncall = sub.add_parser("oncall", help="print who is on call now, until when, and who is next")
+    check.add_argument(
+        "--slack",
+        action="store_true",
+        help="also ask Slack whether every channel, person and user group the config names "
+        "is there (needs SLACK_BOT_TOKEN)",
+    )
+    oncall = sub.add_parser(
+        "oncall", parents=[common], help="print who is on call now, until when, and who is next"
+    )
     oncall.add_argument("rotation", nargs="?", help="only this rotation (default: all)")
     oncall.add_argument(
         "--calendar-links",
         action="store_true",
         help="also print each rotation's calendar feed URL, token included",
     )
-    audit_cli.add_parser(sub)
+    audit_cli.add_parser(sub, [common])
     sandbox = sub.add_parser(
         "sandbox", help="try Firebell without Slack: the bot and a stand-in for Slack in a browser"
     )
@@ -73,24 +104,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None and _no_slack_credentials(settings):
         print(SANDBOX_INSTEAD, file=sys.stderr)
         return _sandbox(settings)
+    if getattr(args, "config", None):  # the flag wins over FIREBELL_CONFIG
+        settings = settings.model_copy(update={"firebell_config": Path(args.config)})
     command = args.command or "serve"
     if command == "migrate":
         return asyncio.run(_migrate(settings))
     if command == "audit":
         return audit_cli.run(settings, args)
-    config = _config(settings)
-    if config is None:
+    loaded = _config(settings, command)
+    if loaded is None:
         return EXIT_CONFIG
     if command == "check":
-        return _check(settings, config)
+        return _check(settings, loaded, args.slack)
     if command == "oncall":
-        return _oncall(settings, config, args.rotation, args.calendar_links)
-    return _serve(settings, config)
+        return _oncall(settings, loaded.config, args.rotation, args.calendar_links)
+    return _serve(settings, loaded)
 
 
-def _config(settings: Settings) -> Config | None:
+def _config(settings: Settings, command: str) -> Loaded | None:
     try:
-        return load_config(settings.firebell_config)
+        loaded = cli_config.load(settings.firebell_config, command)
     except ConfigError as exc:
         print(
             f"Firebell cannot start: {len(exc.problems)} problem(s) in the config:", file=sys.stderr
@@ -98,12 +131,28 @@ def _config(settings: Settings) -> Config | None:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return None
+    if loaded.sandbox:
+        print(f"{loaded.source}: {cli_config.SANDBOX_NOTE}", file=sys.stderr)
+    return loaded
 
 
-def _check(settings: Settings, config: Config) -> int:
+def _check(settings: Settings, loaded: Loaded, slack: bool) -> int:
     """The config's summary, then `config_report`'s coverage and warnings; 0 even with
-    warnings, as they are advice (a config that cannot run never gets here)."""
-    print(f"{settings.firebell_config}: OK")
+    warnings, as they are advice (a config that cannot run never gets here). The example's
+    placeholders still in it are problems (2); with `slack`, so is anything the workspace
+    lacks (1)."""
+    placeholders = loaded.placeholders()
+    if placeholders:
+        print(
+            f"{loaded.source}: {len(placeholders)} key(s) still hold the example's "
+            "placeholders; replace them with your workspace's:",
+            file=sys.stderr,
+        )
+        for problem in placeholders:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    config = loaded.config
+    print(f"{loaded.source}: OK")
     print(f"  incident channel {config.incident_channel}, timezone {config.timezone}")
     for severity in config.severities:
         print(
@@ -116,7 +165,50 @@ def _check(settings: Settings, config: Config) -> int:
         print(f"  {line}")
     for finding in config_report.findings(config):
         print(f"warning: {finding}")
-    return 0
+    return asyncio.run(_check_slack(settings, loaded)) if slack else 0
+
+
+async def _check_slack(settings: Settings, loaded: Loaded) -> int:
+    """`check --slack`: the token first, then everything the config names."""
+    from bot.slack import credentials, preflight
+
+    needed = dict(settings.missing_for_slack()).get("SLACK_BOT_TOKEN")
+    if needed:
+        print(f"firebell check --slack needs SLACK_BOT_TOKEN: {needed}", file=sys.stderr)
+        return EXIT_CONFIG
+    malformed = dict(settings.malformed_tokens()).get("SLACK_BOT_TOKEN")
+    if malformed:
+        print(f"firebell check --slack: SLACK_BOT_TOKEN {malformed}", file=sys.stderr)
+        return EXIT_CONFIG
+    bot_token = settings.slack_bot_token.get_secret_value()
+    try:
+        identity = await credentials.check(settings.slack_api_url, bot_token)
+    except credentials.Refused as exc:
+        print(f"firebell check --slack cannot ask Slack: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if identity is None:
+        print("Slack did not answer: nothing was checked against it", file=sys.stderr)
+        return EXIT_SLACK
+    problems = await preflight.check(settings.slack_api_url, bot_token, loaded.config)
+    if not problems:
+        print(f"Slack ({identity.team}): every channel, person and group the config names is there")
+        return 0
+    print(
+        f"Slack ({identity.team}): {len(problems)} problem(s) with what the config names:",
+        file=sys.stderr,
+    )
+    for line in _described(loaded, problems):
+        print(f"  {line}", file=sys.stderr)
+    return EXIT_SLACK
+
+
+def _described(loaded: Loaded, problems) -> list[str]:
+    """Each problem as `file:line: key: what` in the order of the file, then those naming no
+    key as `Slack: what`."""
+    keyed = sorted((p for p in problems if p.key is not None), key=lambda p: loaded.line(p.key))
+    return [loaded.where(p.key, p.text) for p in keyed] + [
+        f"Slack: {p.text}" for p in problems if p.key is None
+    ]
 
 
 # -- who is on call ---------------------------------------------------------------------------
@@ -191,7 +283,7 @@ async def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings, config: Config) -> int:
+def _serve(settings: Settings, loaded: Loaded) -> int:
     missing = settings.missing_for_slack()
     if missing:
         print("Firebell cannot connect to Slack; set these environment variables:", file=sys.stderr)
@@ -209,7 +301,7 @@ def _serve(settings: Settings, config: Config) -> int:
         for name, problem in malformed:
             print(f"  {name} {problem}", file=sys.stderr)
         return EXIT_CONFIG
-    return asyncio.run(_run(settings, config))
+    return asyncio.run(_run(settings, loaded))
 
 
 def _no_slack_credentials(settings: Settings) -> bool:
@@ -284,20 +376,30 @@ async def _run_sandbox(sandbox) -> int:
     return 0
 
 
-async def _run(settings: Settings, config: Config) -> int:
+async def _run(settings: Settings, loaded: Loaded) -> int:
     from bot.app import Firebell
-    from bot.slack import credentials
+    from bot.slack import credentials, preflight
 
+    bot_token = settings.slack_bot_token.get_secret_value()
     try:  # before anything starts: a refused token leaves no schema and no open port
         identity = await credentials.check(
             settings.slack_api_url,
-            settings.slack_bot_token.get_secret_value(),
+            bot_token,
             settings.slack_app_token.get_secret_value() if settings.socket_mode else None,
         )
     except credentials.Refused as exc:
         print(f"Firebell cannot start: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    app = Firebell(settings, config, identity=identity)
+    if identity is not None:  # Slack answered: does it have what the config names?
+        problems = await preflight.check(settings.slack_api_url, bot_token, loaded.config)
+        if any(p.stops_start for p in problems):
+            print("Firebell cannot start: its incident channel is not in Slack:", file=sys.stderr)
+            for line in _described(loaded, problems):
+                print(f"  {line}", file=sys.stderr)
+            return EXIT_CONFIG
+        for line in _described(loaded, problems):
+            log.warning("slack_config_problem", problem=line)
+    app = Firebell(settings, loaded.config, identity=identity)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

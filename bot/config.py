@@ -367,8 +367,11 @@ class Config(Model):
         return ZoneInfo(self.timezone)
 
 
+MISSING_FILE = "copy config/firebell.example.yml there and edit it"  # what a missing file needs
+
+
 def load_config(path: Path | str) -> Config:
-    text = read_source(path, "copy config/firebell.example.yml there and edit it")
+    text = read_source(path, MISSING_FILE)
     return parse_config(text, str(path))
 
 

@@ -136,10 +136,15 @@ def _index_lines(
 
 def locate(loc: KeyPath, message: str, source: str, lines: dict[KeyPath, int]) -> str:
     """`file:line: key.path: message`, the line of the deepest key that exists."""
-    line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+    line = line_of(loc, lines)
     where = f"{source}:{line}" if line else source
     key = dotted(loc) or "(top level)"
     return f"{where}: {key}: {message}"
+
+
+def line_of(loc: KeyPath, lines: dict[KeyPath, int]) -> int | None:
+    """The line of `loc`, else of the deepest key above it that is in the file."""
+    return next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
 
 
 def dotted(path: KeyPath) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.store.migrate import head
-from tests.support.cli import EXAMPLE, count_tables, env, run, table_names
+from tests.support.cli import EXAMPLE, count_tables, edited_example, env, run, table_names
 
 ROOT = Path(__file__).parent.parent
 
@@ -46,8 +46,8 @@ async def test_bad_config_stops_start_up_naming_file_line_and_key(tmp_path):
 
 
 async def test_check_validates_without_starting(tmp_path):
-    code, out, _ = await run(tmp_path, "check")
-    assert code == 0
+    code, out, err = await run(tmp_path, "check", FIREBELL_CONFIG=str(edited_example(tmp_path)))
+    assert code == 0, err
     assert "OK" in out and "SEV1: ack within 15m" in out
     missing = await run(tmp_path, "check", FIREBELL_CONFIG=str(tmp_path / "nope.yml"))
     assert missing[0] == 2 and "no such file" in missing[2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.support.cli import run
 
 CONFIG = """\
-incident_channel: C0INCIDENTS
+incident_channel: C0ONCALL
 timezone: Europe/Berlin
 severities:
   - {name: SEV1, ack_within: 15m, update_every: 30m, page: [rotation:ops]}
@@ -28,7 +28,7 @@ rotations:
   - {name: spare, members: [U0SPARE], shift: 1w, start: 2026-01-05T09:00}
 escalation:
   - notify: [rotation:office]
-  - notify: ["@U0LEAD"]
+  - notify: ["@U0BOSS"]
 runbooks:
   legacy: https://docs.example.com/legacy
 """
@@ -64,7 +64,7 @@ async def check(tmp_path, text: str) -> list[str]:
 
 async def test_check_reports_coverage_per_team_then_warnings(tmp_path):
     assert await check(tmp_path, CONFIG + TEAMS) == [
-        "  team default (channel C0INCIDENTS):",
+        "  team default (channel C0ONCALL):",
         "    SEV1: covered around the clock",  # ops, paged at once by SEV1, is 24/7
         f"    SEV2: nobody covers {OFFICE_HOURS}; outside coverage it waits until covered",
         "  team payments (channel C0PAYMENTS):",
@@ -84,11 +84,11 @@ async def test_check_reports_coverage_per_team_then_warnings(tmp_path):
 
 async def test_a_default_team_without_a_chain_is_warned_about_too(tmp_path):
     text = CONFIG.replace(
-        'escalation:\n  - notify: [rotation:office]\n  - notify: ["@U0LEAD"]\n', ""
+        'escalation:\n  - notify: [rotation:office]\n  - notify: ["@U0BOSS"]\n', ""
     )
     lines = await check(tmp_path, text + TEAMS)
     assert lines[:3] == [
-        "  team default (channel C0INCIDENTS):",
+        "  team default (channel C0ONCALL):",
         "    SEV1: covered around the clock",
         "    SEV2: no rotation in its first line, so no coverage promise",
     ]

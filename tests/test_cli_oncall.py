@@ -13,7 +13,7 @@ from tests.support.cli import run
 from tests.support.db import rows
 
 CONFIG = """\
-incident_channel: C0INCIDENTS
+incident_channel: C0ONCALL
 timezone: Europe/Berlin
 severities:
   - {name: SEV1, ack_within: 15m, update_every: 30m, page: [rotation:ops]}
@@ -27,12 +27,12 @@ rotations:
     coverage:
       - {days: mon-fri, from: "09:00", to: "17:00"}
   - name: ops
-    members: [alice@example.com]
+    members: [alice@acme.test]
     shift: 1d
     start: 2026-01-05T09:00
 escalation:
   - notify: [rotation:office]
-  - notify: ["@U0LEAD"]
+  - notify: ["@U0BOSS"]
 """
 
 
@@ -104,7 +104,7 @@ async def test_oncall_prints_who_is_on_call_until_when_and_who_is_next(tmp_path)
     rows(
         database.url_for(tmp_path),
         "INSERT INTO people (email, user_id, looked_up_at) VALUES (?, ?, ?)",
-        "alice@example.com",
+        "alice@acme.test",
         "U0ALICE",
         "2026-03-01 00:00:00.000000",
     )
@@ -113,7 +113,7 @@ async def test_oncall_prints_who_is_on_call_until_when_and_who_is_next(tmp_path)
     office, ops = out.strip().splitlines()
     assert office.startswith("office: U0SOLO on call until Mon ")
     assert " 09:00 CE" in office and ", then U0SOLO until Mon " in office
-    assert ops.startswith("ops: U0ALICE (alice@example.com) on call until ")
+    assert ops.startswith("ops: U0ALICE (alice@acme.test) on call until ")
     assert "token" not in out
 
     code, out, _ = await run(tmp_path, "oncall", "ops", FIREBELL_CONFIG=path)

@@ -41,6 +41,30 @@ async def run(tmp_path: Path, *args: str, **extra: str) -> tuple[int, str, str]:
     return process.returncode, out.decode(), err.decode()
 
 
+# the example's placeholders, each replaced by an id of the kind a real workspace has
+REAL_IDS = {
+    "C0INCIDENTS": "C07INCDNT01",
+    "C0STATUS": "C07STATUS01",
+    "U0AAA": "U07AAAAAAA1",
+    "U0BBB": "U07BBBBBBB1",
+    "U0CCC": "U07CCCCCCC1",
+    "U0DDD": "U07DDDDDDD1",
+    "U0LEAD": "U07LEADLEAD",
+    "S0PRODUCT": "S07PRODUCT1",
+    "@example.com": "@acme.test",
+}
+
+
+def edited_example(tmp_path: Path) -> Path:
+    """The example config as a user leaves it after editing: its placeholders replaced."""
+    text = EXAMPLE.read_text()
+    for placeholder, real in REAL_IDS.items():
+        text = text.replace(placeholder, real)
+    path = tmp_path / "firebell.yml"
+    path.write_text(text)
+    return path
+
+
 def table_names(tmp_path: Path) -> set[str]:
     """The tables the command left in the test's database (none: it never got that far)."""
     url = database.url_for(tmp_path)
