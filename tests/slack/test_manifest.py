@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from bot.services.people import PeopleService
+from bot.slack import preflight
 from bot.slack.directory import Directory
 from bot.slack.ids import Action, Command, Event, Shortcut, View
 from bot.slack.listeners import actions, commands, events, shortcuts, views
@@ -33,6 +34,9 @@ METHOD_SCOPES = {
     "conversations.history": {"channels:history", "groups:history", "im:history"},
     "conversations.open": {"im:write"},
     "usergroups.users.list": {"usergroups:read"},
+    "conversations.info": {"channels:read", "groups:read"},
+    "users.info": {"users:read"},
+    "usergroups.list": {"usergroups:read"},
 }
 # Called only to look for a post whose answer was lost (a crash or a timeout) before posting it
 # again: tests/slack/test_delivery_once.py makes them happen.
@@ -58,6 +62,20 @@ def test_commands_in_manifest_are_exactly_those_the_code_registers():
 def test_events_in_manifest_are_exactly_those_the_code_handles():
     assert set(MANIFEST["settings"]["event_subscriptions"]["bot_events"]) == set(Event)
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_the_messages_tab_shows_a_persons_pages_and_takes_no_messages():
+    """Pages sent to a person land in the app's Messages tab, where they find them again;
+    read-only, as the bot reads no direct messages (app_home as Slack's manifest defines it)."""
+    app_home = MANIFEST["features"]["app_home"]
+    assert set(app_home) <= {
+        "home_tab_enabled",
+        "messages_tab_enabled",
+        "messages_tab_read_only_enabled",
+    }
+    assert all(isinstance(value, bool) for value in app_home.values())
+    assert app_home["messages_tab_enabled"] is True
+    assert app_home["messages_tab_read_only_enabled"] is True
 
 
 def test_shortcuts_in_manifest_are_exactly_those_the_code_registers():
@@ -129,6 +147,7 @@ async def test_scopes_cover_every_method_the_bot_calls_and_nothing_more(bot, dou
     people = PeopleService(bot.app.db, bot.config, bot.clock)
     await Directory(bot.app.bolt.client, people).lookup("alice@example.com")  # at start-up
     await bot.app.groups.refresh()  # usergroups.users.list, at start-up and every 10 minutes
+    await preflight.check(double.url, "xoxb-test", bot.config)  # `serve`, `check --slack`
     used = {c.method for c in double.calls} | RECOVERY_METHODS
     assert used <= set(METHOD_SCOPES), used - set(METHOD_SCOPES)
     granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])
