@@ -9,9 +9,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=3000
 
 WORKDIR /app
+# the dependencies at the versions requirements.lock pins (`make lock`), in a layer of their
+# own that a change to the code does not rebuild; then Firebell itself, adding nothing
+COPY requirements.lock ./
+RUN pip install -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip install . \
+RUN pip install --no-deps . \
+    && pip check \
     && useradd --create-home --uid 10001 firebell \
     && mkdir -p /data /app/config \
     && chown firebell /data

@@ -3,14 +3,20 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run sandbox test test-sqlite test-postgres lint format bench check migrate clean
+.PHONY: run sandbox test test-sqlite test-postgres lint format bench check migrate lock clean
 
 # The PostgreSQL run uses this server (a fresh database per test is created from it).
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 
-$(VENV)/.installed: pyproject.toml
+# What running needs, at the versions requirements.lock pins (the image installs the same).
+$(VENV)/.runtime: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock -e .
+	touch $@
+
+# What testing, linting and benchmarking need on top (`make test` installs it).
+$(VENV)/.installed: $(VENV)/.runtime
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -18,20 +24,29 @@ config/firebell.yml:
 	cp config/firebell.example.yml $@
 	@echo "Created config/firebell.yml from the example: put your channel and user ids in it."
 
-# With Slack credentials this serves Slack; with none at all it starts the sandbox instead
-# (`firebell serve` never does: it refuses without its credentials).
-run: $(VENV)/.installed config/firebell.yml
+# With Slack credentials this serves Slack (config/firebell.yml: `make check` creates it from
+# the example and names what to edit); with none at all it starts the sandbox instead, which
+# needs no config of yours (`firebell serve` never does: it refuses without its credentials).
+run: $(VENV)/.runtime
 	$(PY) -m bot
 
 # Firebell without Slack: the bot and a stand-in for Slack, at http://127.0.0.1:3000/sandbox
-sandbox: $(VENV)/.installed
+sandbox: $(VENV)/.runtime
 	$(PY) -m bot sandbox
 
-check: $(VENV)/.installed config/firebell.yml
+check: $(VENV)/.runtime config/firebell.yml
 	$(PY) -m bot check
 
-migrate: $(VENV)/.installed
+migrate: $(VENV)/.runtime
 	$(PY) -m bot migrate
+
+# requirements.lock again from pyproject.toml's dependencies (not the dev ones), keeping the
+# pins that still fit; `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest allowed.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet 'pip-tools>=7.4,<8'
+	$(PY) -m piptools compile --quiet --strip-extras --no-emit-index-url \
+		--no-emit-find-links $(LOCK_FLAGS) --output-file requirements.lock pyproject.toml
 
 test: test-sqlite test-postgres
 
