@@ -158,6 +158,28 @@ class _Tally:
         )
 
 
+def as_of(
+    high: float,
+    number: int,
+    declared: float,
+    waiting_until: float | None,
+    acknowledged: float | None,
+    resolved: float | None,
+    resumed: Mapping[int, float],
+) -> tuple[float, float | None, float | None]:
+    """One incident as of `high` (epoch seconds): (when its response clock started, when it
+    was acknowledged, when it was resolved), None for what had not happened by then.
+
+    The response clock starts at declaration, or when coverage resumed (or will) for one that
+    waited (`resumed`: incident -> epoch seconds)."""
+    response_from = resumed.get(number) or waiting_until or declared
+    if acknowledged is not None and acknowledged > high:
+        acknowledged = None
+    if resolved is not None and resolved > high:
+        resolved = None
+    return response_from, acknowledged, resolved
+
+
 def _top(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     return sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], kv[0]))[:TOP]
 
@@ -193,22 +215,15 @@ def report(
     for number, title, severity, declared, waiting_until, acknowledged, resolved, team in timings:
         if not low <= declared < high:
             continue
-        # the response clock: declaration, or when coverage resumed (or will) for one that waited
-        response_from = resumed.get(number) or waiting_until or declared
-        still_open = resolved is None or resolved > high
-        if still_open:
-            resolved = None
-            lasted = high - declared
-        else:
-            lasted = resolved - declared
+        response_from, acknowledged, resolved = as_of(
+            high, number, declared, waiting_until, acknowledged, resolved, resumed
+        )
+        still_open = resolved is None
+        lasted = (high if still_open else resolved) - declared
         if len(spans) < TOP or (lasted >= spans[0][0] and (lasted, -number) > spans[0][:2]):
             span_ = (lasted, -number, title, severity, still_open)
             (heapq.heappush if len(spans) < TOP else heapq.heapreplace)(spans, span_)
-        took = None
-        if acknowledged is not None and acknowledged <= high:
-            took = acknowledged - response_from
-        else:
-            acknowledged = None
+        took = None if acknowledged is None else acknowledged - response_from
         met = None
         limit = limits.get(severity)
         if limit is not None:

@@ -36,6 +36,7 @@ class OutboxKind(StrEnum):
     BROADCAST = "broadcast"  # a stakeholder summary of one change
     DIGEST = "digest"  # the open incidents, for stakeholders
     REPORT = "report"  # the weekly report
+    REPORT_CHART = "report_chart"  # a report's chart, uploaded after its text (channel or DM)
     POSTMORTEM = "postmortem"  # the draft uploaded into the thread
     TIMELINE_FETCH = "timeline_fetch"  # read a reacted-to message into the timeline
     PAGE_EMAIL = "page_email"  # a page by e-mail (channel `email:<user>`)

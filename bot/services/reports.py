@@ -1,7 +1,11 @@
 """Incident reports: `/incident report [7d|30d|90d] [team:x]` and the weekly report in the
-broadcast channels. Figures come from `bot.core.metrics`; this module reads the period's
-incidents (one indexed range query, times as epoch seconds, plus the service and tenant
-counts) and schedules the weekly post.
+broadcast channels. Figures come from `bot.core.metrics`, the chart's series per day from
+`bot.core.report_series`; this module reads the period's incidents (one indexed range query,
+times as epoch seconds, plus the service and tenant counts) and schedules the weekly post.
+
+Each report is followed by its chart, an outbox row of its own (`report_chart`: the period and
+teams, never the picture), drawn when it is sent: after the weekly report in its channel, and
+for `/incident report` in the asker's DM (the answer itself is ephemeral, and a file cannot be).
 
 The weekly report is a timer keyed by its instant (`weekly_report:<when>`), planned every timer
 round like handovers, so replicas and restarts arm each week once. It covers the seven days
@@ -20,9 +24,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection
 
 from bot.config import Config
-from bot.core import metrics
+from bot.core import metrics, report_series
 from bot.core.metrics import Report
 from bot.core.outbox import OutboxKind
+from bot.core.report_series import Daily
 from bot.core.stakeholders import latest_weekly
 from bot.services.context import Context, UseCase
 from bot.store import outbox, timers
@@ -40,20 +45,47 @@ def build(
 ) -> Report:
     """The figures of `teams`' incidents (None: everyone's), with a line per team when the
     config has teams and more than one is covered."""
-    targets = {s.name: s.ack_within for s in config.severities}
     timings, resumed, services, tenants = queries.period(conn, start, end, teams)
     by_team = bool(config.teams) and (teams is None or len(teams) > 1)
     return metrics.report(
         timings,
         start,
         end,
-        targets,
+        _targets(config),
         config.severity_names,
         resumed=resumed,
         services=services,
         tenants=tenants,
         teams=(teams or config.team_names) if by_team else None,
     )
+
+
+def series(
+    conn: Connection,
+    config: Config,
+    start: datetime,
+    end: datetime,
+    teams: Sequence[str] | None = None,
+) -> Daily:
+    """The chart's series of the same incidents `build` counts, per day in the config's zone."""
+    timings, resumed = queries.timings(conn, start, end, teams)
+    return report_series.daily(
+        timings, start, end, config.zone, _targets(config), config.severity_names, resumed=resumed
+    )
+
+
+def _targets(config: Config) -> dict[str, timedelta]:
+    return {s.name: s.ack_within for s in config.severities}
+
+
+def chart(start: datetime, end: datetime, teams: Sequence[str] | None, weekly: bool) -> dict:
+    """A `report_chart` row's payload: which report it draws."""
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "teams": None if teams is None else list(teams),
+        "weekly": weekly,
+    }
 
 
 def _weekly_at(config: Config) -> tuple[int, int, int] | None:
@@ -83,6 +115,8 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
         )
         payload = {"end": latest.isoformat(), "days": WEEK.days, "teams": teams}
         outbox.enqueue(conn, now, OutboxKind.REPORT, channel=channel, payload=payload)
+        drawn = chart(latest - WEEK, latest, teams, weekly=True)  # after the text, in its lane
+        outbox.enqueue(conn, now, OutboxKind.REPORT_CHART, channel=channel, payload=drawn)
     return True
 
 
@@ -94,3 +128,25 @@ class ReportService(UseCase):
         before `end` (default now)."""
         end = end or self.clock.now()
         return await self.db.read(lambda conn: build(conn, self.config, end - window, end, teams))
+
+    async def asked(
+        self, user: str, window: timedelta, teams: Sequence[str] | None = None
+    ) -> Report:
+        """`/incident report`: the figures over the `window` before now, and the report's chart
+        queued for `user`'s DM (drawn when it is sent; none for a period without incidents)."""
+        end = self.clock.now()
+        start = end - window
+
+        def work(conn: Connection) -> Report:
+            figures = build(conn, self.config, start, end, teams)
+            payload = chart(start, end, teams, weekly=False)
+            outbox.enqueue(conn, end, OutboxKind.REPORT_CHART, channel=user, payload=payload)
+            return figures
+
+        return await self.write(work)
+
+    async def series(
+        self, start: datetime, end: datetime, teams: Sequence[str] | None = None
+    ) -> Daily:
+        """The chart's series of `teams`' incidents (None: everyone's) declared in [start, end)."""
+        return await self.db.read(lambda conn: series(conn, self.config, start, end, teams))

@@ -80,22 +80,28 @@ _COUNTS = (  # one row per distinct (service, tenant list), counted up in Python
 )
 
 
-def period(conn: Connection, start: datetime, end: datetime, teams: Collection[str] | None = None):
+def timings(conn: Connection, start: datetime, end: datetime, teams: Collection[str] | None = None):
     """Incidents declared in [start, end) (of `teams`; None: of all): an iterable of
-    `bot.core.metrics.Timing` rows (epoch seconds; read it inside the transaction), when
-    coverage resumed for those that waited, and counts per service and per tenant."""
+    `bot.core.metrics.Timing` rows (epoch seconds; read it inside the transaction), and when
+    coverage resumed for those that waited."""
     values = {"start": start, "end": end}
     resumed = dict(conn.execute(_RESUMED, values).all())
+    query = _PERIOD if teams is None else _PERIOD.where(of_teams(teams))
+    # streamed, not fetched whole: each row is gone once counted, so a long period builds no
+    # pile of objects for the garbage collector to walk
+    return conn.execute(query, values), resumed
+
+
+def period(conn: Connection, start: datetime, end: datetime, teams: Collection[str] | None = None):
+    """What `timings` reads, and counts per service and per tenant of the same incidents."""
+    values = {"start": start, "end": end}
     services: dict[str, int] = {}
     tenants: dict[str, int] = {}
-    counts, timings = _COUNTS, _PERIOD
-    if teams is not None:
-        counts, timings = counts.where(of_teams(teams)), timings.where(of_teams(teams))
+    counts = _COUNTS if teams is None else _COUNTS.where(of_teams(teams))
     for service, listed, count in conn.execute(counts, values):
         if service:
             services[service] = services.get(service, 0) + count
         for tenant in set(json.loads(listed or "[]")):
             tenants[tenant] = tenants.get(tenant, 0) + count
-    # streamed, not fetched whole: each row is gone once counted, so a long period builds no
-    # pile of objects for the garbage collector to walk
-    return conn.execute(timings, values), resumed, services, tenants
+    rows, resumed = timings(conn, start, end, teams)
+    return rows, resumed, services, tenants

@@ -149,7 +149,12 @@ async def test_a_file_is_shared_only_where_the_bot_is_a_member(slack, client):
     await client.conversations_join(channel=CHANNEL)
     done = await client.files_upload_v2(channel=CHANNEL, content="draft", filename="INC-1.md")
     assert done["file"]["id"]
-    to_a_person = await client.files_upload_v2(channel="U0A", content="d", filename="d.md")
+    # a person's DM is shared to by its conversation id, never by the user id
+    to_a_user_id = await refused(client.files_upload_v2(channel="U0A", content="d", filename="d"))
+    assert to_a_user_id["error"] == "invalid_arguments"
+    assert "[json-pointer:/channel_id]" in to_a_user_id["response_metadata"]["messages"][0]
+    dm = (await client.conversations_open(users="U0A"))["channel"]["id"]
+    to_a_person = await client.files_upload_v2(channel=dm, content="d", filename="d.md")
     assert to_a_person["file"]["id"]  # into the bot's DM with them
 
 

@@ -9,6 +9,7 @@ join it), and a file shared to, or history read from, a channel it is not a memb
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.sandbox.standin import limits
@@ -20,6 +21,9 @@ Answer = dict[str, Any]
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 SHARING_METHODS = frozenset({"files.completeUploadExternal"})
+# files.completeUploadExternal's channel_id: Slack's pattern is ^[CGDZ][A-Z0-9]{8,}$; the
+# length is not held to, as the tests' workspace has short ids (C0STATUS, D0ALICE)
+CONVERSATION_ID = re.compile(r"^[CGDZ][A-Z0-9]+$")
 READING_METHODS = frozenset({"conversations.history", "conversations.replies"})
 
 
@@ -43,11 +47,15 @@ def refusal(workspace: WorkspaceState, method: str, params: dict[str, Any]) -> A
 
 
 def _sharing_refusal(workspace: WorkspaceState, params: dict[str, Any]) -> Answer | None:
-    """A file is shared only where the bot is a member (`channel_id`, or `channels`)."""
-    named = [str(params.get("channel_id") or ""), *str(params.get("channels") or "").split(",")]
+    """A file is shared only where the bot is a member (`channel_id`, or `channels`), and
+    `channel_id` is a conversation's id: a person's DM is opened first (`conversations.open`)
+    and shared to by its `D` id, as Slack documents; a user id is refused."""
+    target = str(params.get("channel_id") or "")
+    if target and not CONVERSATION_ID.match(target):
+        pattern = "input must match regex pattern: ^[CGDZ][A-Z0-9]{8,}$"
+        return _refused("invalid_arguments", [f"{pattern} [json-pointer:/channel_id]"])
+    named = [target, *str(params.get("channels") or "").split(",")]
     for channel in (c.strip() for c in named if c.strip()):
-        if channel.startswith(("U", "W")):  # a person: the file goes to the bot's DM with them
-            continue
         if channel in workspace.missing_channels:
             return error("channel_not_found")
         if channel in workspace.private_channels and not workspace.is_member(channel):

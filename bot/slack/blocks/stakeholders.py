@@ -1,5 +1,6 @@
 """What people outside the response see: plain-language broadcasts that mention nobody and
-keep no link targets but the thread, the periodic digest of open incidents, and the report."""
+keep no link targets but the thread, the periodic digest of open incidents, and the report
+(with the words around its chart)."""
 
 from __future__ import annotations
 
@@ -167,12 +168,22 @@ def _table(first: str, rows: Sequence[Row]) -> str:
     return f"```\n{md.escape(table)}\n```"
 
 
+def report_heading(teams: Sequence[str] | None, *, weekly: bool) -> str:
+    """A report's name: `Weekly incident report · payments`, `Incident report`."""
+    name = "Weekly incident report" if weekly else "Incident report"
+    return name + (f" · {', '.join(teams)}" if teams else "")
+
+
+def _days(start: datetime, end: datetime) -> int:
+    return round((end - start).total_seconds() / 86400)
+
+
 def report(
     figures: Report, config: Config, heading: str = "Incident report"
 ) -> tuple[str, list[dict]]:
     """A period's figures (a `bot.core.metrics.Report`), for `/incident report` and weekly."""
     zone = config.zone
-    days = round((figures.end - figures.start).total_seconds() / 86400)
+    days = _days(figures.start, figures.end)
     period = f"{md.wall(figures.start, zone)} – {md.wall(figures.end, zone)}, {zone.key}"
     total = figures.total
     head = f":bar_chart: *{heading}: the last {days} days* ({period})"
@@ -220,3 +231,24 @@ def report(
         }
     )
     return kit.message(f"{heading}: {total.declared} incidents in the last {days} days", blocks_out)
+
+
+def chart_follows() -> dict:
+    """The line under `/incident report`'s answer: an ephemeral answer cannot carry a file."""
+    note = ":bar_chart: A chart of these figures follows in your DM with Firebell."
+    return {"type": "context", "elements": [kit.text(note)]}
+
+
+def chart_title(heading: str, start: datetime, end: datetime, config: Config) -> str:
+    """The chart's title, drawn on it and given to the file (plain text, not mrkdwn)."""
+    zone = config.zone
+    return f"{heading}: {md.wall(start, zone)} – {md.wall(end, zone)} ({zone.key})"
+
+
+def chart_comment(heading: str, start: datetime, end: datetime) -> str:
+    """The message the chart is shared with."""
+    return (
+        f":bar_chart: {heading}, the last {_days(start, end)} days: incidents declared per day "
+        "by severity, and the median times to acknowledge and to resolve against the targets. "
+        "The figures are in the report's text."
+    )

@@ -1,8 +1,8 @@
 """Delivering what reads or writes an incident's record in Slack:
 
 - `postmortem` (the incident's lane): the Markdown draft uploaded into the thread
-  (`files.uploadV2`), after joining the channel (`conversations.join`): Slack shares a file
-  only where the bot is a member;
+  (`files.share`: the channel joined first, as Slack shares a file only where the bot is a
+  member);
 - `timeline_fetch`: read the message someone reacted to (`conversations.replies`) and add it
   to its incident's timeline when it is in an incident thread.
 """
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import aiohttp
 import structlog
-from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.errors import SlackApiError
 
 from bot.core.outbox import OutboxKind
 from bot.services.models import IncidentRecord, OutboxRecord
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import answers
+from bot.slack.delivery import files
 from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable, thread_of
 from bot.slack.delivery.reading import read
 
@@ -37,9 +37,9 @@ async def postmortem(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outb
     _, draft = found
     who = md.user(row.payload.get("user"))
     try:
-        await _join(ctx, incident.channel_id)
-        await ctx.slack.files_upload_v2(
-            channel=incident.channel_id,
+        await files.share(
+            ctx.slack,
+            incident.channel_id,
             thread_ts=thread,
             content=draft,
             filename=f"{incident.ref}-postmortem.md",
@@ -49,10 +49,8 @@ async def postmortem(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outb
                 "timeline and figures are filled in; edit the rest, then share it."
             ),
         )
-    except SlackRequestError as exc:  # the upload itself failed: retry later
-        raise aiohttp.ClientError(f"upload failed: {exc}") from exc
     except SlackApiError as exc:
-        if exc.response.get("error") not in OUTSIDE:
+        if exc.response.get("error") not in files.OUTSIDE:
             raise
         await _ask_for_invite(ctx, row, incident, thread)
         raise Undeliverable(
@@ -60,20 +58,6 @@ async def postmortem(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outb
             "channel takes `/invite @Firebell` before the postmortem draft can go up there"
         ) from exc
     await ctx.services.outbox.delivered(row)
-
-
-OUTSIDE = frozenset({"not_in_channel", "channel_not_found"})
-"""What Slack answers where the bot is not a member and cannot join: a private channel."""
-
-
-async def _join(ctx: Deliveries, channel: str) -> None:
-    """Join a public channel (a member already: Slack says so and nothing changes); a private
-    one cannot be joined, and the upload finds out whether the bot is in it."""
-    try:
-        await ctx.slack.conversations_join(channel=channel)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "method_not_supported_for_channel_type":
-            raise
 
 
 async def _ask_for_invite(
@@ -86,7 +70,7 @@ async def _ask_for_invite(
         await ctx.slack.chat_postMessage(channel=incident.channel_id, thread_ts=thread, text=text)
         return
     except SlackApiError as exc:
-        if exc.response.get("error") not in OUTSIDE or not row.payload.get("user"):
+        if exc.response.get("error") not in files.OUTSIDE or not row.payload.get("user"):
             raise
     try:
         await ctx.slack.chat_postMessage(channel=row.payload["user"], text=text)

@@ -144,9 +144,11 @@ async def informed(services: Services, parsed: cmd.Command, user: str, context) 
             if team is not None and (problem := services.config.unknown_team(team)):
                 return {"text": problem}
             teams = None if team is None else [team]
-            figures = await services.reports.report(window, teams=teams)
-            heading = "Incident report" + (f" · {team}" if team else "")
+            figures = await services.reports.asked(user, window, teams)
+            heading = stakeholders.report_heading(teams, weekly=False)
             text, answer = stakeholders.report(figures, services.config, heading)
+            if figures.total.declared:  # its chart, by DM (none for a quiet period)
+                answer.append(stakeholders.chart_follows())
             return {"text": text, "blocks": answer}
         case cmd.Postmortem(number):
             outcome = await services.postmortems.request(user, number)
