@@ -27,7 +27,17 @@ from bot.slack.directory import refresh_people
 from bot.slack.listeners import register
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from bot.web import alerts, calendar, health, metrics, pages, phone, postmortem, slack_events
+from bot.web import (
+    alerts,
+    calendar,
+    health,
+    heartbeats,
+    metrics,
+    pages,
+    phone,
+    postmortem,
+    slack_events,
+)
 from bot.worker.timers import TimerWorker
 
 log = structlog.get_logger("firebell")
@@ -112,6 +122,7 @@ class Firebell:
         self.web = web.Application(client_max_size=1024 * 1024)
         routes = health.routes(self.services, self.replica) + calendar.routes(self.services)
         routes += alerts.routes(self.services, settings)
+        routes += heartbeats.routes(self.services, settings)
         routes += metrics.routes(self.services) + postmortem.routes(self.services)
         routes += pages.routes(self.services) + phone.routes(self.services, settings)
         if not settings.socket_mode:  # in Socket Mode nothing may arrive unsigned over HTTP

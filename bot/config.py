@@ -20,9 +20,11 @@ from pydantic import (
 )
 
 from bot.config_checks import cross_checks
+from bot.config_heartbeats import Heartbeat
 from bot.config_paging import Paging, Person
 from bot.config_source import ConfigError, KeyPath, locate, read_source, read_yaml, substitute
 from bot.config_values import (
+    SERVICE,
     WEEKDAYS,
     ChannelId,
     Duration,
@@ -117,7 +119,6 @@ class AuditLog(Model):
 
 
 NAME = r"^[a-z0-9][a-z0-9_-]{0,31}$"  # team names: lowercase letters, digits, - and _
-SERVICE = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 Url = Annotated[str, Field(pattern=r"^https?://\S+$")]
 DEFAULT_TEAM = "default"  # the team of the top-level `incident_channel` and `escalation`
 
@@ -234,6 +235,7 @@ class Config(Model):
     access: dict[str, Roles] = {}
     people: list[Person] = []  # how each person is reached outside Slack, and their rules
     paging: Paging = Paging()
+    heartbeats: list[Heartbeat] = []  # pipelines that must check in (dead man's switches)
     # reacting with this emoji to a message in an incident thread adds it to the timeline
     timeline_emoji: str = Field(default="pushpin", pattern=r"^:?[a-z0-9_+'-]{1,64}:?$")
 

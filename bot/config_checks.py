@@ -57,6 +57,7 @@ def cross_checks(config: Any) -> list[tuple[tuple[Any, ...], str]]:
     problems += [(("access", action), why) for action, why in check_policy(config.access)]
     problems += _private_checks(config)
     problems += _people_checks(config)
+    problems += _heartbeat_checks(config)
     return problems
 
 
@@ -254,5 +255,36 @@ def _rotation_checks(i: int, rotation: Any) -> list[tuple[tuple[Any, ...], str]]
                     ("rotations", i, "coverage", k),
                     f"overlaps rotations[{i}].coverage[{j}]: {overlap}",
                 )
+            )
+    return problems
+
+
+def _heartbeat_checks(config: Any) -> Problems:
+    """Names and Alertmanager alert names unique; team and severity configured."""
+    problems: Problems = []
+    names: dict[str, int] = {}
+    alertnames: dict[str, int] = {}
+    severities = {s.name.upper() for s in config.severities}
+    for i, beat in enumerate(config.heartbeats):
+        if beat.name in names:
+            problems.append(
+                (
+                    ("heartbeats", i, "name"),
+                    f"{beat.name!r} is already heartbeats[{names[beat.name]}]",
+                )
+            )
+        names.setdefault(beat.name, i)
+        if beat.alertmanager is not None:
+            if beat.alertmanager in alertnames:
+                other = alertnames[beat.alertmanager]
+                problems.append(
+                    (("heartbeats", i, "alertmanager"), f"heartbeats[{other}] already counts it")
+                )
+            alertnames.setdefault(beat.alertmanager, i)
+        if beat.team is not None and config.unknown_team(beat.team):
+            problems.append((("heartbeats", i, "team"), config.unknown_team(beat.team)))
+        if beat.severity is not None and beat.severity.upper() not in severities:
+            problems.append(
+                (("heartbeats", i, "severity"), f"{beat.severity!r} is not one of the `severities`")
             )
     return problems

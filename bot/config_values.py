@@ -56,6 +56,7 @@ ChannelId = Annotated[str, PlainValidator(_channel)]
 ZoneName = Annotated[str, PlainValidator(_zone)]
 
 
+SERVICE = r"^[a-z0-9][a-z0-9_.-]{0,63}$"  # service names, as alerts label them
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

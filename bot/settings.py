@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     firebell_public_url: str | None = None
     # bearer token of the alert webhooks (/alerts/*); a per-source one replaces it there
     firebell_alerts_token: SecretStr | None = None
+    firebell_heartbeat_token: SecretStr | None = None  # POST /heartbeat/<name>; else the alerts'
     firebell_alerts_token_alertmanager: SecretStr | None = None
     firebell_alerts_token_grafana: SecretStr | None = None
     firebell_alerts_token_generic: SecretStr | None = None
@@ -259,6 +260,14 @@ class Settings(BaseSettings):
             getattr(self, f"firebell_alerts_token_{source}", None),
             self.firebell_alerts_token,
         ):
+            if _present(value):
+                return value.get_secret_value().strip()
+        return None
+
+    def heartbeat_token(self) -> str | None:
+        """The token `POST /heartbeat/<name>` must carry: FIREBELL_HEARTBEAT_TOKEN when set,
+        else FIREBELL_ALERTS_TOKEN (None: heartbeats cannot be sent by HTTP)."""
+        for value in (self.firebell_heartbeat_token, self.firebell_alerts_token):
             if _present(value):
                 return value.get_secret_value().strip()
         return None

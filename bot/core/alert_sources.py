@@ -12,8 +12,10 @@ SOURCES = {
     "generic": "Alert webhook",
     "sentry": "Sentry",
 }
+# what else acts on incidents by itself: a missed heartbeat (bot.core.heartbeats.SOURCE)
+ACTORS = {**SOURCES, "heartbeat": "Heartbeat monitor"}
 
 
 def actor_name(actor: str | None) -> str | None:
     """How an alert source that acted on an incident is named ("Alertmanager"), else None."""
-    return SOURCES.get(actor or "")
+    return ACTORS.get(actor or "")

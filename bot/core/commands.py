@@ -102,6 +102,11 @@ class Help:
 
 
 @dataclass(frozen=True)
+class Heartbeats:
+    pass
+
+
+@dataclass(frozen=True)
 class OnCall:
     rotation: str | None = None
 
@@ -188,6 +193,7 @@ Command = (
     | Show
     | Audit
     | Help
+    | Heartbeats
     | OnCall
     | AddOverride
     | ListOverrides
@@ -231,6 +237,7 @@ USAGE = {
         "/incident maintenance list\n"
         "/incident maintenance end [number]"
     ),
+    "heartbeats": "/incident heartbeats",
     "help": "/incident help",
 }
 ALIASES = {
@@ -247,6 +254,7 @@ ALIASES = {
     "stats": "report",
     "pm": "postmortem",
     "maint": "maintenance",
+    "heartbeat": "heartbeats",
 }
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 BARE_USER = re.compile(r"^@?([UW][A-Z0-9]{2,})$")
@@ -674,6 +682,14 @@ _PARSERS = {
     "override": _override,
     "handover": _optional_name(Handover, "handover"),
     "help": lambda rest, severities: Help(),
+    "heartbeats": lambda rest, severities: (
+        Heartbeats()
+        if not rest.split()
+        else ParseError(
+            f"`heartbeats` takes nothing more; unexpected `{_clip(rest.split()[0])}`.",
+            USAGE["heartbeats"],
+        )
+    ),
     "report": _report,
     "postmortem": _simple(Postmortem),
     "maintenance": _maintenance,

@@ -151,6 +151,8 @@ def describe(event, zone: ZoneInfo) -> str:
     if kind == "note":
         author = who(data.get("author")) if data.get("author") else "someone"
         return f"From the thread, {author}: {text}"
+    if kind == "heartbeat_back":
+        return f"Heartbeat {data.get('heartbeat')} is back"
     if kind == "page_sent":
         return f"{medium_name(data.get('via'))} page to {who(data.get('user'))} sent"
     if kind == "page_receipt":

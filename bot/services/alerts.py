@@ -11,18 +11,19 @@ delivered twice finds nothing new the second time and changes nothing but its re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
 
+from bot.core import heartbeats as heartbeat_core
 from bot.core import incident as incident_core
 from bot.core.alerts import grouping, payloads, sentry
 from bot.core.alerts import rules as alert_rules
 from bot.core.maintenance import under_maintenance
 from bot.core.outbox import OutboxKind
-from bot.services import audit, changes, maintenance
+from bot.services import audit, changes, heartbeats, maintenance
 from bot.services.alert_rules import rules_from
 from bot.services.context import Context, UseCase
 from bot.services.incidents import declare_in
@@ -113,6 +114,7 @@ def _save(conn: Connection, group_id: int, rows, found: Sequence[grouping.Change
 class AlertService(UseCase):
     def __post_init__(self) -> None:
         self.rules = rules_from(self.config)
+        self.watching = {b.alertmanager: b for b in self.config.heartbeats if b.alertmanager}
 
     def parse(
         self, source: str, data: Any, resource: str | None = None
@@ -132,6 +134,18 @@ class AlertService(UseCase):
         return receipt
 
     def _ingest(
+        self, conn: Connection, notification: payloads.Notification, now: datetime
+    ) -> tuple[Receipt, bool]:
+        """Heartbeats first (an Alertmanager Watchdog beats one), then the alerts' group."""
+        watching = self.watching if notification.source == "alertmanager" else {}
+        beaten, rest = heartbeat_core.beating(notification.alerts, watching)
+        beat = any([heartbeats.record(conn, self.ctx, b, now) for b in beaten])
+        if beaten and not rest:  # nothing to group
+            return Receipt(0, "heartbeat", None, 0), beat
+        receipt, wrote = self._group(conn, replace(notification, alerts=tuple(rest)), now)
+        return receipt, wrote or beat
+
+    def _group(
         self, conn: Connection, notification: payloads.Notification, now: datetime
     ) -> tuple[Receipt, bool]:
         rules = self.rules

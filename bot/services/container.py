@@ -16,6 +16,7 @@ from bot.services.groups import Groups
 from bot.services.handled import HandledRequests
 from bot.services.handover import HandoverService
 from bot.services.health import HealthService
+from bot.services.heartbeats import HeartbeatService
 from bot.services.incidents import IncidentService
 from bot.services.maintenance import MaintenanceService
 from bot.services.my_paging import MyPagingService
@@ -64,6 +65,7 @@ class Services:
     audit_trail: AuditTrailService
     page_links: PageLinkService  # the acknowledge links pages carry (/p/<token>)
     my_paging: MyPagingService  # what people set for themselves in App Home
+    heartbeats: HeartbeatService  # dead man's switches: beats, and what their silence opens
 
     @classmethod
     def build(
@@ -107,4 +109,5 @@ class Services:
             audit_trail=AuditTrailService(db, ctx, clock),
             page_links=PageLinkService(db, ctx, clock, on_outbox, incidents, secret, public_url),
             my_paging=MyPagingService(db, ctx, clock, on_outbox),
+            heartbeats=HeartbeatService(db, ctx, clock, on_outbox),
         )

@@ -35,7 +35,9 @@ class Context:
     @classmethod
     def of(cls, config: Config) -> Context:
         """A context with its own metrics registry (every app keeps separate figures)."""
-        return cls(config, Rotations(config), Telemetry(config.severity_names, config.team_names))
+        names = [beat.name for beat in config.heartbeats]
+        telemetry = Telemetry(config.severity_names, config.team_names, names)
+        return cls(config, Rotations(config), telemetry)
 
     def level(self, severity: str) -> Severity:
         """The config's entry for `severity`; for a severity removed from the config since,

@@ -13,7 +13,7 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from bot.config import DEFAULT_TEAM
-from bot.store import incidents, outbox
+from bot.store import heartbeats, incidents, outbox
 from bot.store.db import Database
 
 MINUTE, HOUR = 60.0, 3600.0
@@ -33,9 +33,11 @@ class Telemetry:
         self,
         severities: list[str] | tuple[str, ...] = (),
         teams: list[str] | tuple[str, ...] = (DEFAULT_TEAM,),
+        heartbeats: list[str] | tuple[str, ...] = (),
     ) -> None:
         self.severities = tuple(severities)
         self.teams = tuple(teams)
+        self.heartbeats = tuple(heartbeats)
         self.registry = CollectorRegistry()
         r = self.registry
         self.open_incidents = Gauge(
@@ -89,6 +91,13 @@ class Telemetry:
             ["method", "error"],
             registry=r,
         )
+        self.heartbeat_age = Gauge(
+            "firebell_heartbeat_last_beat_age_seconds",
+            "Seconds since each heartbeat's last beat (never beat: since Firebell first "
+            "watched it)",
+            ["heartbeat"],
+            registry=r,
+        )
         for severity in self.severities:  # present from the first scrape, at zero
             for team in self.teams:
                 self.open_incidents.labels(severity, team)
@@ -121,17 +130,22 @@ class Telemetry:
 
     # -- the scrape ---------------------------------------------------------------------------
 
-    async def exposition(self, db: Database) -> bytes:
-        """The Prometheus text format, gauges read from the database now."""
+    async def exposition(self, db: Database, now: datetime) -> bytes:
+        """The Prometheus text format, gauges read from the database `now`."""
 
         def read(conn):
             return (
                 incidents.open_by_severity_and_team(conn),
                 outbox.backlog(conn),
                 outbox.failed_count(conn),
+                heartbeats.every(conn) if self.heartbeats else [],
             )
 
-        by_stored_team, pending, failed = await db.read(read)
+        by_stored_team, pending, failed, beats = await db.read(read)
+        for row in beats:
+            if row["name"] in self.heartbeats:
+                since = row["last_beat_at"] or row["first_seen_at"]
+                self.heartbeat_age.labels(row["name"]).set((now - since).total_seconds())
         open_now: dict[tuple[str, str], int] = {}
         for (severity, team), count in by_stored_team.items():  # none stored + "default"
             key = (severity, team_of(team))

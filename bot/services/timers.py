@@ -20,6 +20,7 @@ from bot.services import (
     broadcasts,
     escalation,
     handover,
+    heartbeats,
     maintenance,
     paging,
     reminders,
@@ -54,6 +55,7 @@ HANDLERS: dict[str, Handler] = {
     "weekly_report": reports.fire,
     "page_step": paging.fire,
     "audit_prune": audit_retention.fire,
+    heartbeats.KIND: heartbeats.fire,
 }
 
 
@@ -74,6 +76,7 @@ class TimerService(UseCase):
             audit_retention.plan(conn, self.ctx, now)  # the next audit log prune (audit.keep)
             if not self._healed:
                 reminders.heal(conn, self.ctx, now)
+                heartbeats.plan(conn, self.ctx, now)  # their rows and deadlines, once a start
             for timer in store.claim_due(conn, now, self.batch):
                 handler = HANDLERS.get(timer["kind"])
                 acted = handler is not None and handler(conn, self.ctx, timer, now)

@@ -320,3 +320,15 @@ paging_codes = sa.Table(  # an address waiting for its code, per person and medi
     sa.Column("expires_at", UTCDateTime),
     sa.Column("tries", sa.Integer, nullable=False),  # wrong ones; at 5 the code is void
 )
+
+# -- heartbeats (migration 0012) ---------------------------------------------------------------
+
+heartbeats = sa.Table(  # one row per configured heartbeat, made at the first start with it
+    "heartbeats",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("first_seen_at", UTCDateTime, nullable=False),  # first due `every + grace` later
+    sa.Column("last_beat_at", UTCDateTime),  # NULL: it never beat
+    sa.Column("beats", sa.Integer, nullable=False),
+    sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id")),  # open for its silence
+)

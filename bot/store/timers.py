@@ -56,6 +56,28 @@ def schedule(
     return int(result.inserted_primary_key[0])
 
 
+def arm(
+    conn: Connection,
+    now: datetime,
+    kind: str,
+    due_at: datetime,
+    *,
+    key: str,
+    payload: Mapping[str, Any] | None = None,
+) -> None:
+    """Set the one timer of `key` to fire at `due_at`, whether it is pending, has fired or is
+    new: a deadline that moves (a heartbeat's, with every beat) re-arms one row in place."""
+    move = (
+        sa.update(timers)
+        .where(timers.c.key == key)
+        .values(kind=kind, due_at=due_at, status="pending", fired_at=None, created_at=now)
+    )
+    if conn.execute(move).rowcount:
+        return
+    if schedule(conn, now, kind, due_at, payload=payload, key=key) is None:
+        conn.execute(move)  # another replica made the row first: this deadline is the later
+
+
 def cancel(conn: Connection, incident_id: int, kinds: Sequence[str]) -> int:
     """Cancel an incident's pending timers of these kinds. A timer another transaction holds
     (a replica's timer round firing it) is left to that round: waiting for it would invert

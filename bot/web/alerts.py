@@ -44,7 +44,7 @@ SENTRY_SIGNATURE = "Sentry-Hook-Signature"
 SENTRY_RESOURCE = "Sentry-Hook-Resource"
 
 
-def _bearer(request: web.Request) -> str | None:
+def bearer(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, value = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
@@ -123,7 +123,7 @@ def routes(services: Services, settings: Settings) -> list[web.RouteDef]:
             started = time.perf_counter()
             if expected is None:
                 return _answer(503, {"error": f"alerts are not configured: set {env}"})
-            given = _bearer(request)
+            given = bearer(request)
             if given is None or not hmac.compare_digest(given.encode(), expected.encode()):
                 log.warning("alert_unauthorized", source=source, had_token=given is not None)
                 return _answer(

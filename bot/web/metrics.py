@@ -16,7 +16,7 @@ from bot.services.container import Services
 
 def routes(services: Services) -> list[web.RouteDef]:
     async def metrics(_request: web.Request) -> web.Response:
-        body = await services.telemetry.exposition(services.db)
+        body = await services.telemetry.exposition(services.db, services.clock.now())
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     return [web.get("/metrics", metrics)]

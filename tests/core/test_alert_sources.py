@@ -16,6 +16,7 @@ from bot.core.alerts.payloads import PARSERS
         ("grafana", "Grafana"),
         ("generic", "Alert webhook"),
         ("sentry", "Sentry"),
+        ("heartbeat", "Heartbeat monitor"),  # a missed heartbeat, not a body source
         ("U0ABC", None),  # a person
         ("firebell", None),  # Firebell itself
         ("", None),

@@ -19,6 +19,7 @@ from bot.core.commands import (
     EndMaintenance,
     Escalate,
     Handover,
+    Heartbeats,
     Help,
     ListMaintenance,
     ListOpen,
@@ -71,6 +72,7 @@ def test_usage_covers_every_command_and_aliases_point_at_commands():
         "postmortem",
         "maintenance",
         "audit",
+        "heartbeats",
     }
     assert all(target in USAGE for target in ALIASES.values())
     assert all(line.startswith("/incident ") for line in USAGE.values())
@@ -684,6 +686,7 @@ def test_verb_followed_by_a_line_break():
 
 COMMAND_TYPES = (
     OnCall,
+    Heartbeats,
     Transfer,
     AddOverride,
     ListOverrides,
@@ -826,3 +829,10 @@ def test_declare_private_is_the_word_right_after_declare():
 def test_audit_names_one_incident():
     assert parse("audit INC-42", SEVS) == Audit(42)
     assert isinstance(parse("audit", SEVS), ParseError)
+
+
+def test_heartbeats_takes_nothing_more():
+    assert parse("heartbeats", SEVS) == Heartbeats()
+    assert parse("heartbeat", SEVS) == Heartbeats()
+    refused = parse("heartbeats nightly", SEVS)
+    assert isinstance(refused, ParseError) and "unexpected `nightly`" in refused.message

@@ -269,6 +269,9 @@ def informed_reply(event: EventRecord, incident: IncidentRecord, config: Config)
     if kind == "snoozed":
         until = md.when(datetime.fromisoformat(data["until"]), config.zone)
         return f":zzz: {md.user(event.actor)} snoozed update reminders for {incident.ref} until {until}."
+    if kind == "heartbeat_back":
+        beat = md.escape(data.get("heartbeat", ""))
+        return f":green_heart: Heartbeat `{beat}` is back ({md.when(event.at, config.zone)})."
     if kind == "note":
         excerpt = kit.excerpt(" ".join(event.text.split()), 120)
         return (

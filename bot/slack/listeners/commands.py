@@ -51,6 +51,9 @@ async def run(services: Services, command: dict, context) -> dict:
             return {"text": "Opening the declare form…"}
         case cmd.Help():
             return {"text": answers.help_text()}
+        case cmd.Heartbeats():
+            text, blocks = alerts.heartbeat_list(await services.heartbeats.views(), config)
+            return {"text": text, "blocks": blocks}
         case cmd.Declare(title, severity, service, tenants, team, private):
             outcome = await incidents.declare(
                 user,
