@@ -19,9 +19,7 @@ from bot.app import Firebell
 from tests.support import database
 from tests.support.db import rows
 from tests.support.harness import CONFIG
-from tests.support.ntfy import NtfyDouble
-from tests.support.paging import PagingBot
-from tests.support.smtp import MailServer
+from tests.support.paging import started
 
 pytestmark = pytest.mark.skipif(
     not database.on_postgres(), reason=f"PostgreSQL only: set {database.ENV} to a server"
@@ -46,11 +44,8 @@ def number(text: str) -> str:
 
 @pytest.fixture
 async def bot(tmp_path, double):
-    async with MailServer() as mail, NtfyDouble() as ntfy:
-        running = PagingBot(tmp_path, double, config=CONFIG + PEOPLE, mail=mail, ntfy=ntfy)
-        await running.start()
+    async with started(tmp_path, double, CONFIG + PEOPLE) as running:
         yield running
-        await running.close()
 
 
 async def test_each_step_of_each_page_leaves_once_from_two_replicas(bot):

@@ -16,17 +16,14 @@ from bot.slack.ids import Action, View
 from tests.support.db import rows
 from tests.support.harness import CONFIG
 from tests.support.my_paging import (
-    MediaBot,
     home_text,
     mailed_code,
     open_form,
     press,
+    started,
     submit,
     texted_code,
 )
-from tests.support.ntfy import NtfyDouble
-from tests.support.smtp import MailServer
-from tests.support.twilio import TwilioDouble
 
 PEOPLE = """
 people:
@@ -40,13 +37,8 @@ PHONE = "+4915112345678"
 
 @pytest.fixture
 async def bot(tmp_path, double):
-    async with MailServer() as mail, NtfyDouble() as ntfy, TwilioDouble() as twilio:
-        running = MediaBot(
-            tmp_path, double, config=CONFIG + PEOPLE, mail=mail, ntfy=ntfy, twilio=twilio
-        )
-        await running.start()
+    async with started(tmp_path, double, CONFIG + PEOPLE) as running:
         yield running
-        await running.close()
 
 
 def page_mail_to(bot) -> list[str]:

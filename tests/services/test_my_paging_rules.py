@@ -15,10 +15,7 @@ import pytest
 from bot.slack.ids import View
 from tests.support.db import rows
 from tests.support.harness import CONFIG
-from tests.support.my_paging import MediaBot, submit
-from tests.support.ntfy import NtfyDouble
-from tests.support.smtp import MailServer
-from tests.support.twilio import TwilioDouble
+from tests.support.my_paging import started, submit
 
 PEOPLE = """
 people:
@@ -36,13 +33,8 @@ people:
 
 @pytest.fixture
 async def bot(tmp_path, double):
-    async with MailServer() as mail, NtfyDouble() as ntfy, TwilioDouble() as twilio:
-        running = MediaBot(
-            tmp_path, double, config=CONFIG + PEOPLE, mail=mail, ntfy=ntfy, twilio=twilio
-        )
-        await running.start()
+    async with started(tmp_path, double, CONFIG + PEOPLE) as running:
         yield running
-        await running.close()
 
 
 def pushes(bot) -> list[str]:

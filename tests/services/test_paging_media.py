@@ -14,10 +14,8 @@ import pytest
 
 from tests.support.db import rows
 from tests.support.harness import CONFIG
-from tests.support.ntfy import NtfyDouble
-from tests.support.paging import PagingBot
+from tests.support.paging import started
 from tests.support.slack_views import replies
-from tests.support.smtp import MailServer
 
 PEOPLE = """
 people:
@@ -33,11 +31,8 @@ people:
 
 @pytest.fixture
 async def bot(tmp_path, double):
-    async with MailServer() as mail, NtfyDouble() as ntfy:
-        running = PagingBot(tmp_path, double, config=CONFIG + PEOPLE, mail=mail, ntfy=ntfy)
-        await running.start()
+    async with started(tmp_path, double, CONFIG + PEOPLE) as running:
         yield running
-        await running.close()
 
 
 def link_path(link: str) -> str:

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
 
+from bot.sandbox.standin.server import SlackDouble
 from tests.support import signing
 from tests.support.harness import Bot, modal_values
 from tests.support.ntfy import NtfyDouble
@@ -35,6 +39,18 @@ class MediaBot(Bot):
             "firebell_twilio_api_url": self.twilio.url,
         }
         return super().settings(**{**media, **overrides})
+
+
+@asynccontextmanager
+async def started(directory: Path, double: SlackDouble, config: str) -> AsyncIterator[MediaBot]:
+    """A MediaBot with a real SMTP server, the ntfy double and the Twilio double, started."""
+    async with MailServer() as mail, NtfyDouble() as ntfy, TwilioDouble() as twilio:
+        running = MediaBot(directory, double, config=config, mail=mail, ntfy=ntfy, twilio=twilio)
+        await running.start()
+        try:
+            yield running
+        finally:
+            await running.close()
 
 
 async def press(bot: Bot, action: str, value: str = "home", user: str = "U0AAA") -> list[dict]:

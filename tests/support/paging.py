@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.sandbox.standin.server import SlackDouble
 from tests.support.harness import Bot
 from tests.support.ntfy import NtfyDouble
 from tests.support.smtp import MailServer
@@ -20,3 +25,15 @@ class PagingBot(Bot):
             "firebell_public_url": "https://firebell.example.com",
         }
         return super().settings(**{**media, **overrides})
+
+
+@asynccontextmanager
+async def started(directory: Path, double: SlackDouble, config: str) -> AsyncIterator[PagingBot]:
+    """A PagingBot with a real SMTP server and the ntfy double, started."""
+    async with MailServer() as mail, NtfyDouble() as ntfy:
+        running = PagingBot(directory, double, config=config, mail=mail, ntfy=ntfy)
+        await running.start()
+        try:
+            yield running
+        finally:
+            await running.close()
