@@ -178,6 +178,12 @@ def backlog(conn: Connection) -> int:
     return int((conn.execute(query)).scalar_one())
 
 
+def oldest_pending_at(conn: Connection) -> datetime | None:
+    """When the oldest row still waiting to be delivered was written (None: none waits)."""
+    query = sa.select(sa.func.min(outbox.c.created_at)).where(outbox.c.status == "pending")
+    return conn.execute(query).scalar_one_or_none()
+
+
 def failed_count(conn: Connection) -> int:
     """Rows given up on (the metrics gauge)."""
     query = sa.select(sa.func.count()).select_from(outbox).where(outbox.c.status == "failed")

@@ -1,4 +1,5 @@
-"""`/healthz`: the process answers. `/readyz`: database reachable, schema current, outbox sane."""
+"""`/healthz`: the process answers. `/readyz`: database reachable, schema current, outbox sane;
+with how late delivery runs (`outbox.oldest_age_s`, `slack`, `timers.lag_s`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,12 @@ def routes(services: Services, replica: str = "") -> list[web.RouteDef]:
         ready = await services.health.readiness()
         if ready.unreachable:
             return web.json_response(
-                {"ok": False, "replica": replica, "database": f"unreachable: {ready.unreachable}"},
+                {
+                    "ok": False,
+                    "replica": replica,
+                    "database": f"unreachable: {ready.unreachable}",
+                    "slack": ready.slack,
+                },
                 status=503,
             )
         body = {
@@ -24,6 +30,8 @@ def routes(services: Services, replica: str = "") -> list[web.RouteDef]:
             "database": "ok",
             "migrations": {"current": ready.current, "head": ready.head},
             "outbox": ready.outbox,
+            "slack": ready.slack,
+            "timers": ready.timers,
         }
         return web.json_response(body, status=200 if ready.ok else 503)
 

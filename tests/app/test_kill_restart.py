@@ -105,7 +105,8 @@ async def test_sigkill_while_slack_is_down_loses_nothing_and_posts_nothing_twice
         async with aiohttp.ClientSession() as http, http.get(f"{second.base}/readyz") as response:
             ready = await response.json()
         assert response.status == 200, ready
-        assert ready["outbox"] == {"backlog": 0, "recent_failures": []}
+        assert ready["outbox"] == {"backlog": 0, "recent_failures": [], "oldest_age_s": 0}
+        assert ready["slack"]["consecutive_failures"] == 0 and ready["slack"]["last_success_at"]
 
         # Exactly once: one card per incident, one reply (the declaration) in each thread.
         cards = double.messages(CHANNEL, top_level_only=True)

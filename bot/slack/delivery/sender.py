@@ -8,7 +8,8 @@ Before its first call a row is marked in flight, so a retry after a crash or a t
 for the message before posting (`once.py`). A failure is classified by the row's kind: rate
 limited pauses the channel for its Retry-After; transient backs off exponentially; any other
 is recorded as failed. What one delivery covers (`core.outbox.covered`) is skipped. The sender
-knows no kind by name: `table.delivery_table()` says how each is delivered.
+knows no kind by name: `table.delivery_table()` says how each is delivered. Each Slack
+delivery's outcome is reported to the services' `SlackHealth` (shown on /readyz).
 
 `run_once` never sleeps: it returns when it should be called again, so tests drive it with a
 manual clock and the loop in `run` sleeps on the real one.
@@ -30,6 +31,7 @@ from bot.core.outbox import covered, lanes
 from bot.services.models import OutboxRecord
 from bot.services.outbox import OutboxService
 from bot.services.telemetry import Telemetry
+from bot.slack import errors
 from bot.slack.delivery import once
 from bot.slack.delivery.kinds import Deliveries, Kind, Undeliverable
 from bot.slack.delivery.pacing import Pacer
@@ -69,6 +71,7 @@ class OutboxSender:
         self.deliveries = deliveries
         self.clock = clock
         self.telemetry = telemetry
+        self.slack_health = deliveries.services.health.slack
         self.pacer = pacer or Pacer()
         self.batch = batch
         self.poll_seconds = poll_seconds
@@ -197,7 +200,11 @@ class OutboxSender:
             failure = kind.classify(exc) if kind is not None else None
             if failure is None:
                 raise
+            if failure.service == "slack" and failure.category is not Category.RATE_LIMITED:
+                self.slack_health.failed()  # a rate limit is Slack's pace, not a failure
             return await self._failed(row, failure), ()
+        if kind.classify is errors.classify:  # a Slack kind (pages outside Slack have their own)
+            self.slack_health.succeeded(self.clock.now())
         log.info(
             "slack_delivered",
             row=row.id,
