@@ -1,5 +1,5 @@
 """`firebell` / `python -m bot`: serve (default), migrate, check, oncall, sandbox, audit
-(verify, export); `--config PATH` on each (as FIREBELL_CONFIG, which it overrides) and
+(verify, export), watchdog; `--config PATH` on each (as FIREBELL_CONFIG, which it overrides) and
 `firebell --version`.
 
 Plain `firebell` with no Slack credentials at all starts the sandbox instead of refusing;
@@ -29,6 +29,7 @@ from bot.config_source import ConfigError
 from bot.core.durations import format_duration
 from bot.services import config_report
 from bot.settings import Settings
+from bot.watchdog import cli as watchdog_cli
 
 EXIT_CONFIG = 2
 EXIT_SLACK = 1  # `check --slack`: the workspace lacks something the config names
@@ -79,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         help="also print each rotation's calendar feed URL, token included",
     )
     audit_cli.add_parser(sub, [common])
+    watchdog_cli.add_parser(sub, [common])
     sandbox = sub.add_parser(
         "sandbox", help="try Firebell without Slack: the bot and a stand-in for Slack in a browser"
     )
@@ -111,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_migrate(settings))
     if command == "audit":
         return audit_cli.run(settings, args)
+    if command == "watchdog":
+        return watchdog_cli.run(settings, args)
     loaded = _config(settings, command)
     if loaded is None:
         return EXIT_CONFIG

@@ -86,6 +86,12 @@ def test_services_and_store_know_nothing_of_slack_or_http():
     assert layer_breaks("bot.store", ("bot.services", *outer)) == []
 
 
+def test_the_watchdog_keeps_no_database_and_builds_no_firebell():
+    """`firebell watchdog` runs apart from Firebell: only the media's clients and its own."""
+    inner = ("bot.store", "bot.services", "bot.web", "bot.worker", "bot.app", "bot.sandbox")
+    assert layer_breaks("bot.watchdog", inner) == []
+
+
 def test_the_sender_imports_no_delivery_family():
     families = tuple(
         f"bot.slack.delivery.{name}"

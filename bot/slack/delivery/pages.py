@@ -132,12 +132,18 @@ async def by_sms(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRe
 
 
 async def _failover(ctx: Deliveries, phone: str, text: str, attempt: int = 0) -> tuple:
-    """Send `text` through the providers of `paging.sms` from `attempt` on: one that is down,
-    unreachable or refuses the account is passed over at once for the next; a rate limit or a
-    refusal of the number itself is the sender's to handle (retry, or fail the row). Which
-    provider took it (its index and name) and its id for the message."""
-    media = _media(ctx)
-    providers = ctx.services.config.paging.sms
+    """Send `text` through the providers of `paging.sms` from `attempt` on (`failover`)."""
+    return await failover(_media(ctx), ctx.services.config.paging.sms, phone, text, attempt)
+
+
+async def failover(
+    media: Media, providers: Sequence[str], phone: str, text: str, attempt: int = 0
+) -> tuple:
+    """Send `text` through `providers` (`twilio`, `vonage`) from `attempt` on: one that is
+    down, unreachable or refuses the account is passed over at once for the next; a rate limit
+    or a refusal of the number itself is the caller's to handle (the sender retries, or fails
+    the row). Which provider took it (its index and name) and its id for the message. Also
+    `firebell watchdog`'s way to send an SMS."""
     for index in range(attempt, len(providers)):
         provider = providers[index]
         try:
