@@ -28,6 +28,18 @@ _SHARED = [
 ]
 
 
+class _Stdout:
+    """Whatever sys.stdout is when a line is written, not when logging was set up: the CLI
+    sets up logging once per call, and a caller that swaps stdout (a test capturing output,
+    a supervisor) must not leave the loggers writing to a closed stream."""
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 def setup(level: str = "info") -> None:
     numeric = getattr(logging, level.upper(), logging.INFO)
     structlog.configure(
@@ -37,10 +49,10 @@ def setup(level: str = "info") -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(_Stdout()),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(_Stdout())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*_SHARED, structlog.stdlib.add_logger_name],

@@ -48,6 +48,14 @@ def base_url(text: str) -> str:
     return text.strip().rstrip("/")
 
 
+def address(text: str) -> str:
+    """An e-mail address, ntfy topic or Apprise URL: an empty one (a variable left unset in a
+    compose file) is refused here rather than paging nowhere."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text.strip()
+
+
 def count(text: str) -> int:
     try:
         value = int(text)
@@ -85,11 +93,11 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
         help="page when the oldest undelivered message is older than this (10m)",
     )
     routes = watchdog.add_argument_group("where pages go (repeatable; at least one)")
-    routes.add_argument("--page-email", action="append", metavar="ADDR", default=[])
+    routes.add_argument("--page-email", action="append", type=address, metavar="ADDR", default=[])
     routes.add_argument("--page-sms", action="append", type=phone, metavar="+E164", default=[])
     routes.add_argument("--page-voice", action="append", type=phone, metavar="+E164", default=[])
-    routes.add_argument("--page-ntfy", action="append", metavar="TOPIC", default=[])
-    routes.add_argument("--page-apprise", action="append", metavar="URL", default=[])
+    routes.add_argument("--page-ntfy", action="append", type=address, metavar="TOPIC", default=[])
+    routes.add_argument("--page-apprise", action="append", type=address, metavar="URL", default=[])
     watchdog.add_argument(
         "--state",
         type=Path,

@@ -32,6 +32,7 @@ def test_each_route_needs_its_provider(capsys):
         (["--failures", "0"], "must be a whole number of at least 1"),
         (["--page-sms", "0151 123"], "must be a phone number in E.164"),
         (["--url", "firebell:3000"], "must be Firebell's base URL"),
+        (["--page-email", " "], "must not be empty"),
     ],
 )
 def test_bad_flags_are_refused(capsys, flags, said):
