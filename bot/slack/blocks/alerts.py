@@ -11,11 +11,8 @@ from typing import Any
 
 from bot.config import Config
 from bot.core.alert_sources import SOURCES, actor_name
-from bot.core.heartbeats import State
-from bot.core.incident import ref
 from bot.core.maintenance import Maintenance
 from bot.services.alerts import AlertCard, NotificationRecord
-from bot.services.heartbeats import HeartbeatView
 from bot.services.maintenance import Ended, Listed, NotAllowed, Started
 from bot.services.models import EventRecord, IncidentRecord
 from bot.slack import mrkdwn as md
@@ -238,32 +235,3 @@ def maintenance_list(listed: Listed, config: Config) -> tuple[str, list[dict]]:
     lines = [_window_line(w, listed.at, config) for w in listed.windows[:50]]
     text = f"{len(listed.windows)} maintenance windows running or coming up"
     return kit.message(text, kit.sections(lines, "*Maintenance, now and in the next 7 days*"))
-
-
-STATE_WORDS = {
-    State.WAITING: ":hourglass: waiting for its first beat",
-    State.OK: ":green_heart: beating",
-    State.LATE: ":yellow_heart: late",
-    State.MISSING: ":broken_heart: missing",
-}
-
-
-def heartbeat_list(views: list[HeartbeatView], config: Config) -> tuple[str, list[dict]]:
-    """`/incident heartbeats`: each with its state, its last beat and the incident of its
-    silence."""
-    if not views:
-        text = "No heartbeats are configured (`heartbeats:` in the config)."
-        return text, [{"type": "section", "text": kit.text(text)}]
-    lines = []
-    for view in views[:50]:
-        last = md.when(view.last_beat_at, config.zone) if view.last_beat_at else "never"
-        line = (
-            f"`{md.escape(view.name)}` {STATE_WORDS[view.state]}: last beat {last}, "
-            f"expected every {view.every}"
-        )
-        if view.incident:
-            line += f", {ref(view.incident)} open"
-        lines.append(line)
-    missing = sum(view.state is State.MISSING for view in views)
-    text = f"{len(views)} heartbeats, {missing} missing"
-    return kit.message(text, kit.sections(lines, "*Heartbeats*"))

@@ -13,5 +13,6 @@ async def publish(services: Services, client, user: str, notice: str = "") -> No
     on_call = await services.overrides.home(user)
     found, total = await services.incidents.list_open(limit=20, viewer=user)
     mine = await services.my_paging.view(user)
-    view = home.home(found, total, services.config, on_call, mine, notice)
+    beats = await services.heartbeats.views()
+    view = home.home(found, total, services.config, on_call, mine, notice, beats)
     await client.views_publish(user_id=user, view=view)

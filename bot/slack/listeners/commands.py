@@ -11,7 +11,7 @@ from bot.services.maintenance import Refused as MaintenanceRefused
 from bot.services.models import Outcome
 from bot.services.overrides import Refused
 from bot.slack import mrkdwn as md
-from bot.slack.blocks import alerts, answers, card, modals, oncall, stakeholders
+from bot.slack.blocks import alerts, answers, card, heartbeats, modals, oncall, stakeholders
 from bot.slack.ids import Command
 from bot.slack.listeners.logging import logged
 from bot.slack.listeners.outcomes import OOPS, confirm, log
@@ -52,7 +52,7 @@ async def run(services: Services, command: dict, context) -> dict:
         case cmd.Help():
             return {"text": answers.help_text()}
         case cmd.Heartbeats():
-            text, blocks = alerts.heartbeat_list(await services.heartbeats.views(), config)
+            text, blocks = heartbeats.answer(await services.heartbeats.views(), config)
             return {"text": text, "blocks": blocks}
         case cmd.Declare(title, severity, service, tenants, team, private):
             outcome = await incidents.declare(
