@@ -16,27 +16,24 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
-import os
 import re
 import signal
-import socket
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
+from bench.load import Phase, drive
+from bench.process import ROOT, Server, free_port
 from bench.record import machine, save
 from bot.sandbox.standin.server import SlackDouble
 from tests.support.signing import sign, slash_command_body
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "ack_latency.json"
 SECRET = "bench-signing-secret-5f0c2b8e9a7d4e61"
 TOKEN = "xoxb-bench"
@@ -45,38 +42,6 @@ DECLARED = re.compile(r"Declared INC-(\d+)")
 P50_TARGET = 2.0  # Firebell's p50 at concurrency 1 at most this multiple of the floor's
 THROUGHPUT_TARGET = 0.5  # Firebell's throughput at concurrency 50 at least this share
 CONCURRENCY = 50
-READY_TIMEOUT = 60.0
-STOP_TIMEOUT = 10.0
-
-
-@dataclass
-class Phase:
-    """One measured phase: latencies of the successful requests, wall time, failures."""
-
-    system: str
-    concurrency: int
-    requests: int
-    seconds: float = 0.0
-    latencies_ms: list[float] = field(default_factory=list)
-    errors: int = 0
-
-    @property
-    def throughput(self) -> float:
-        """Successful requests per second of wall time."""
-        return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
-
-    def figures(self) -> dict[str, Any]:
-        ordered = sorted(self.latencies_ms)
-        return {
-            "system": self.system,
-            "concurrency": self.concurrency,
-            "requests": self.requests,
-            "p50_ms": round(percentile(ordered, 0.50), 3),
-            "p99_ms": round(percentile(ordered, 0.99), 3),
-            "max_ms": round(ordered[-1], 3) if ordered else math.nan,
-            "throughput_rps": round(self.throughput, 1),
-            "errors": self.errors,
-        }
 
 
 @dataclass
@@ -91,77 +56,6 @@ class Persistence:
     @property
     def ok(self) -> bool:
         return self.checked > 0 and not self.missing and self.rows == self.acked
-
-
-def percentile(ordered: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile of already sorted values."""
-    if not ordered:
-        return math.nan
-    return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """A system under test in its own subprocess; output goes to a log file."""
-
-    def __init__(self, name: str, argv: list[str], env: dict[str, str], port: int, log: Path):
-        self.name = name
-        self.argv = argv
-        self.env = env
-        self.port = port
-        self.log = log
-        self.process: asyncio.subprocess.Process | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self, session: aiohttp.ClientSession) -> None:
-        """Start the process and wait until GET /readyz answers 200."""
-        with self.log.open("wb") as out:
-            self.process = await asyncio.create_subprocess_exec(
-                *self.argv,
-                cwd=ROOT,
-                env={**os.environ, **self.env},
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=out,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.returncode is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
-            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
-                async with session.get(f"{self.base}/readyz") as response:
-                    if response.status == 200:
-                        return
-            await asyncio.sleep(0.05)
-        raise RuntimeError(f"{self.name} not ready after {READY_TIMEOUT:.0f}s")
-
-    async def stop(self) -> None:
-        """SIGTERM, then SIGKILL if it has not exited in time."""
-        process, self.process = self.process, None
-        if process is None or process.returncode is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
-        except TimeoutError:
-            print(
-                f"{self.name} ignored SIGTERM for {STOP_TIMEOUT:.0f}s; killing it", file=sys.stderr
-            )
-            process.kill()
-            await process.wait()
-
-    def tail(self, lines: int = 30) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 class Declarer:
@@ -209,46 +103,26 @@ class Declarer:
         return None
 
     async def warm_up(self, requests: int, concurrency: int) -> None:
-        await self.run(Phase("warm-up", concurrency, requests))
+        await drive(Phase("warm-up", concurrency, requests), self.declare)
 
     async def run(
         self, phase: Phase, database: Path | None = None, check: Persistence | None = None
     ) -> Phase:
-        """Run a phase: `concurrency` workers share `phase.requests` requests.
+        """Run a phase; with `database` and `check`, each acked incident is looked up right
+        after its ack, outside the phase's wall time (meant for concurrency 1)."""
+        if database is None or check is None:
+            return await drive(phase, self.declare)
+        with contextlib.closing(_open_read_only(database)) as lookup:
 
-        With `database` and `check`, each acked incident is looked up right after its ack; the
-        time spent looking is taken out of the phase's wall time (meant for concurrency 1).
-        """
-        remaining = phase.requests
-        checking = 0.0
-        lookup = _open_read_only(database) if database else None
+            def persisted(number: int | None) -> None:
+                if number is None:
+                    return
+                check.checked += 1
+                found = lookup.execute("SELECT 1 FROM incidents WHERE id = ?", (number,))
+                if not found.fetchone():
+                    check.missing.append(number)
 
-        async def worker() -> None:
-            nonlocal remaining, checking
-            while remaining > 0:
-                remaining -= 1
-                result = await self.declare()
-                if result is None:
-                    phase.errors += 1
-                    continue
-                phase.latencies_ms.append(result[0])
-                if lookup and check and result[1] is not None:
-                    paused = time.perf_counter()
-                    check.checked += 1
-                    if not lookup.execute(
-                        "SELECT 1 FROM incidents WHERE id = ?", (result[1],)
-                    ).fetchone():
-                        check.missing.append(result[1])
-                    checking += time.perf_counter() - paused
-
-        started = time.perf_counter()
-        try:
-            await asyncio.gather(*(worker() for _ in range(phase.concurrency)))
-        finally:
-            if lookup is not None:
-                lookup.close()
-        phase.seconds = time.perf_counter() - started - checking
-        return phase
+            return await drive(phase, self.declare, persisted)
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
@@ -256,8 +130,9 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
 
 
-def firebell(api_url: str, directory: Path, profile: Path | None) -> Server:
-    """Firebell as users run it, on a fresh SQLite file in `directory`."""
+def firebell(api_url: str, directory: Path, profile: Path | None = None, **env: str) -> Server:
+    """Firebell as users run it, on a fresh SQLite file in `directory`; `env` adds to its
+    environment (a config of the bench's own, an alerts token)."""
     port = free_port()
     argv = [sys.executable]
     if profile:
@@ -272,6 +147,7 @@ def firebell(api_url: str, directory: Path, profile: Path | None) -> Server:
         "PORT": str(port),
         "FIREBELL_HOST": "127.0.0.1",
         "FIREBELL_LOG_LEVEL": "warning",
+        **env,
     }
     return Server("firebell", argv, env, port, directory / "firebell.log")
 

@@ -34,7 +34,8 @@ from typing import Any
 
 import aiohttp
 
-from bench.ack_latency import Server, free_port, percentile
+from bench.load import percentile
+from bench.process import Server, free_port
 from bench.record import machine, save
 from bot.sandbox.standin.server import SlackDouble
 

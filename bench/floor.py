@@ -1,16 +1,20 @@
-"""The floor: a bare Bolt app whose `/incident` listener only acks, served like Firebell.
+"""The floors: what Bolt and aiohttp cost alone, served like Firebell.
 
 Run as `python -m bench.floor --port N` with SLACK_SIGNING_SECRET and SLACK_API_URL (and
 optionally SLACK_BOT_TOKEN) in the environment. It serves `POST /slack/events` the way
-Firebell does (aiohttp, `process_before_response=True`) plus `GET /readyz`, and stops
-cleanly on SIGTERM or SIGINT.
+Firebell does (aiohttp, `process_before_response=True`: a bare Bolt app whose `/incident`
+and `block_actions` listeners only ack), `POST /alerts/alertmanager` (a bare aiohttp handler
+that parses the JSON body and answers 200) and `GET /readyz`, and stops cleanly on SIGTERM
+or SIGINT.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
 import signal
 
 from aiohttp import web
@@ -20,7 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 
 def build_app(signing_secret: str, api_url: str, token: str = "xoxb-bench") -> web.Application:
-    """The aiohttp application around a Bolt app that acks `/incident` and does nothing else."""
+    """The aiohttp application: Bolt acking `/incident` and clicks, a bare JSON handler."""
     bolt = AsyncApp(
         process_before_response=True,
         signing_secret=signing_secret,
@@ -31,15 +35,29 @@ def build_app(signing_secret: str, api_url: str, token: str = "xoxb-bench") -> w
     async def incident(ack) -> None:
         await ack()
 
+    @bolt.action(re.compile(".+"))
+    async def click(ack) -> None:
+        await ack()
+
     async def events(request: web.Request) -> web.Response:
         response = await bolt.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
+
+    async def alerts(request: web.Request) -> web.Response:
+        json.loads(await request.read())
+        return web.json_response({"ok": True})
 
     async def readyz(_request: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
     app = web.Application(client_max_size=1024 * 1024)
-    app.add_routes([web.post("/slack/events", events), web.get("/readyz", readyz)])
+    app.add_routes(
+        [
+            web.post("/slack/events", events),
+            web.post("/alerts/alertmanager", alerts),
+            web.get("/readyz", readyz),
+        ]
+    )
     return app
 
 

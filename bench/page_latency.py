@@ -39,7 +39,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bench.ack_latency import Server, free_port, percentile
+from bench.load import percentile
+from bench.process import Server, free_port
 from bench.record import machine, save
 from bot.sandbox.standin.server import SlackDouble
 from tests.support.ntfy import NtfyDouble

@@ -28,7 +28,6 @@ import random
 import signal
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -40,8 +39,10 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from bench.ack_latency import CONCURRENCY, SECRET, TOKEN, Declarer, Phase, Server, free_port
+from bench.ack_latency import CONCURRENCY, SECRET, TOKEN, Declarer
+from bench.load import Phase, drive
 from bench.oncall_timers import CONFIG, LATENESS_TARGET_S, _stats, quiet_logs
+from bench.process import Server, free_port
 from bench.record import machine, save
 from bot.clock import SystemClock
 from bot.sandbox.standin.server import SlackDouble
@@ -122,23 +123,8 @@ def replica(n: int, api_url: str, url: str, config: Path, directory: Path) -> Se
 
 async def spread(declarers: list[Declarer], phase: Phase) -> Phase:
     """`phase.concurrency` workers share `phase.requests`, each request to the next replica."""
-    remaining = phase.requests
     turn = itertools.count()
-
-    async def worker() -> None:
-        nonlocal remaining
-        while remaining > 0:
-            remaining -= 1
-            result = await declarers[next(turn) % len(declarers)].declare()
-            if result is None:
-                phase.errors += 1
-            else:
-                phase.latencies_ms.append(result[0])
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(phase.concurrency)))
-    phase.seconds = time.perf_counter() - started
-    return phase
+    return await drive(phase, lambda: declarers[next(turn) % len(declarers)].declare())
 
 
 # -- (b) timers ---------------------------------------------------------------------------------

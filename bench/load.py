@@ -1,0 +1,82 @@
+"""Closed-loop load: `concurrency` workers share a phase's requests; latency and throughput."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+# One request: its latency in ms, or None when it failed; the second value is for the caller.
+Request = Callable[[], Awaitable[tuple[float, Any] | None]]
+# Work done right after a request that must not count in the phase's wall time.
+Aside = Callable[[Any], None]
+
+
+@dataclass
+class Phase:
+    """One measured phase: latencies of the successful requests, wall time, failures."""
+
+    system: str
+    concurrency: int
+    requests: int
+    seconds: float = 0.0
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    @property
+    def throughput(self) -> float:
+        """Successful requests per second of wall time."""
+        return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
+
+    @property
+    def p50(self) -> float:
+        return percentile(sorted(self.latencies_ms), 0.50)
+
+    def figures(self) -> dict[str, Any]:
+        ordered = sorted(self.latencies_ms)
+        return {
+            "system": self.system,
+            "concurrency": self.concurrency,
+            "requests": self.requests,
+            "p50_ms": round(percentile(ordered, 0.50), 3),
+            "p99_ms": round(percentile(ordered, 0.99), 3),
+            "max_ms": round(ordered[-1], 3) if ordered else math.nan,
+            "throughput_rps": round(self.throughput, 1),
+            "errors": self.errors,
+        }
+
+
+def percentile(ordered: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not ordered:
+        return math.nan
+    return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
+
+
+async def drive(phase: Phase, request: Request, aside: Aside | None = None) -> Phase:
+    """Run `phase`: its workers send `request` until `phase.requests` were sent; `aside`
+    sees each success's second value, outside the timed wall time (meant for concurrency 1)."""
+    remaining = phase.requests
+    outside = 0.0
+
+    async def worker() -> None:
+        nonlocal remaining, outside
+        while remaining > 0:
+            remaining -= 1
+            result = await request()
+            if result is None:
+                phase.errors += 1
+                continue
+            phase.latencies_ms.append(result[0])
+            if aside is not None:
+                paused = time.perf_counter()
+                aside(result[1])
+                outside += time.perf_counter() - paused
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(phase.concurrency)))
+    phase.seconds = time.perf_counter() - started - outside
+    return phase

@@ -1,0 +1,129 @@
+"""Issue #15's targets in one run: each figure beside its floor, measured in the same run on
+the same machine, the ratio and the target.
+
+In turn: `/incident declare` (bench/ack_latency.py), the Acknowledge button (bench/clicks.py),
+alert intake at concurrency 20 (bench/intake.py), an alert storm's first page
+(bench/first_page.py), and RSS and start-up on 10,000 incidents (bench/footprint.py), all
+against one Slack double served from this process. The figures go to
+`bench/results/targets.json`; the exit status is 0 only when every target is met and every
+declared incident was stored before its ack.
+
+Run from the repository root: `python -m bench.targets` (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from bench import ack_latency, clicks, first_page, footprint, intake
+from bench.alert_storm import TimedDouble
+from bench.process import ROOT
+from bench.record import Target, machine, save
+
+RESULTS = ROOT / "bench" / "results" / "targets.json"
+
+
+async def declare(double: TimedDouble, directory: Path, args: argparse.Namespace) -> list[Target]:
+    """`/incident declare`'s two targets, and whether each acked incident was stored first."""
+    floors, _ = await ack_latency.measure(ack_latency.floor(double.url, directory), args)
+    database = directory / "firebell.db"
+    server = ack_latency.firebell(double.url, directory, args.profile)
+    ours, check = await ack_latency.measure(server, args, database)
+    assert check is not None
+    print(
+        f"  declare: {check.checked} acked incidents looked up right after their ack, "
+        f"{len(check.missing)} missing; {check.rows} rows for {check.acked} acks"
+    )
+    if not check.ok:
+        raise RuntimeError("a declared incident was acked before it was stored")
+    return [
+        Target("declare p50, c1", ours[0].p50, "ms", floors[0].p50, 2.0),
+        Target(
+            f"declare throughput, c{ack_latency.CONCURRENCY}",
+            ours[1].throughput,
+            "req/s",
+            floors[1].throughput,
+            0.5,
+            at_least=True,
+        ),
+    ]
+
+
+def table(found: list[Target]) -> None:
+    header = ("figure", "Firebell", "floor", "ratio", "target", "")
+    rows = [
+        (
+            t.name,
+            f"{t.value:.2f} {t.unit}",
+            "-" if t.floor is None else f"{t.floor:.2f} {t.unit}",
+            "-" if t.ratio is None else f"{t.ratio:.2f}x",
+            t.goal(),
+            "PASS" if t.passed else "FAIL",
+        )
+        for t in found
+    ]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    line = "  ".join(f"{{:<{w}}}" if i in (0, 4) else f"{{:>{w}}}" for i, w in enumerate(widths))
+    print()
+    print(line.format(*header))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line.format(*row))
+
+
+async def bench(args: argparse.Namespace) -> int:
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+    found: list[Target] = []
+    with tempfile.TemporaryDirectory(prefix="firebell-targets-") as tmp:
+        async with TimedDouble() as double:
+            parts = {
+                "declare": declare,
+                "acknowledge button": clicks.run,
+                "alert intake": intake.run,
+                "storm's first page": first_page.run,
+                "footprint": footprint.run,
+            }
+            for name, part in parts.items():
+                print(f"{name}…", flush=True)
+                found += await part(double, Path(tmp), args)
+    table(found)
+    settings = {k: v for k, v in vars(args).items() if k != "profile"}
+    save(
+        RESULTS,
+        {
+            "machine": machine(),
+            "settings": settings,
+            "targets": {t.name: t.figures() for t in found},
+        },
+    )
+    print(f"\nfigures written to {RESULTS.relative_to(ROOT)}")
+    return 0 if all(t.passed for t in found) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.targets", description=__doc__)
+    parser.add_argument("--requests-c1", type=int, default=500, help="timed declares at c1")
+    parser.add_argument("--requests-c50", type=int, default=2000, help="timed declares at c50")
+    parser.add_argument("--warmup", type=int, default=50, help="untimed requests per phase")
+    parser.add_argument("--profile", type=Path, help="run the declaring Firebell under cProfile")
+    for part in (clicks, intake, first_page, footprint):
+        part.options(parser)
+    args = parser.parse_args(argv)
+    if args.profile:
+        args.profile = args.profile.resolve()
+    try:
+        return asyncio.run(bench(args))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("bench interrupted; its servers were stopped", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
