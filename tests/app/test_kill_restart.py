@@ -5,38 +5,20 @@ the outbox loses nothing and sends nothing twice."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import time
 from collections import Counter
-from pathlib import Path
 
 import aiohttp
 
 from bot.sandbox.standin.server import SlackDouble
 from tests.support import database, signing
 from tests.support.db import rows
-from tests.support.harness import CHANNEL, CONFIG, SECRET
-from tests.support.serve import Serve
+from tests.support.harness import CHANNEL, SECRET
+from tests.support.serve import Serve, serve_env
 
 INCIDENTS = 5
 DELIVER_WITHIN = 90.0  # backoff left over from the outage, then ~1 message/s per channel
-
-
-def serve_env(tmp_path: Path, double: SlackDouble) -> dict[str, str]:
-    config = tmp_path / "firebell.yml"
-    config.write_text(CONFIG)
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBELL_"))}
-    return {
-        **clean,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": double.url,
-        "DATABASE_URL": database.url_for(tmp_path),
-        "FIREBELL_CONFIG": str(config),
-        "PORT": "0",
-        "FIREBELL_HOST": "127.0.0.1",
-    }
 
 
 async def declare(http: aiohttp.ClientSession, base: str, title: str) -> str:

@@ -6,10 +6,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 from pathlib import Path
 from typing import Any
+
+from bot.sandbox.standin.server import SlackDouble
+from tests.support import database
+from tests.support.harness import CONFIG, SECRET
 
 
 class Serve:
@@ -119,3 +124,21 @@ class Serve:
                 await self._reader
         if self._stderr:
             self._stderr.close()
+
+
+def serve_env(tmp_path: Path, double: SlackDouble, port: int = 0) -> dict[str, str]:
+    """The environment of a served Firebell on a fresh SQLite file (or the test database),
+    talking to the Slack double: the harness's config, none of the caller's SLACK_/FIREBELL_."""
+    config = tmp_path / "firebell.yml"
+    config.write_text(CONFIG)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBELL_"))}
+    return {
+        **clean,
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": double.url,
+        "DATABASE_URL": database.url_for(tmp_path),
+        "FIREBELL_CONFIG": str(config),
+        "PORT": str(port),
+        "FIREBELL_HOST": "127.0.0.1",
+    }

@@ -5,7 +5,6 @@ server and the ntfy double, and waiting for a condition."""
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -14,34 +13,17 @@ from pathlib import Path
 import aiohttp
 
 from bot.clock import SystemClock
-from bot.sandbox.standin.server import SlackDouble
 from bot.settings import Settings
 from bot.slack.delivery.pages import media_of
 from bot.watchdog.notify import Notifier, Route
 from bot.watchdog.run import Options, Watchdog
-from tests.support import database, signing
-from tests.support.harness import CONFIG, SECRET
+from tests.support import signing
+from tests.support.harness import SECRET
 from tests.support.ntfy import NtfyDouble
 from tests.support.smtp import MailServer
 
 TO = "oncall@example.com"
 TOPIC = "firebell-watchdog-7f3a"
-
-
-def serve_env(tmp_path: Path, double: SlackDouble, port: int = 0) -> dict[str, str]:
-    config = tmp_path / "firebell.yml"
-    config.write_text(CONFIG)
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBELL_"))}
-    return {
-        **clean,
-        "SLACK_BOT_TOKEN": "xoxb-test-token",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": double.url,
-        "DATABASE_URL": database.url_for(tmp_path),
-        "FIREBELL_CONFIG": str(config),
-        "PORT": str(port),
-        "FIREBELL_HOST": "127.0.0.1",
-    }
 
 
 async def declare(base: str, title: str) -> None:

@@ -11,9 +11,9 @@ import signal
 
 from bot.watchdog.run import Watchdog
 from tests.support.ntfy import NtfyDouble
-from tests.support.serve import Serve
+from tests.support.serve import Serve, serve_env
 from tests.support.smtp import MailServer
-from tests.support.watchdog import declare, serve_env, titles, until, watchdog
+from tests.support.watchdog import declare, titles, until, watchdog
 
 DOWN = "[firebell watchdog] Firebell is down"
 UP = "[firebell watchdog] Firebell recovered"
