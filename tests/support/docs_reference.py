@@ -1,0 +1,113 @@
+"""What the reference pages in docs/ list, and what the code reads, for the tests that keep
+them in step: the environment variables (docs/environment.md)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).parents[2]
+DOCS = ROOT / "docs"
+
+_NAME = re.compile(r"`([A-Z][A-Z0-9_]*)`")
+_ROW = re.compile(r"^\|(?P<first>[^|]*)\|")
+_RULE = re.compile(r"^\|\s*-")
+
+
+def table_names(page: Path) -> dict[str, set[str]]:
+    """The names in the first column of each table, by the `## ` heading the table is under:
+    every `UPPER_CASE` name in backticks there (a row may list several)."""
+    found: dict[str, set[str]] = {}
+    heading = ""
+    header = True  # the line after a heading's table starts is its header row
+    for line in page.read_text().splitlines():
+        if line.startswith("## "):
+            heading, header = line[3:].strip(), True
+            continue
+        row = _ROW.match(line)
+        if row is None:
+            header = True
+            continue
+        if _RULE.match(line):
+            header = False
+            continue
+        if not header:
+            found.setdefault(heading, set()).update(_NAME.findall(row["first"]))
+    return found
+
+
+def _os(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and node.id == "os"
+
+
+def _environ(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "environ" and _os(node.value)
+
+
+def _read_key(node: ast.AST) -> ast.AST | None:
+    """The expression naming the variable when `node` reads one from the environment:
+    `os.environ.get(X)`, `os.environ[X]`, `os.getenv(X)`, `X in os.environ`."""
+    if isinstance(node, ast.Call) and node.args:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "get" and _environ(func.value):
+            return node.args[0]
+        if isinstance(func, ast.Attribute) and func.attr == "getenv" and _os(func.value):
+            return node.args[0]
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load) and _environ(node.value):
+        return node.slice
+    if (
+        isinstance(node, ast.Compare)
+        and isinstance(node.ops[0], ast.In | ast.NotIn)
+        and _environ(node.comparators[0])
+    ):
+        return node.left
+    return None
+
+
+def environment_reads(source: str, where: str) -> set[str]:
+    """The variables `source` reads from the environment by name. A name given by a
+    module-level string constant is followed; anything else is an error naming `where`, so a
+    read cannot hide from the reference."""
+    tree = ast.parse(source)
+    constants = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        key = _read_key(node)
+        if key is None:
+            continue
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            found.add(key.value)
+        elif isinstance(key, ast.Name) and key.id in constants:
+            found.add(constants[key.id])
+        else:
+            raise ValueError(
+                f"{where}:{node.lineno}: an environment read by a name not spelled out"
+            )
+    return found
+
+
+def python_reads(paths: Iterable[Path]) -> set[str]:
+    return set().union(*(environment_reads(p.read_text(), str(p.relative_to(ROOT))) for p in paths))
+
+
+def makefile_reads(text: str) -> set[str]:
+    """Variables a Makefile takes from the environment: `NAME ?= default` (set only when the
+    environment has not) and `$$NAME` in recipes (the shell's)."""
+    defaults = re.findall(r"^([A-Z][A-Z0-9_]*)\s*\?=", text, re.MULTILINE)
+    shell = re.findall(r"\$\$\{?([A-Z][A-Z0-9_]*)", text)
+    return set(defaults) | set(shell)
+
+
+def compose_reads(text: str) -> set[str]:
+    """Variables a compose file interpolates: `${NAME}`, `${NAME:-default}`, `${NAME:?error}`."""
+    return set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)", text))
