@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run sandbox test test-sqlite test-postgres lint format bench check migrate lock clean
+.PHONY: run sandbox test test-sqlite test-postgres docs docs-check lint format bench check migrate lock clean
 
 # The PostgreSQL run uses this server (a fresh database per test is created from it).
 PG_TEST_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
@@ -50,7 +50,7 @@ lock:
 
 test: test-sqlite test-postgres
 
-test-sqlite: $(VENV)/.installed
+test-sqlite: $(VENV)/.installed docs-check
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
@@ -65,8 +65,20 @@ test-postgres: $(VENV)/.installed
 	elif [ -n "$$FIREBELL_REQUIRE_POSTGRES" ]; then \
 		echo "FIREBELL_REQUIRE_POSTGRES is set: failing"; exit 1; \
 	else \
-		echo "Skipping the PostgreSQL run (set PG_TEST_URL to a server to include it)."; \
+		echo "Skipping the PostgreSQL run: no server answers at PG_TEST_URL=$(PG_TEST_URL)."; \
+		echo "  It needs a database 'test' that user postgres reaches without a password, e.g."; \
+		echo "  docker run -d -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_DB=test -p 5432:5432 postgres:15"; \
+		echo "  or set PG_TEST_URL to another server (docs/development.md, 'Tests on PostgreSQL')."; \
 	fi
+
+# The docs site (docs/, mkdocs.yml) at http://127.0.0.1:8000, rebuilt as you edit.
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs serve
+
+# The site built as CI builds it: --strict, so a broken link, anchor or include fails.
+docs-check: $(VENV)/.installed
+	@site=$$(mktemp -d) && trap 'rm -rf "$$site"' EXIT && \
+		NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict --site-dir "$$site"
 
 format: $(VENV)/.installed
 	$(PY) -m ruff check --fix .

@@ -111,3 +111,33 @@ def makefile_reads(text: str) -> set[str]:
 def compose_reads(text: str) -> set[str]:
     """Variables a compose file interpolates: `${NAME}`, `${NAME:-default}`, `${NAME:?error}`."""
     return set(re.findall(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)", text))
+
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def slug(heading: str) -> str:
+    """A heading's anchor, as MkDocs (Python-Markdown's toc) and GitHub make it alike for
+    plain headings: markup and punctuation dropped, lowercase, spaces to hyphens."""
+    text = re.sub(r"[`*_]", "", heading)
+    text = re.sub(r"[^\w\s-]", "", text).strip().lower()
+    return re.sub(r"[-\s]+", "-", text)
+
+
+def anchors(page: Path) -> set[str]:
+    text = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.MULTILINE | re.DOTALL)
+    return {slug(line.lstrip("#")) for line in text.splitlines() if re.match(r"#{1,6} ", line)}
+
+
+def broken_links(page: Path) -> list[str]:
+    """The relative links of `page` whose file, or whose anchor in a Markdown file, is not
+    there (web addresses are not followed)."""
+    broken = []
+    for target in _LINK.findall(page.read_text()):
+        if re.match(r"[a-z]+:", target):
+            continue
+        path, _, anchor = target.partition("#")
+        file = (page.parent / path).resolve() if path else page
+        if not file.exists() or anchor and file.suffix == ".md" and anchor not in anchors(file):
+            broken.append(target)
+    return broken
