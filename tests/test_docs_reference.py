@@ -1,22 +1,33 @@
 """The reference pages cannot drift from the code: docs/environment.md lists every environment
-variable the code reads, and nothing else."""
+variable the code reads, and nothing else; docs/configuration.md every key the config's models
+take (and which are required), and nothing else; docs/slack.md the manifest's scopes."""
 
 from __future__ import annotations
 
-import pytest
+from typing import Literal
 
+import pytest
+import yaml
+from pydantic import BaseModel, Field
+
+from bot.config import Config
+from bot.sandbox.config import SandboxSpec
 from bot.settings import Settings
 from tests.support.docs_reference import (
     DOCS,
     ROOT,
     compose_reads,
+    config_keys,
+    documented_keys,
     environment_reads,
     makefile_reads,
     python_reads,
     table_names,
+    table_rows,
 )
 
 ENVIRONMENT = DOCS / "environment.md"
+CONFIGURATION = DOCS / "configuration.md"
 
 
 def firebell_reads() -> set[str]:
@@ -79,3 +90,53 @@ def test_a_table_row_may_name_several_variables(tmp_path):
         "## Two\n\n| variable | meaning |\n|---|---|\n| `C` | y |\n"
     )
     assert table_names(page) == {"One": {"A", "B"}, "Two": {"C"}}
+
+
+def test_the_configuration_reference_lists_every_key_and_whether_it_is_required():
+    documented = documented_keys(table_rows(CONFIGURATION)["Reference"])
+    assert documented == config_keys(Config)
+
+
+def test_the_sandbox_keys_are_listed_too():
+    documented = documented_keys(table_rows(CONFIGURATION)["The sandbox's keys"])
+    assert documented == config_keys(SandboxSpec, "sandbox.")
+
+
+def test_keys_are_found_in_nested_models_lists_maps_and_aliases():
+    class Leaf(BaseModel):
+        start: str = Field(alias="from")
+        note: str = ""
+
+    class Root(BaseModel):
+        one: Leaf | None = None
+        many: list[Leaf] = []
+        named: dict[str, Leaf] = {}
+        mode: Literal["a", "b"]
+
+    assert config_keys(Root) == {
+        "one": False,
+        "one.from": True,
+        "one.note": False,
+        "many": False,
+        "many[].from": True,
+        "many[].note": False,
+        "named": False,
+        "named.<name>.from": True,
+        "named.<name>.note": False,
+        "mode": True,
+    }
+
+
+def test_a_reference_row_says_required_in_its_last_column(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "## Reference\n\n### Part\n\n| key | meaning | default |\n|---|---|---|\n"
+        "| `a` | x \\| y | required, at least one |\n| `b` | z | `1h` |\n"
+    )
+    assert documented_keys(table_rows(page)["Reference"]) == {"a": True, "b": False}
+
+
+def test_the_scopes_table_lists_the_manifest_s_scopes():
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    scopes = {row[0].strip("`") for row in table_rows(DOCS / "slack.md")["Scopes"]}
+    assert scopes == set(manifest["oauth_config"]["scopes"]["bot"])

@@ -1,41 +1,98 @@
 """What the reference pages in docs/ list, and what the code reads, for the tests that keep
-them in step: the environment variables (docs/environment.md)."""
+them in step: the environment variables (docs/environment.md), the config's keys
+(docs/configuration.md), the Slack scopes (docs/slack.md); and the links of a page."""
 
 from __future__ import annotations
 
 import ast
 import re
+import types
+import typing
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 ROOT = Path(__file__).parents[2]
 DOCS = ROOT / "docs"
 
 _NAME = re.compile(r"`([A-Z][A-Z0-9_]*)`")
-_ROW = re.compile(r"^\|(?P<first>[^|]*)\|")
+_CELL = re.compile(r"(?<!\\)\|")  # a cell border: a | not written as \|
 _RULE = re.compile(r"^\|\s*-")
+
+
+def table_rows(page: Path) -> dict[str, list[list[str]]]:
+    """The body rows of the tables under each `## ` heading (subheadings included), each as
+    its cells, stripped; header rows are left out."""
+    found: dict[str, list[list[str]]] = {}
+    heading = ""
+    header = True  # a table's first line is its header row
+    for line in page.read_text().splitlines():
+        if line.startswith("## "):
+            heading, header = line[3:].strip(), True
+        elif not line.startswith("|"):
+            header = True
+        elif _RULE.match(line):
+            header = False
+        elif not header:
+            cells = [cell.strip() for cell in _CELL.split(line.strip())[1:-1]]
+            found.setdefault(heading, []).append(cells)
+    return found
 
 
 def table_names(page: Path) -> dict[str, set[str]]:
     """The names in the first column of each table, by the `## ` heading the table is under:
     every `UPPER_CASE` name in backticks there (a row may list several)."""
-    found: dict[str, set[str]] = {}
-    heading = ""
-    header = True  # the line after a heading's table starts is its header row
-    for line in page.read_text().splitlines():
-        if line.startswith("## "):
-            heading, header = line[3:].strip(), True
+    return {
+        heading: set().union(*(_NAME.findall(row[0]) for row in rows))
+        for heading, rows in table_rows(page).items()
+    }
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The type inside `Annotated[...]` and `X | None`."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
             continue
-        row = _ROW.match(line)
-        if row is None:
-            header = True
-            continue
-        if _RULE.match(line):
-            header = False
-            continue
-        if not header:
-            found.setdefault(heading, set()).update(_NAME.findall(row["first"]))
-    return found
+        if origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) == 1:
+                annotation = args[0]
+                continue
+        return annotation
+
+
+def _model(annotation: Any) -> type[BaseModel] | None:
+    found = _unwrap(annotation)
+    return found if isinstance(found, type) and issubclass(found, BaseModel) else None
+
+
+def config_keys(model: type[BaseModel], prefix: str = "") -> dict[str, bool]:
+    """Every key a config model takes, as written in YAML (`from`, not `start_time`), with
+    whether it is required: `a.b` inside a model, `a[].b` in each item of a list of models,
+    `a.<name>.b` in each entry of a map of them."""
+    keys = {}
+    for name, field in model.model_fields.items():
+        key = prefix + (field.alias or name)
+        keys[key] = field.is_required()
+        annotation = _unwrap(field.annotation)
+        origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+        if (inner := _model(annotation)) is not None:
+            keys |= config_keys(inner, f"{key}.")
+        elif origin is list and (inner := _model(args[0])) is not None:
+            keys |= config_keys(inner, f"{key}[].")
+        elif origin is dict and (inner := _model(args[1])) is not None:
+            keys |= config_keys(inner, f"{key}.<name>.")
+    return keys
+
+
+def documented_keys(rows: list[list[str]]) -> dict[str, bool]:
+    """key -> required, from a reference table's rows: the key in backticks in the first
+    column, "required" starting the last one when it is."""
+    return {row[0].strip("`"): row[-1].startswith("required") for row in rows}
 
 
 def _os(node: ast.AST) -> bool:
