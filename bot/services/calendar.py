@@ -1,4 +1,5 @@
-"""A rotation's coming shifts, for its calendar feed and for `firebell oncall`, and feed tokens.
+"""A rotation's coming shifts, for its calendar feed, for `firebell oncall` and for App Home's
+two-week grid, and feed tokens.
 
 The feed of a rotation is secret-by-URL: `/calendar/<rotation>.ics?token=...`. The token is
 the rotation's `calendar_token` from the config when set (then only that one works); else it
@@ -9,17 +10,20 @@ change only when the secret does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from bot.core.calendar_days import Day, days, touched
 from bot.core.links import derive_token, token_matches
 from bot.core.rotation import Override, Shift, shift_at, shifts
 from bot.services.context import UseCase
 from bot.services.oncall import Rotations, known_people, load_overrides
 
 HORIZON = timedelta(weeks=8)
+GRID_DAYS = 14  # the days App Home's on-call calendar shows
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,39 @@ def _uid(piece: Shift, overrides: dict[int, Override]) -> str:
     return f"{piece.rotation}-override-{piece.override_id}-{_stamp(piece.starts_at)}@firebell"
 
 
+def _joined(entries: list[Entry]) -> list[Entry]:
+    """Neighbouring pieces with the same person from the same source (consecutive shifts of
+    one member, as with a single member) as one stretch: one row of the grid each."""
+    out: list[Entry] = []
+    for entry in entries:
+        last = out[-1] if out else None
+        if last and last.user == entry.user and last.shift.override_id == entry.shift.override_id:
+            out[-1] = replace(last, shift=replace(last.shift, ends_at=entry.ends_at))
+        else:
+            out.append(entry)
+    return out
+
+
+@dataclass(frozen=True)
+class Row:
+    """A stretch of one person on call, and which of the grid's days it touches."""
+
+    entry: Entry
+    touches: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One rotation's next days, as App Home draws them: its local days (in its own zone) and
+    each stretch of its timeline over them, overrides included, from the one in force now."""
+
+    rotation: str
+    zone: ZoneInfo
+    at: datetime
+    days: list[Day]
+    rows: list[Row]
+
+
 @dataclass(frozen=True)
 class Feed:
     rotation: str
@@ -134,6 +171,22 @@ class CalendarService(UseCase):
             lambda conn: timeline(conn, self.rotations, name, now, now + horizon)
         )
         return Feed(name, now, entries)
+
+    async def grids(self, count: int = GRID_DAYS) -> list[Grid]:
+        """Every rotation over the `count` local days from today, in one read."""
+        now = self.clock.now()
+
+        def work(conn: Connection) -> list[Grid]:
+            return [self._grid(conn, name, now, count) for name in self.rotations.specs]
+
+        return await self.db.read(work)
+
+    def _grid(self, conn: Connection, name: str, now: datetime, count: int) -> Grid:
+        zone = self.rotations.specs[name].zone
+        columns = days(now, count, zone)
+        entries = _joined(timeline(conn, self.rotations, name, now, columns[-1].ends_at))
+        rows = [Row(entry, touched(entry.shift, columns)) for entry in entries]
+        return Grid(name, zone, now, columns, rows)
 
     async def now_and_next(self, name: str) -> tuple[Entry, Entry]:
         """Who is on call now (until when), and who takes over then."""

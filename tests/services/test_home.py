@@ -26,7 +26,13 @@ def headers(blocks: list[dict]) -> list[str]:
 async def test_home_shows_who_is_on_call_and_the_viewers_next_shifts(bot, double):
     await bot.command("declare sev2 Checkout slow")
     blocks = await open_home(bot, double, "U0BBB")
-    assert headers(blocks) == ["On call", "Your next shifts", "Open incidents", "My paging"]
+    assert headers(blocks) == [
+        "On call",
+        "Your next shifts",
+        "On call, next 14 days",
+        "Open incidents",
+        "My paging",
+    ]
 
     on_call = section_under(blocks, "On call")
     assert "*primary*: <@U0AAA> is on call until <!date^" + str(stamp(2026, 3, 9, 8)) in on_call

@@ -1,5 +1,6 @@
 """App Home: the viewer's teams, who is on call now and next, the viewer's own shifts, the
-open incidents, the heartbeats, then My paging, within Slack's limits for a home tab."""
+two-week on-call calendar, the open incidents, the heartbeats, then My paging, within Slack's
+limits for a home tab."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from zoneinfo import ZoneInfo
 from bot.config import Config
 from bot.core.incident import ref
 from bot.core.rotation import Shift
+from bot.services.calendar import Grid
 from bot.services.heartbeats import HeartbeatView
 from bot.services.models import IncidentRecord
 from bot.services.my_paging_view import MyPaging
 from bot.services.overrides import Home
 from bot.slack import mrkdwn as md
-from bot.slack.blocks import heartbeats, kit, my_paging
+from bot.slack.blocks import heartbeats, kit, my_paging, oncall_grid
 from bot.slack.blocks.answers import open_list
 from bot.slack.blocks.oncall import on_call_text, rotation_label
 
@@ -31,16 +33,19 @@ def home(
     on_call: Home | None = None,
     mine: MyPaging | None = None,
     notice: str = "",
+    *,
     beats: list[HeartbeatView] | None = None,
+    grids: list[Grid] | None = None,
+    viewer: str = "",
 ) -> dict[str, Any]:
     """App Home: who is on call now and next and the viewer's own shifts (given `on_call`),
-    the open incidents, the heartbeats (given `beats`; none configured: no section), then My
+    the next 14 days of each rotation (given `grids`, `viewer`'s own shifts drawn solid), the
+    open incidents, the heartbeats (given `beats`; none configured: no section), then My
     paging (given `mine`; `notice`: what the last click there did). At most 100 blocks,
-    My paging always whole, each section under 3,000 characters."""
-    blocks: list[dict[str, Any]] = []
-    if on_call is not None:
-        blocks += _home_on_call(on_call)
-    blocks.append({"type": "header", "text": kit.plain("Open incidents")})
+    My paging always whole, the calendar trimmed to what is left, each section under 3,000
+    characters."""
+    top = _home_on_call(on_call) if on_call is not None else []
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": kit.plain("Open incidents")}]
     blocks += open_list(incidents, total, config)
     blocks.append(
         {
@@ -52,6 +57,8 @@ def home(
     )
     blocks += heartbeats.home_section(beats or [], config.zone)
     paging = my_paging.section(mine, config.zone, notice) if mine is not None else []
+    room = kit.VIEW_BLOCKS - len(top) - len(blocks) - len(paging)
+    blocks = top + oncall_grid.section(grids or [], viewer, room) + blocks
     blocks = kit.capped(blocks, kit.VIEW_BLOCKS - len(paging), "`/incident list`") + paging
     return kit.view({"type": "home", "blocks": blocks}, "`/incident list`")
 

@@ -31,7 +31,7 @@ def _local_span(starts: datetime, ends: datetime, zone: ZoneInfo) -> str:
     return f"{md.wall(starts, zone)} to {md.local(ends, zone)}"
 
 
-def _override_badge(shift: Shift) -> str:
+def override_badge(shift: Shift) -> str:
     return f" _(override #{shift.override_id})_" if shift.is_override else ""
 
 
@@ -39,14 +39,14 @@ def on_call_text(now: RotationNow) -> str:
     """One rotation: who now and until when, who next, and what coverage promises."""
     shift = now.current
     line = (
-        f"{rotation_label(now.rotation)}: {md.user(shift.user)}{_override_badge(shift)} is on call"
+        f"{rotation_label(now.rotation)}: {md.user(shift.user)}{override_badge(shift)} is on call"
     )
     if now.until:
         line += f" until {md.when(now.until, now.zone, md.DAY_TIME)}"
     lines = [line]
     if now.next:
         lines.append(
-            f"Next: {md.user(now.next.user)}{_override_badge(now.next)} "
+            f"Next: {md.user(now.next.user)}{override_badge(now.next)} "
             f"from {md.when(now.next.starts_at, now.zone, md.DAY_TIME)}"
         )
     else:

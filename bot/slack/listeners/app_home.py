@@ -14,5 +14,9 @@ async def publish(services: Services, client, user: str, notice: str = "") -> No
     found, total = await services.incidents.list_open(limit=20, viewer=user)
     mine = await services.my_paging.view(user)
     beats = await services.heartbeats.views()
-    view = home.home(found, total, services.config, on_call, mine, notice, beats)
+    grids = await services.calendars.grids()
+    config = services.config
+    view = home.home(
+        found, total, config, on_call, mine, notice, beats=beats, grids=grids, viewer=user
+    )
     await client.views_publish(user_id=user, view=view)

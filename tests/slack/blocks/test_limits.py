@@ -17,11 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.config import parse_config
+from bot.core.calendar_days import days, touched
+from bot.core.heartbeats import State
 from bot.core.maintenance import Maintenance
 from bot.core.metrics import Longest, Report, Row, Times
 from bot.core.rotation import Override, Shift
+from bot.services import calendar
 from bot.services.alerts import AlertCard, NotificationRecord
 from bot.services.handover import OpenIncident, Summary
+from bot.services.heartbeats import HeartbeatView
 from bot.services.maintenance import Ended, Listed, Started
 from bot.services.models import EventRecord, IncidentRecord, OverrideRecord
 from bot.services.my_paging_view import Change, Contact, MyPaging
@@ -257,13 +261,33 @@ def test_on_call_answers_and_the_handover(rotations, person, text, many):
     check(*oncall.handover_answer(summaries, CONFIG))
 
 
+def _row(rotation: str, n: int, columns) -> calendar.Row:
+    """The n-th six-hour stretch of a rotation, every other one an override."""
+    starts = AT + timedelta(hours=6 * n)
+    shift = Shift(rotation, ("U0AAA", "U0BBB")[n % 2], starts, starts + timedelta(hours=6), n)
+    if n % 2:
+        shift = Shift(shift.rotation, shift.user, shift.starts_at, shift.ends_at, n, n)
+    entry = calendar.Entry(shift, shift.user, None, f"{n}")
+    return calendar.Row(entry, touched(shift, columns))
+
+
 @SOME
 @given(st.lists(TEXT, min_size=1, max_size=30), TEXT, st.lists(INCIDENT_TEXTS, max_size=60))
 def test_app_home_and_the_forms(rotations, text, many):
     listed = [incident(t, "declared", n) for n, t in enumerate(many, start=1)]
     mine = [Shift(rotations[0], "U0AAA", AT, AT + timedelta(hours=8), n) for n in range(30)]
     state = Home(AT, [now(name, "U0AAA") for name in rotations], mine)
-    found = view_problems(home.home(listed, len(listed), CONFIG, state), ALLOWED)
+    columns = days(AT, 14, BERLIN)
+    grids = [
+        calendar.Grid(name, BERLIN, AT, columns, [_row(name, n, columns) for n in range(40)])
+        for name in rotations
+    ]
+    beats = [
+        HeartbeatView(f"beat-{n}", "5m", list(State)[n % 4], AT if n % 2 else None, n or None)
+        for n in range(40)
+    ]
+    view = home.home(listed, len(listed), CONFIG, state, beats=beats, grids=grids, viewer="U0AAA")
+    found = view_problems(view, ALLOWED)
     assert not found, found[:5]
     for shown in listed[:3]:
         view = modals.update_modal(shown, share=True)
