@@ -34,7 +34,8 @@ class Action(StrEnum):
     """The `action_id` of each interactive element; its value carries the incident id (but
     My paging's, in App Home)."""
 
-    # on the incident card (`REOPEN` once resolved); `ACK` also in a page's direct message
+    # on the incident card (`REOPEN` once resolved); `ACK` also in a page's direct message;
+    # `RESOLVE` opens the resolve form (`View.RESOLVE`)
     ACK = "incident_ack"
     ESCALATE = "incident_escalate"
     RESOLVE = "incident_resolve"
@@ -57,6 +58,7 @@ class View(StrEnum):
 
     DECLARE = "declare_modal"
     UPDATE = "update_modal"
+    RESOLVE = "resolve_modal"  # private_metadata: the incident id
     PAGING_CONTACTS = "paging_contacts_modal"
     PAGING_RULES = "paging_rules_modal"
     PAGING_CODE = "paging_code_modal"  # private_metadata: the medium
@@ -86,6 +88,7 @@ class Field(StrEnum):
     TEXT = "text"
     ETA = "eta"
     SHARE = "share"
+    SUMMARY = "summary"
     PRIVATE = "private"
     # My paging's forms
     EMAIL = "email"

@@ -100,9 +100,18 @@ async def test_a_whole_incident_from_the_message_box_to_resolved(sandbox):
         sandbox, lambda: "Update from <@U0BOB>: Rolled back" in thread_texts(sandbox)[-1], "update"
     )
 
-    assert await click(sandbox, "incident_resolve") == {"ok": True}
+    assert await click(sandbox, "incident_resolve") == {"ok": True}  # asks for a summary
+    await until(sandbox, lambda: sandbox.standin.views, "the resolve modal")
+    [view] = sandbox.standin.views.values()
+    assert view["user"] == ALICE and view["callback_id"] == "resolve_modal"
+    index = {b.get("block_id"): str(i) for i, b in enumerate(view["blocks"])}
+    summary = {index["summary"]: {"value": "A bad deploy, rolled back"}}
+    assert await sandbox.workspace.submit(ALICE, view["id"], summary) == {"ok": True}
     await until(
         sandbox, lambda: "Resolved by <@U0ALICE>" in card_text(current_card(sandbox)), "resolve"
+    )
+    await until(
+        sandbox, lambda: "Summary: A bad deploy" in thread_texts(sandbox)[-1], "the summary"
     )
     await until(
         sandbox, lambda: "incident_reopen" in buttons(current_card(sandbox)), "Reopen button"

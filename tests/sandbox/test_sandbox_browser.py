@@ -3,8 +3,8 @@ driven by Selenium, against `firebell sandbox` started as a user starts it.
 
 A whole incident from the page: declare it from the message box, see the card, click
 Acknowledge, see the card change and the thread reply, post an update through the modal (a
-field error first, as Slack shows `response_action: errors`), resolve it through the confirm
-dialog. Every wait is an explicit condition. The last screen is kept as
+field error first, as Slack shows `response_action: errors`), resolve it through its form
+with a summary. Every wait is an explicit condition. The last screen is kept as
 tests/artifacts/sandbox.png (CI keeps it; git ignores it).
 
 Without Chromium the test is skipped with the reason; with FIREBELL_REQUIRE_BROWSER set (CI
@@ -171,16 +171,20 @@ def test_a_whole_incident_in_the_browser(browser, sandbox_url):
     shows("#thread-messages", "Update from @Alice Adams: Rolled back the deploy")
     shows(card, "ETA")
 
-    # Resolve asks first, as the button's confirm says
+    # Resolve opens its form: an optional summary, shown on the card and in the thread
     click(f'{card} [data-action-id="incident_resolve"]')
-    wait.until(EC.visibility_of_element_located((By.ID, "confirm")))
-    shows("#confirm-title", "Resolve this incident?")
-    click("#confirm-ok")
+    wait.until(EC.visibility_of_element_located((By.ID, "modal")))
+    shows("#modal-title", "Resolve INC-1")
+    browser.find_element(By.CSS_SELECTOR, "#modal textarea").send_keys("A bad deploy, rolled back")
+    click("#modal-submit")
+    wait.until(EC.invisibility_of_element_located((By.ID, "modal-overlay")))
     shows(card, "Resolved by @Alice Adams")
+    shows(card, "Summary: A bad deploy, rolled back")
     wait.until(
         lambda b: b.find_elements(By.CSS_SELECTOR, f'{card} [data-action-id="incident_reopen"]')
     )
     shows("#thread-messages", "resolved INC-1")
+    shows("#thread-messages", "Summary: A bad deploy, rolled back")
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "sandbox.png"))

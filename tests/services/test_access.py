@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.ids import Action
+from bot.slack.ids import Action, Field, View
 from tests.support.alerts import AlertBot
 from tests.support.db import rows
+from tests.support.harness import modal_values
 from tests.support.teams import CONFIG
 
 
@@ -95,17 +96,24 @@ async def test_a_member_of_the_receiving_team_may_transfer(bot, double):
 async def test_buttons_follow_the_same_rules(bot, double):
     await say(bot, "declare sev2 Checkout failing service:billing", "U0ALICE")
     await bot.deliver()
-    response = await bot.click(Action.RESOLVE, "1", user="U0MALLORY")
+    response = await bot.click(Action.REOPEN, "1", user="U0MALLORY")
     assert response.status == 200
     await bot.deliver()
     [refusal] = [c.params["text"] for c in double.calls_to("chat.postEphemeral")]
     assert refusal == (
-        "Only INC-1's responders, payments members or admins may resolve INC-1. "
-        "Nothing was changed."
+        "Only INC-1's responders, payments members or admins may reopen INC-1. Nothing was changed."
     )
-    assert incident(bot)[0] == "declared"
     assert rows(bot, "SELECT source FROM audit_log WHERE outcome = 'denied'") == [("button",)]
-    await bot.click(Action.RESOLVE, "1", user="U0PAY")
+    # the Resolve button's form: the refusal comes back into the form
+    status, body = await bot.submit(
+        View.RESOLVE, modal_values(summary=""), user="U0MALLORY", private_metadata="1"
+    )
+    assert status == 200 and body["errors"] == {
+        Field.SUMMARY: "Only INC-1's responders, payments members or admins may resolve INC-1. "
+        "Nothing was changed."
+    }
+    assert incident(bot)[0] == "declared"
+    await bot.submit(View.RESOLVE, modal_values(summary=""), user="U0PAY", private_metadata="1")
     assert incident(bot)[0] == "resolved"
 
 

@@ -127,8 +127,8 @@ async def test_each_change_to_an_incident_is_one_row_with_who_where_and_what(bot
         "status": ("resolved", "declared"),
         "resolved_by": ("U0BOB", None),
     }
-    row = await one(bot, bot.click(Action.RESOLVE, "1"))
-    assert brief(row) == ("U0ALICE", "button", "resolve", "INC-1", "done")
+    row = await one(bot, bot.submit(View.RESOLVE, modal_values(summary=""), private_metadata="1"))
+    assert brief(row) == ("U0ALICE", "modal", "resolve", "INC-1", "done")
     row = await one(bot, bot.command("reopen INC-1 errors are back"))
     assert brief(row) == ("U0ALICE", "command", "reopen", "INC-1", "done")
 
@@ -142,10 +142,17 @@ async def test_a_refused_change_to_an_incident_is_one_denied_row_and_nothing_els
     outbox, events = count(bot, "outbox"), count(bot, "events")
     row = await one(bot, bot.command("resolve INC-1 not mine", user="U0MALLORY"))
     assert brief(row) == ("U0MALLORY", "command", "resolve", "INC-1", "denied")
-    row = await one(bot, bot.click(Action.RESOLVE, "1", user="U0MALLORY"))
-    assert brief(row) == ("U0MALLORY", "button", "resolve", "INC-1", "denied")
+    row = await one(bot, bot.click(Action.REOPEN, "1", user="U0MALLORY"))
+    assert brief(row) == ("U0MALLORY", "button", "reopen", "INC-1", "denied")
     assert rows(bot, "SELECT * FROM incidents") == incident and count(bot, "events") == events
     assert count(bot, "outbox") == outbox + 1  # only the private answer to the button
+    form = bot.submit(
+        View.RESOLVE, modal_values(summary="mine"), user="U0MALLORY", private_metadata="1"
+    )
+    row = await one(bot, form)
+    assert brief(row) == ("U0MALLORY", "modal", "resolve", "INC-1", "denied")
+    assert rows(bot, "SELECT * FROM incidents") == incident and count(bot, "events") == events
+    assert count(bot, "outbox") == outbox + 1  # the form says why itself
     await verified(bot)
 
 

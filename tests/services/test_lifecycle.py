@@ -136,7 +136,7 @@ async def test_update_by_command_and_by_modal(bot, double):
 async def test_resolve_then_reopen(bot, double):
     await bot.command("declare sev2 Webhooks delayed")
     bot.clock.advance(timedelta(minutes=90))
-    await bot.click(Action.RESOLVE, "1", user="U0BOB")
+    await bot.submit(View.RESOLVE, modal_values(summary=""), user="U0BOB", private_metadata="1")
     again = await bot.command("resolve INC-1 twice", user="U0CAROL")
     assert again["text"].startswith("INC-1 is already resolved by <@U0BOB> at ")
     await bot.deliver()

@@ -127,18 +127,7 @@ def _actions(incident: IncidentRecord, config: Config, value: str) -> list[dict[
     elements += [
         kit.button("Escalate", Action.ESCALATE, value),
         kit.button("Post update", Action.UPDATE, value),
-        kit.button(
-            "Resolve",
-            Action.RESOLVE,
-            value,
-            "danger",
-            confirm={
-                "title": kit.plain("Resolve this incident?"),
-                "text": kit.plain(f"{incident.ref} will be marked resolved.", 300),
-                "confirm": kit.plain("Resolve"),
-                "deny": kit.plain("Cancel"),
-            },
-        ),
+        kit.button("Resolve", Action.RESOLVE, value, "danger"),  # opens the resolve form
     ]
     options = kit.options([(s.name, f"{incident.id}:{s.name}") for s in config.severities])
     select = {

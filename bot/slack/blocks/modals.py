@@ -1,11 +1,12 @@
-"""The declare and update forms. Their input blocks are keyed by `ids.Field`, which is how
-the submission listeners read them back and point at a field's problem."""
+"""The declare, update and resolve forms. Their input blocks are keyed by `ids.Field`, which
+is how the submission listeners read them back and point at a field's problem."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.config import Config
+from bot.core.incident import TEXT_MAX
 from bot.services.models import IncidentRecord
 from bot.slack import mrkdwn as md
 from bot.slack.blocks import kit
@@ -177,3 +178,36 @@ def update_modal(incident: IncidentRecord, share: bool = False) -> dict[str, Any
             )
         )
     return kit.view(view)
+
+
+def resolve_modal(incident: IncidentRecord) -> dict[str, Any]:
+    """The resolve form: the card's Resolve button asks for an optional summary, which the
+    card, the thread and the stakeholders' post then show."""
+    return kit.view(
+        {
+            "type": "modal",
+            "callback_id": View.RESOLVE,
+            "private_metadata": str(incident.id),
+            "title": kit.plain(f"Resolve {incident.ref}", kit.VIEW_TITLE),
+            "submit": kit.plain("Resolve"),
+            "close": kit.plain("Cancel"),
+            "blocks": [
+                kit.section(
+                    f"*{incident.ref}* · {md.escape(incident.title)}", kit.postmortem(incident.ref)
+                ),
+                kit.input(
+                    Field.SUMMARY,
+                    "Summary",
+                    {
+                        "type": "plain_text_input",
+                        "action_id": FieldElement.VALUE,
+                        "multiline": True,
+                        "max_length": TEXT_MAX,
+                        "placeholder": kit.plain("What was wrong, and what fixed it?"),
+                    },
+                    optional=True,
+                    hint="Shown on the card, in the thread and to stakeholders",
+                ),
+            ],
+        }
+    )

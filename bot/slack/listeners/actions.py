@@ -1,5 +1,6 @@
-"""Card buttons and the severity selector, which carry the incident id in their value; and
-My paging's buttons in App Home, after which the home is published again."""
+"""Card buttons and the severity selector, which carry the incident id in their value (Post
+update and Resolve open a form); and My paging's buttons in App Home, after which the home is
+published again."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from bot.slack.listeners.app_home import NOTICE, publish
 from bot.slack.listeners.logging import logged
 from bot.slack.listeners.outcomes import OOPS, confirm, log, user_of
 from bot.slack.listeners.table import Lazy, Table
+
+FORM = "form"  # the context key of the view a card button opens after its ack
+NAMELESS = "That button does not name an incident; it may be from an old card."
 
 
 def _number(value: str | None) -> int | None:
@@ -36,7 +40,7 @@ def listeners(services: Services) -> Table:
             number = _number(action.get("value") or selected)
             try:
                 if number is None:
-                    text = "That button does not name an incident; it may be from an old card."
+                    text = NAMELESS
                 else:
                     outcome = await run(user_of(body), number, action)
                     text = confirm(outcome, done(outcome), context) or None
@@ -53,9 +57,6 @@ def listeners(services: Services) -> Table:
     async def escalate(user: str, number: int, action: dict):
         return await incidents.escalate(user, number)
 
-    async def resolve(user: str, number: int, action: dict):
-        return await incidents.resolve(user, number)
-
     async def reopen(user: str, number: int, action: dict):
         return await incidents.reopen(user, number)
 
@@ -67,14 +68,33 @@ def listeners(services: Services) -> Table:
     async def ack_only(ack, body, context):
         await ack()
 
-    async def open_update_modal(body, action, client):
-        number = _number(action.get("value"))
-        incident = await incidents.get(number) if number is not None else None
-        if incident is None:
-            return
+    def incident_form(render):
+        """A card button that opens a form about its incident, `render(incident)`; an
+        unknown or resolved incident (an old card) is answered privately instead, before the
+        ack, and no form opens."""
+
+        @logged
+        async def check(ack, body, action, context):
+            number = _number(action.get("value"))
+            incident = await incidents.get(number) if number is not None else None
+            if incident is None:
+                text = NAMELESS if number is None else incidents.unknown(number).message
+            elif not incident.is_open:
+                text = f"{incident.ref} is already resolved."
+            else:
+                text, context[FORM] = "", render(incident)
+            await answer(body, context, text)
+            await ack()
+
+        async def open_form(body, client, context):
+            if FORM in context:
+                await client.views_open(trigger_id=body["trigger_id"], view=context[FORM])
+
+        return Lazy(ack=check, lazy=[open_form])
+
+    def update_form(incident):
         share = bool(services.config.broadcast_channel_of(incident.team)) and not incident.private
-        view = modals.update_modal(incident, share=share)
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        return modals.update_modal(incident, share=share)
 
     async def snooze(user: str, number: int, action: dict):
         return await services.reminders.snooze(user, number)
@@ -132,10 +152,10 @@ def listeners(services: Services) -> Table:
     return {
         Action.ACK: button(acknowledge),
         Action.ESCALATE: button(escalate),
-        Action.RESOLVE: button(resolve),
+        Action.RESOLVE: incident_form(modals.resolve_modal),
         Action.REOPEN: button(reopen),
         Action.SEVERITY: button(change_severity),
-        Action.UPDATE: Lazy(ack=ack_only, lazy=[open_update_modal]),
+        Action.UPDATE: incident_form(update_form),
         # on thread replies: a reminder's "Snooze 30m", the resolution's "Draft postmortem"
         Action.SNOOZE: button(snooze),
         Action.POSTMORTEM: button(draft_postmortem, postmortem_link),

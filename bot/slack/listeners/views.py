@@ -94,6 +94,23 @@ def listeners(services: Services) -> Table:
         confirm(outcome, "", context)
         await ack()
 
+    @logged
+    async def resolve(ack, body, view, context):
+        """Resolve with the form's optional summary; a refusal (not theirs to resolve, or
+        resolved meanwhile, e.g. from a second form) stays in the form and changes nothing."""
+        number = int(view.get("private_metadata") or 0)
+        try:
+            outcome = await incidents.resolve(user_of(body), number, _value(view, Field.SUMMARY))
+        except Exception:
+            log.exception("resolve_modal_failed")
+            await ack(response_action="errors", errors={Field.SUMMARY: OOPS[:ERROR_TEXT]})
+            return
+        refusal = confirm(outcome, "", context)
+        if not outcome.ok:
+            await ack(response_action="errors", errors={Field.SUMMARY: refusal[:ERROR_TEXT]})
+            return
+        await ack()
+
     def paging_form(run, first: Field):
         """A My paging form: `run(user, view)` answers; its problems go back into the form
         (nothing was written), else the form closes and the home is published again."""
@@ -135,6 +152,7 @@ def listeners(services: Services) -> Table:
     return {
         View.DECLARE: declare,
         View.UPDATE: update,
+        View.RESOLVE: resolve,
         View.PAGING_CONTACTS: paging_form(contacts, Field.EMAIL),
         View.PAGING_RULES: paging_form(rules, Field.RULES),
         View.PAGING_CODE: paging_form(code, Field.CODE),
