@@ -292,7 +292,9 @@ def parse(text: str, severities: Sequence[str]) -> Command | ParseError:
 
 
 def _unknown(word: str) -> ParseError:
-    close = difflib.get_close_matches(word.lower(), list(USAGE) + list(ALIASES), n=1, cutoff=0.5)
+    """A near spelling of one command (a typo) suggests it; anything further from every
+    command (at 0.5, `frobnicate` came out as `oncall`) lists them all instead."""
+    close = difflib.get_close_matches(word.lower(), list(USAGE) + list(ALIASES), n=1, cutoff=0.75)
     if close:
         verb = ALIASES.get(close[0], close[0])
         return ParseError(f"`{_clip(word)}` is not a command. Did you mean `{verb}`?", USAGE[verb])

@@ -610,7 +610,9 @@ def test_unknown_verb_suggests_the_nearest_command(word, suggested):
     )
 
 
-@pytest.mark.parametrize("word", ["xyzzy", "zzz2026", "!!!", "INC-42"])
+@pytest.mark.parametrize(
+    "word", ["xyzzy", "zzz2026", "!!!", "INC-42", "frobnicate", "page", "rep", "incidents"]
+)
 def test_unknown_verb_without_a_near_command_shows_all_usage(word):
     result = p(f"{word} something")
     assert result == ParseError(f"`{word}` is not a command.", ALL_USAGE)

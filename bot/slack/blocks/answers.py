@@ -83,9 +83,40 @@ def _value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+# what each command is for, one line each, in `/incident help` (a test keeps it to `USAGE`)
+ABOUT = {
+    "declare": "open an incident: its card and thread go up, whoever is on call is paged "
+    "(`/incident` alone opens a form)",
+    "ack": "take it: you are on it, and escalation stops",
+    "update": "post a status update to its thread, with an expected fix time if known",
+    "sev": "change its severity",
+    "escalate": "page the next level of the escalation chain now",
+    "resolve": "mark it resolved; the summary goes on the card and to stakeholders",
+    "reopen": "open a resolved incident again; level 1 is paged again",
+    "assign": "make someone its incident commander or comms lead",
+    "transfer": "hand an open incident to another team, whose chain then pages",
+    "list": "the open incidents (of one team)",
+    "show": "one incident with its recent timeline",
+    "audit": "every change to an incident and every refusal: who, from where, what changed",
+    "oncall": "who is on call now and next, and whether a response is guaranteed now",
+    "override": "put someone on call in a rotation's place for a while; list or remove them",
+    "handover": "the shift handover as it stands: who is on call, open incidents, overrides",
+    "report": "response times and counts over a period, against the targets, with a chart",
+    "postmortem": "a postmortem draft in Markdown, uploaded into the incident's thread",
+    "maintenance": "quiet a service's alerts for a while (no pages); list or end windows",
+    "heartbeats": "each heartbeat monitor and its state",
+    "help": "this list",
+}
+
+
 def help_text() -> str:
-    lines = [line for usage in USAGE.values() for line in usage.splitlines()]
-    return "*Firebell* commands:\n" + "\n".join(f"`{md.escape(u)}`" for u in lines)
+    """Each command's syntax and, on its first line, what it is for."""
+    lines = []
+    for verb, usage in USAGE.items():
+        first, *more = usage.splitlines()
+        lines.append(f"`{md.escape(first)}` · {ABOUT[verb]}")
+        lines += [f"`{md.escape(u)}`" for u in more]
+    return "*Firebell* commands:\n" + "\n".join(lines)
 
 
 def usage_answer(message: str, usage: str) -> str:
