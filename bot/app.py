@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 
 import structlog
 from aiohttp import web
@@ -138,7 +139,11 @@ class Firebell:
     def _wake_sender(self) -> None:
         self.sender.wake()
 
-    async def start(self, host: str | None = None, port: int | None = None) -> None:
+    async def start(
+        self, host: str | None = None, port: int | None = None, sock: socket.socket | None = None
+    ) -> None:
+        """Listen on `host`:`port` (the settings' by default), or on `sock`, a socket bound
+        already (the sandbox keeps one across its resets, so the bot's address stays)."""
         await upgrade(self.db)
         config, path, now = (
             self.services.config,
@@ -149,11 +154,14 @@ class Firebell:
             await self.db.write(lambda conn: audit.config_loaded(conn, now, config, path))
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(
-            self._runner,
-            host or self.settings.firebell_host,
-            self.settings.port if port is None else port,
-        )
+        if sock is not None:
+            site: web.BaseSite = web.SockSite(self._runner, sock)
+        else:
+            site = web.TCPSite(
+                self._runner,
+                host or self.settings.firebell_host,
+                self.settings.port if port is None else port,
+            )
         await site.start()
         self.port = self._runner.addresses[0][1]
         if self.run_workers:

@@ -5,13 +5,16 @@ timer worker, database code and signature verification); only its settings diffe
 is the stand-in (SLACK_API_URL), the token and signing secret are made up for this session,
 the database is data/sandbox.db (fresh on every start and on every reset from the page), and
 its clock is a FastClock the page can speed up. The stand-in serves the page on PORT (3000)
-and reaches the bot's `POST /slack/events` on a loopback port of its own.
+and reaches the bot's `POST /slack/events` on a loopback port of its own, which the sandbox
+holds open from start to stop: a reset starts the new bot on the same socket, so the address
+printed at start keeps working (a request during the reset waits in its backlog).
 """
 
 from __future__ import annotations
 
 import asyncio
 import secrets
+import socket
 from pathlib import Path
 
 import structlog
@@ -69,6 +72,7 @@ class Sandbox:
         self.workspace.reset_hook = self.reset
         self.standin.add_routes(page.routes(self.workspace))
         self.bot: Firebell | None = None
+        self._listener: socket.socket | None = None  # the bot's, kept across resets
         self._lock = asyncio.Lock()
 
     @property
@@ -81,10 +85,12 @@ class Sandbox:
 
     async def start(self) -> Sandbox:
         await self.standin.start(self.host, self.port)
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=128)
         try:
             await self._start_bot()
         except BaseException:
             await self.standin.stop()
+            self._listener.close()
             raise
         return self
 
@@ -94,6 +100,9 @@ class Sandbox:
             await self.bot.stop()
             self.bot = None
         await self.standin.stop()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
 
     async def reset(self) -> None:
         """Start over: a fresh database, an empty workspace, sandbox time back at its start."""
@@ -124,7 +133,8 @@ class Sandbox:
         )
         self.bot = Firebell(settings, self.loaded.config, self.clock)
         self.bot.timers.poll_seconds = TIMER_POLL_SECONDS
-        await self.bot.start()
+        # a copy: stopping a bot closes the socket it was given, not the one kept here
+        await self.bot.start(sock=self._listener.dup())
         self.workspace.connect(f"http://127.0.0.1:{self.bot.port}/slack/events", secret)
 
 

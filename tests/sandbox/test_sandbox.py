@@ -200,6 +200,32 @@ async def test_reset_starts_over_with_a_fresh_database(sandbox):
     assert "INC-1 · Again" in card_text(card)  # numbering starts over: a fresh database
 
 
+async def test_reset_keeps_the_bots_address_and_new_messages_carry_the_new_time(sandbox):
+    port = sandbox.bot.port  # as printed at start: "Firebell itself listens on ..."
+    start = sandbox.loaded.spec.start_instant(sandbox.loaded.config)
+    await declared(sandbox)
+    sandbox.workspace.skip(180)
+    said = await sandbox.workspace.type(BOB, INCIDENTS, "three hours on, still looking")
+    assert float(said["ts"]) >= (start + timedelta(hours=3)).timestamp()
+
+    assert await sandbox.workspace.reset() == {"ok": True}
+    assert sandbox.bot.port == port
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"http://127.0.0.1:{port}/healthz") as health,
+    ):
+        assert health.status == 200
+    card = await declared(sandbox, "declare sev3 After the reset")
+    first = [m for m in sandbox.standin.messages(INCIDENTS) if m["ts"] == card["ts"]]
+    assert (
+        first and start.timestamp() <= float(card["ts"]) < (start + timedelta(hours=1)).timestamp()
+    )
+    assert all(
+        float(r["ts"]) < (start + timedelta(hours=1)).timestamp()
+        for r in sandbox.standin.messages(INCIDENTS)
+    )
+
+
 async def test_the_page_and_its_api_refuse_what_a_page_would_not_send(sandbox):
     base = sandbox.url.removesuffix("/sandbox")
     async with aiohttp.ClientSession() as http:

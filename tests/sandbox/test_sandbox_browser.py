@@ -4,7 +4,9 @@ driven by Selenium, against `firebell sandbox` started as a user starts it.
 A whole incident from the page: declare it from the message box, see the card, click
 Acknowledge, see the card change and the thread reply, post an update through the modal (a
 field error first, as Slack shows `response_action: errors`), resolve it through its form
-with a summary. Every wait is an explicit condition. The last screen is kept as
+with a summary; a direct-message pane and the person picker agree on whom you act as. Reset
+keeps the page's and the bot's addresses working and starts time over. Every wait is an
+explicit condition. The last screen is kept as
 tests/artifacts/sandbox.png (CI keeps it; git ignores it).
 
 Without Chromium the test is skipped with the reason; with FIREBELL_REQUIRE_BROWSER set (CI
@@ -14,15 +16,13 @@ sets it) a missing browser fails it instead.
 from __future__ import annotations
 
 import os
-import queue
 import shutil
-import signal
-import subprocess
-import sys
-import threading
+import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support import sandbox_process
 
 ROOT = Path(__file__).parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -54,33 +54,8 @@ def _find(*names: str) -> str | None:
 @pytest.fixture
 def sandbox_url(tmp_path):
     """`firebell sandbox` on a free port, in its own process, as a user runs it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "FIREBELL_"))}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "sandbox", "--port", "0"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(x) for x in process.stdout], daemon=True).start()
-    try:
-        line = ""
-        while not line.startswith("Open "):
-            try:
-                line = lines.get(timeout=60)
-            except queue.Empty:
-                pytest.fail(f"the sandbox printed no URL; stderr: {process.stderr.read()}")
-        yield line.removeprefix("Open ").strip()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            assert process.wait(timeout=30) == 0
-        finally:
-            if process.returncode is None:
-                process.kill()
-                process.wait()
+    with sandbox_process.sandbox(tmp_path) as started:
+        yield started
 
 
 @pytest.fixture
@@ -132,7 +107,7 @@ def test_a_whole_incident_in_the_browser(browser, sandbox_url):
         wait.until(lambda b: b.find_element(By.CSS_SELECTOR, css).click() or True, f"click {css}")
 
     card = "#messages .msg:has(.b-header)"
-    browser.get(sandbox_url)
+    browser.get(sandbox_url.page)
     wait.until(lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
     Select(browser.find_element(By.ID, "user-select")).select_by_value("U0ALICE")
     shows("#pane-title", "# incidents")
@@ -186,10 +161,58 @@ def test_a_whole_incident_in_the_browser(browser, sandbox_url):
     shows("#thread-messages", "resolved INC-1")
     shows("#thread-messages", "Summary: A bad deploy, rolled back")
 
+    # the picker and a direct-message pane agree on whom you act as
+    paged = wait.until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, '#dm-list [data-nav^="D"] button'), "a page's DM"
+    )[0]
+    person = "U" + paged.find_element(By.XPATH, "..").get_attribute("data-nav")[1:]
+    Select(browser.find_element(By.ID, "user-select")).select_by_value("U0SAM")
+    click(f'#dm-list [data-nav="D{person[1:]}"] button')
+    wait.until(lambda b: b.find_element(By.ID, "user-select").get_attribute("value") == person)
+    name = Select(browser.find_element(By.ID, "user-select")).first_selected_option.text
+    shows("#pane-sub", f"you act as {name.split(' · ')[0]}")
+    Select(browser.find_element(By.ID, "user-select")).select_by_value("U0SAM")
+    shows("#pane-title", "Sam Support ↔ Firebell")
+    shows("#pane-sub", "you act as Sam Support")
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / "sandbox.png"))
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert errors == [], errors
+
+
+def test_reset_keeps_both_addresses_and_time_starts_over(browser, sandbox_url):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, WAIT)
+    browser.get(sandbox_url.page)
+    wait.until(lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+    for _ in range(8):  # two hours on: 08:50 -> 10:50
+        browser.find_element(By.ID, "skip").click()
+    wait.until(lambda b: "10:5" in b.find_element(By.ID, "clock-now").text, "two hours on")
+    box = browser.find_element(By.ID, "composer-input")
+    box.send_keys("/incident declare sev3 Before the reset" + Keys.ENTER)
+    wait.until(lambda b: b.find_elements(By.CSS_SELECTOR, "#messages .b-header"), "a card")
+
+    browser.find_element(By.ID, "reset").click()
+    wait.until(EC.visibility_of_element_located((By.ID, "confirm")))
+    browser.find_element(By.ID, "confirm-ok").click()
+    wait.until(lambda b: not b.find_elements(By.CSS_SELECTOR, "#messages .b-header"), "emptied")
+    wait.until(lambda b: "08:5" in b.find_element(By.ID, "clock-now").text, "time restarted")
+    with urllib.request.urlopen(f"{sandbox_url.bot}/healthz", timeout=WAIT) as health:
+        assert health.status == 200  # the bot's printed address still answers
+
+    browser.get(sandbox_url.page)  # the same page URL, loaded afresh
+    wait.until(lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true")
+    box = browser.find_element(By.ID, "composer-input")
+    box.send_keys("/incident declare sev3 After the reset" + Keys.ENTER)
+    header = "#messages .msg:has(.b-header)"
+    wait.until(lambda b: "INC-1 · After the reset" in b.find_element(By.CSS_SELECTOR, header).text)
+    times = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#messages .msg-time")]
+    assert times and all(t.startswith("08:5") for t in times), times
 
 
 RENDER = """
@@ -214,7 +237,7 @@ def test_the_pages_mrkdwn_renderer_shows_text_and_never_runs_it(browser, sandbox
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(sandbox_url)
+    browser.get(sandbox_url.page)
     WebDriverWait(browser, WAIT).until(
         lambda b: b.find_element(By.TAG_NAME, "body").get_attribute("data-ready") == "true"
     )

@@ -137,8 +137,10 @@ class WorkspaceState:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     def clear(self) -> None:
-        """Forget every message and view (users, channels and groups stay)."""
+        """Forget every message and view (users, channels and groups stay); the next
+        message's ts follows the clock again, not the last message forgotten."""
         self._messages.clear()
+        self._last_ts_micros = 0
         self.ephemerals.clear()
         self.views.clear()
         self.home_views.clear()

@@ -488,7 +488,23 @@ function renderHome() {
   home.appendChild(renderBlocks(view.blocks, ctx({ me: state.me, act: actor({ view_id: view.id, user: state.me }) })));
 }
 
+// The person the picker shows is the one you act as everywhere: opening someone's direct
+// messages with Firebell makes you that person, as the pane then says.
+function becomeUser(id) {
+  state.me = id;
+  localStorage.setItem(STORE_KEY, id);
+  $("user-select").value = id;
+}
+
+function dmOf(user) {
+  const dm = `D${user.slice(1)}`;
+  if (!state.channels.has(dm)) state.channels.set(dm, { id: dm, name: dm.toLowerCase(), is_im: true, user });
+  return dm;
+}
+
 function openChannel(id) {
+  const channel = state.channels.get(id);
+  if (channel && channel.is_im && channel.user !== state.me) becomeUser(channel.user);
   if (state.thread && state.thread.channel !== id) state.thread = null;
   state.current = { kind: "channel", id };
   state.unread.delete(id);
@@ -505,9 +521,7 @@ function openHome() {
 
 function openHomeTab(tab) {
   if (tab === "messages") {
-    const dm = `D${state.me.slice(1)}`;
-    if (!state.channels.has(dm)) state.channels.set(dm, { id: dm, name: dm.toLowerCase(), is_im: true, user: state.me });
-    openChannel(dm);
+    openChannel(dmOf(state.me));
     return;
   }
   openHome();
@@ -812,9 +826,10 @@ function wire() {
     renderThread();
   });
   $("user-select").addEventListener("change", (event) => {
-    state.me = event.target.value;
-    localStorage.setItem(STORE_KEY, state.me);
+    becomeUser(event.target.value);
+    const channel = state.current.kind === "channel" ? state.channels.get(state.current.id) : null;
     if (state.current.kind === "home") openHome();
+    else if (channel && channel.is_im) openChannel(dmOf(state.me)); // the new person's own DMs
     else renderAll();
   });
   for (const button of $("speeds").querySelectorAll("button")) {
