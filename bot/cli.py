@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import signal
 import sys
@@ -333,7 +334,7 @@ def _sandbox(
 
     path = config or default_config()
     level = os.environ.get("FIREBELL_LOG_LEVEL", "error")  # the page is the interface
-    logs.setup(level)
+    logs.setup(level, readable=True)
     try:
         sandbox = Sandbox(
             path,
@@ -370,9 +371,11 @@ async def _run_sandbox(sandbox) -> int:
     print(f"Open {sandbox.url}", flush=True)
     print(
         f"(Firebell itself listens on http://127.0.0.1:{sandbox.bot.port}: POST /slack/events, "
-        "/healthz, /readyz. Stop it all with Ctrl+C.)",
+        "/healthz, /readyz; Reset keeps it there. Stop it all with Ctrl+C.)",
         flush=True,
     )
+    print("What people do in the page, in sandbox time:", flush=True)
+    sandbox.workspace.narrate = functools.partial(print, flush=True)
     try:
         await stop.wait()
     finally:

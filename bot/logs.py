@@ -1,4 +1,5 @@
-"""JSON lines on stdout, for our own events and for library logs alike.
+"""JSON lines on stdout, for our own events and for library logs alike (readable lines for the
+sandbox).
 
 Secrets never reach a log: settings keep them in SecretStr, and nothing logs request bodies.
 """
@@ -40,13 +41,19 @@ class _Stdout:
         sys.stdout.flush()
 
 
-def setup(level: str = "info") -> None:
+def setup(level: str = "info", readable: bool = False) -> None:
+    """JSON lines; `readable` (the sandbox, a person at a terminal): plain key=value lines."""
     numeric = getattr(logging, level.upper(), logging.INFO)
+    render = (
+        structlog.dev.ConsoleRenderer(colors=False)
+        if readable
+        else structlog.processors.JSONRenderer()
+    )
     structlog.configure(
         processors=[
             *_SHARED,
             structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
+            render,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(_Stdout()),
@@ -59,7 +66,7 @@ def setup(level: str = "info") -> None:
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                 structlog.processors.format_exc_info,
-                structlog.processors.JSONRenderer(),
+                render,
             ],
         )
     )

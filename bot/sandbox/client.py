@@ -150,22 +150,14 @@ class SlackClient:
         in a channel message or in a view (the App Home). The page names the block by its
         place (`block_index`): blocks the bot sent without a block_id get Slack's made-up one."""
         person = self._person(user_id)
+        message = None if view_id else self.clicked_message(user_id, channel, ts, ephemeral)
         if view_id:
             view = self.standin.home_views.get(user_id)
             if view is None or view["id"] != view_id:
                 raise Refused(f"no view {view_id!r} for {user_id}")
-            blocks, message, container = view["blocks"], None, {"type": "view", "view_id": view_id}
+            blocks, container = view["blocks"], {"type": "view", "view_id": view_id}
         else:
-            if ephemeral:
-                found = next(
-                    (e for e in self.standin.ephemerals if e["ts"] == ts and e["user"] == user_id),
-                    None,
-                )
-            else:
-                found = self.standin.message(channel, ts)
-            if found is None:
-                raise Refused(f"no message {ts!r} in {channel!r}")
-            blocks, message = found.get("blocks") or [], found
+            blocks = message.get("blocks") or []
             container = {
                 "type": "message",
                 "message_ts": ts,
@@ -217,6 +209,19 @@ class SlackClient:
         if status != 200:
             return {"ok": False, "error": _failure(status)}
         return {"ok": True}
+
+    def clicked_message(self, user_id: str, channel: str, ts: str, ephemeral: bool) -> Answer:
+        """The message a click was in: a channel's, or one only `user_id` sees."""
+        if ephemeral:
+            found = next(
+                (e for e in self.standin.ephemerals if e["ts"] == ts and e["user"] == user_id),
+                None,
+            )
+        else:
+            found = self.standin.message(channel, ts)
+        if found is None:
+            raise Refused(f"no message {ts!r} in {channel!r}")
+        return found
 
     async def submit(self, user_id: str, view_id: str, values: Answer) -> Answer:
         """A modal's submit button: `values` is state.values as the page collected it."""
