@@ -279,11 +279,16 @@ def severity_name(text: str, severities: Sequence[str]) -> str | None:
     return None
 
 
+def opens_declare_form(text: str | None) -> bool:
+    """A bare `/incident` opens the declare form: asked apart so the listener pays for the
+    form's follow-up only when there is one."""
+    return not (text or "").strip()
+
+
 def parse(text: str, severities: Sequence[str]) -> Command | ParseError:
-    text = (text or "").strip()
-    if not text:
+    if opens_declare_form(text):
         return OpenDeclareModal()
-    word, rest = _split(text)
+    word, rest = _split(text.strip())
     verb = ALIASES.get(word.lower(), word.lower())
     if verb not in USAGE:
         return _unknown(word)

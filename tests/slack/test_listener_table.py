@@ -1,9 +1,11 @@
-"""A kind's table of id -> callback becomes Bolt registrations exactly as written by hand."""
+"""A kind's table of id -> callback becomes Bolt registrations exactly as written by hand;
+a lazy part limited by `when` runs only for the requests it matches."""
 
 from __future__ import annotations
 
-from bot.slack.ids import Action
+from bot.slack.ids import Action, Command
 from bot.slack.listeners.table import Lazy, attach
+from tests.support.harness import CHANNEL
 
 
 class Route:
@@ -11,10 +13,12 @@ class Route:
 
     def __init__(self):
         self.calls = []
+        self.matchers = []
 
-    def __call__(self, key):
+    def __call__(self, key, matchers=None):
         def register(*args, **kwargs):
             self.calls.append((key, args, kwargs))
+            self.matchers.append(matchers)
 
         return register
 
@@ -43,3 +47,26 @@ def test_ids_are_registered_in_table_order():
     route = Route()
     attach(route, {Action.RESOLVE: acks, Action.ACK: acks, Action.REOPEN: acks})
     assert [key for key, _, _ in route.calls] == [Action.RESOLVE, Action.ACK, Action.REOPEN]
+
+
+async def bare(command) -> bool:
+    return not command.get("text")
+
+
+def test_a_lazy_one_with_when_runs_its_lazy_part_only_when_matched_and_else_acks_alone():
+    route = Route()
+    attach(route, {Command.INCIDENT: Lazy(ack=acks, lazy=(opens_modal,), when=bare)})
+    assert route.calls == [
+        ("/incident", (), {"ack": acks, "lazy": [opens_modal]}),
+        ("/incident", (acks,), {}),  # Bolt runs the first that matches: no copy for a lazy part
+    ]
+    assert route.matchers == [[bare], None]
+
+
+async def test_only_a_bare_command_opens_the_declare_form(bot, double):
+    assert "Declared INC-1" in (await bot.command("declare Disk full"))["text"]
+    assert (await bot.command("help"))["text"]
+    answer = await bot.command("   ")
+    assert answer["text"] == "Opening the declare form…"
+    [opened] = await double.wait_for("views.open")
+    assert opened.params["view"]["private_metadata"] == CHANNEL

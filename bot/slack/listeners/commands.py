@@ -28,14 +28,15 @@ def listeners(services: Services) -> Table:
             answer = {"text": OOPS}
         await ack(response_type="ephemeral", **answer)
 
-    async def open_declare_modal(command, client):
-        parsed = cmd.parse(command.get("text") or "", services.config.severity_names)
-        if isinstance(parsed, cmd.OpenDeclareModal):
-            view = modals.declare_modal(services.config)
-            view["private_metadata"] = command.get("channel_id", "")
-            await client.views_open(trigger_id=command["trigger_id"], view=view)
+    async def opens_form(command) -> bool:
+        return cmd.opens_declare_form(command.get("text"))
 
-    return {Command.INCIDENT: Lazy(ack=answer_command, lazy=[open_declare_modal])}
+    async def open_declare_modal(command, client):
+        view = modals.declare_modal(services.config)
+        view["private_metadata"] = command.get("channel_id", "")
+        await client.views_open(trigger_id=command["trigger_id"], view=view)
+
+    return {Command.INCIDENT: Lazy(ack=answer_command, lazy=[open_declare_modal], when=opens_form)}
 
 
 async def run(services: Services, command: dict, context) -> dict:
