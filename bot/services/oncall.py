@@ -1,8 +1,13 @@
-"""Who is on call: config rotations, stored overrides and e-mail lookups, asked of core."""
+"""Who is on call: config rotations, stored overrides and e-mail lookups, asked of core.
+
+A declaration asks of a `Roster` of live overrides and resolved e-mails held in memory,
+read again only when the `oncall` version counter in the database has moved (every write
+to overrides or people bumps it, on any replica)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,7 +20,30 @@ from bot.core.rotation import Override, RotationSpec, Shift, on_call
 from bot.core.targets import Target, parse_target
 from bot.services.models import OverrideRecord
 from bot.store import overrides as store
-from bot.store import people
+from bot.store import people, versions
+
+AHEAD = timedelta(days=3650)  # a roster holds every override still to come
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Live overrides and the e-mails Slack resolved, as of one version of the counter."""
+
+    version: int
+    since: datetime  # overrides that ended before this are not held
+    people: Mapping[str, str]
+    overrides: Mapping[str, tuple[Override, ...]]  # per rotation, oldest first: newest wins
+
+    @classmethod
+    def load(cls, conn: Connection, version: int, since: datetime) -> Roster:
+        held: dict[str, list[Override]] = defaultdict(list)
+        for found in load_overrides(conn, since, since + AHEAD):
+            held[found.rotation].append(found)
+        return cls(version, since, known_people(conn), {k: tuple(v) for k, v in held.items()})
+
+    def overrides_at(self, rotation: str, at: datetime) -> list[Override]:
+        """What `overrides_at` reads from the database, for `at` not before `since`."""
+        return [o for o in self.overrides.get(rotation, ()) if o.starts_at <= at < o.ends_at]
 
 
 @dataclass(frozen=True)
@@ -44,6 +72,20 @@ class Rotations:
             )
             windows = tuple(parse_window(w.days, w.start, w.end) for w in rotation.coverage)
             self.coverage[rotation.name] = Coverage(windows=windows, zone=tz)
+        self.held: Roster | None = None
+
+    def roster(self, conn: Connection, at: datetime) -> Roster:
+        """Overrides and people as stored, read again only when the version moved or `at` is
+        before what is held. One read in a transaction that bumped the version is not held:
+        it may be rolled back, and the counter with it."""
+        version = versions.read(conn, versions.ONCALL)
+        held = self.held
+        if held is not None and held.version == version and held.since <= at:
+            return held
+        fresh = Roster.load(conn, version, at)
+        if not versions.bumped_here(conn, versions.ONCALL):
+            self.held = fresh
+        return fresh
 
     def first_line(self, severity: str, team: str | None = None) -> list[str]:
         """Rotations that answer a severity first: level 1 of the team's chain and the
@@ -100,7 +142,8 @@ def resolve(
     conn: Connection, rotations: Rotations, targets: Iterable[str | Target], at: datetime
 ) -> Resolution:
     """People to notify for these targets at `at`; groups are mentioned, not resolved."""
-    emails = known_people(conn)
+    roster = rotations.roster(conn, at)
+    emails = roster.people
     users: list[str] = []
     on_duty: dict[str, str] = {}
     for raw in targets:
@@ -110,7 +153,7 @@ def resolve(
         elif target.kind == "email" and target.value in emails:
             users.append(emails[target.value])
         elif target.kind == "rotation" and target.value in rotations.specs:
-            overrides_now = overrides_at(conn, at, target.value)
+            overrides_now = roster.overrides_at(target.value, at)
             shift = on_call(rotations.specs[target.value], overrides_now, at)
             person = emails.get(shift.user.lower(), shift.user)
             on_duty[target.value] = person

@@ -1,4 +1,5 @@
-"""Queries on on-call overrides. Rows are never deleted: removal sets removed_at/removed_by."""
+"""Queries on on-call overrides. Rows are never deleted: removal sets removed_at/removed_by.
+Each change bumps the `oncall` version, so every replica reads its roster again."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from bot.store import versions
 from bot.store.tables import overrides
 
 
@@ -29,6 +31,7 @@ def insert(
             created_at=now,
         )
     )
+    versions.bump(conn, versions.ONCALL)
     return int(result.inserted_primary_key[0])
 
 
@@ -92,4 +95,7 @@ def remove(conn: Connection, override_id: int, by: str, now: datetime) -> bool:
         .where(overrides.c.id == override_id, overrides.c.removed_at.is_(None))
         .values(removed_by=by, removed_at=now)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    versions.bump(conn, versions.ONCALL)
+    return True

@@ -1,7 +1,8 @@
 """Queries on `people`: e-mail addresses from the config and the Slack user ids they resolved to.
 
 A row per address, replaced by each newer lookup; `user_id` is None when Slack knows no such
-user, so a failed lookup is not repeated before it is stale.
+user, so a failed lookup is not repeated before it is stale. Each lookup stored bumps the
+`oncall` version, so every replica reads its roster again.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot.store import versions
 from bot.store.tables import people
 
 
@@ -37,6 +39,7 @@ def store_lookup(conn: Connection, email: str, user_id: str | None, now: datetim
     """Record what Slack answered for `email` (None: no such user), replacing any older row."""
     email = email.lower()
     values = {"user_id": user_id, "looked_up_at": now}
+    versions.bump(conn, versions.ONCALL)
     updated = conn.execute(sa.update(people).where(people.c.email == email).values(**values))
     if updated.rowcount:
         return

@@ -332,3 +332,12 @@ heartbeats = sa.Table(  # one row per configured heartbeat, made at the first st
     sa.Column("beats", sa.Integer, nullable=False),
     sa.Column("incident_id", sa.Integer, sa.ForeignKey("incidents.id")),  # open for its silence
 )
+
+# -- version counters (migration 0013) ----------------------------------------------------------
+
+versions = sa.Table(  # one row per cached read (`oncall`), bumped by the writes that change it
+    "versions",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.Integer, nullable=False),
+)
