@@ -366,8 +366,7 @@ def alerts_event(
         audit.incident_change(
             conn, now, incident_id, incident_core.Event("alerts", data["source"]), data
         )
-    outbox.enqueue(conn, now, OutboxKind.CARD, incident_id=incident_id, channel=channel)
-    outbox.enqueue_about(conn, now, OutboxKind.ALERT_REPLY, incident_id, channel, event_id)
+    outbox.enqueue_card_and(conn, now, OutboxKind.ALERT_REPLY, incident_id, channel, event_id)
 
 
 def open_after_maintenance(conn: Connection, ctx: Context, now: datetime, service: str | None):

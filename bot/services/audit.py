@@ -108,16 +108,17 @@ def incident_change(
     event: Event,
     data: Mapping[str, Any],
     changed: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
+    row: Mapping[str, Any] | None = None,
 ) -> None:
     """The row of a timeline event on an incident (nothing for kinds that change nothing):
     `changed` holds the fields before and after; without it, the event's data and text (and
-    for a declaration, the incident as declared)."""
+    for a declaration, the incident as declared: `row`, else read)."""
     action = ACTIONS.get(event.kind)
     if action is None:
         return
     before, after = changed or (None, {**data, **({"text": event.text} if event.text else {})})
     if event.kind == "declared" and changed is None:
-        row = incidents.load(conn, number) or {}
+        row = row or incidents.load(conn, number) or {}
         after = {**{k: row.get(k) for k in DECLARED_FIELDS}, **after}
     if before is not None:
         before = {k: v for k, v in before.items() if k not in UNAUDITED_FIELDS}

@@ -83,9 +83,11 @@ def record(
     event: Event,
     now: datetime,
     changed: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
-) -> int:
+    row: Mapping[str, Any] | None = None,
+) -> None:
     """The timeline event, its audit row (`changed`: the fields before and after, else the
-    event's own data), the outbox rows it causes, and the followers."""
+    event's own data), the outbox rows it causes, and the followers. `row`: the incident as
+    now written, when the caller has it (else read once, if a follower needs it)."""
     data = dict(event.data)
     if "level" in data and not data.get("waiting_until"):  # a page goes out now: to whom
         found = oncall.resolve(
@@ -93,16 +95,16 @@ def record(
         )
         data["notified"], data["on_call"] = list(found.users), found.on_call
     event_id = store.add_event(conn, number, now, event.actor, event.kind, event.text, data)
-    audit.incident_change(conn, now, number, event, data, changed)
-    outbox.enqueue(conn, now, OutboxKind.CARD, incident_id=number, channel=channel)
-    outbox.enqueue_about(conn, now, OutboxKind.REPLY, number, channel, event_id)
+    if row is None and event.kind in FOLLOWED:
+        row = store.load(conn, number)
+    audit.incident_change(conn, now, number, event, data, changed, row)
+    outbox.enqueue_card_and(conn, now, OutboxKind.REPLY, number, channel, event_id)
     # each person paged runs their rules: Slack, e-mail, push, phone, now or by timer
     paging.page(conn, ctx, number, data.get("notified", []), event_id, now)
     if event.kind in PAGES_TAKEN:  # the pages already sent stop asking for an acknowledgement
         outbox.enqueue(conn, now, OutboxKind.PAGES_TAKEN, incident_id=number)
         paging.cancel(conn, number)  # and the steps still to come never go out
-    if event.kind in FOLLOWED and (row := store.load(conn, number)) is not None:
+    if event.kind in FOLLOWED and row is not None:
         change = Recorded(row, event_id, event, now)
         for follower in FOLLOWERS:
             follower(conn, ctx, change)
-    return event_id

@@ -326,7 +326,7 @@ def declare_in(
     fields, event = core.declare(
         actor, now, level.name, level.ack_within, config.policy(owner), level.page, waits
     )
-    number = store.insert(
+    row = store.insert(
         conn,
         {
             **fields,
@@ -341,6 +341,6 @@ def declare_in(
             "private": private,
         },
     )
-    changes.arm(conn, number, 1, fields, now)
-    changes.record(conn, ctx, number, channel, event, now)
-    return IncidentRecord.from_row(store.load(conn, number))
+    changes.arm(conn, row["id"], 1, fields, now)
+    changes.record(conn, ctx, row["id"], channel, event, now, row=row)
+    return IncidentRecord.from_row(row)

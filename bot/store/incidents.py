@@ -15,7 +15,7 @@ OPEN = ("declared", "acknowledged")
 
 # Statements built once; values travel as parameters, so each call skips building and
 # hashing a new statement (most of the cost of a small write in SQLAlchemy).
-_INSERT = sa.insert(incidents)
+_INSERT = sa.insert(incidents).returning(*incidents.c)  # the row as stored: no read after
 _LOAD = sa.select(incidents).where(incidents.c.id == sa.bindparam("number"))
 _LOAD_LOCKED = _LOAD.with_for_update()
 _UPDATE = (
@@ -31,9 +31,9 @@ _OPEN_BY_SEVERITY_AND_TEAM = (
 )
 
 
-def insert(conn: Connection, fields: Mapping[str, Any]) -> int:
-    result = conn.execute(_INSERT, {**fields, "version": 1})
-    return int(result.inserted_primary_key[0])
+def insert(conn: Connection, fields: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The new incident's row, as `load` would read it."""
+    return conn.execute(_INSERT, {**fields, "version": 1}).mappings().one()
 
 
 def load(conn: Connection, number: int, *, lock: bool = False):

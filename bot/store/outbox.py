@@ -9,9 +9,29 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from bot.core.outbox import OutboxKind
 from bot.store.tables import outbox
 
 _INSERT = sa.insert(outbox)
+
+
+def _row(
+    now: datetime,
+    kind: str,
+    incident_id: int | None,
+    channel: str | None,
+    payload: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    return {
+        "incident_id": incident_id,
+        "kind": kind,
+        "channel": channel,
+        "payload": dict(payload or {}),
+        "status": "pending",
+        "attempts": 0,
+        "not_before": now,
+        "created_at": now,
+    }
 
 
 def enqueue(
@@ -23,19 +43,7 @@ def enqueue(
     channel: str | None = None,
     payload: Mapping[str, Any] | None = None,
 ) -> int:
-    result = conn.execute(
-        _INSERT,
-        {
-            "incident_id": incident_id,
-            "kind": kind,
-            "channel": channel,
-            "payload": dict(payload or {}),
-            "status": "pending",
-            "attempts": 0,
-            "not_before": now,
-            "created_at": now,
-        },
-    )
+    result = conn.execute(_INSERT, _row(now, kind, incident_id, channel, payload))
     return int(result.inserted_primary_key[0])
 
 
@@ -45,6 +53,15 @@ def enqueue_about(
     """A row about one timeline event of an incident (a thread reply, a page)."""
     payload = {"event_id": event_id}
     return enqueue(conn, now, kind, incident_id=incident_id, channel=channel, payload=payload)
+
+
+def enqueue_card_and(
+    conn: Connection, now: datetime, kind: str, incident_id: int, channel: str, event_id: int
+) -> None:
+    """The incident's card re-rendered, then a row about one of its events: a change's usual
+    pair, written by one statement."""
+    card = _row(now, OutboxKind.CARD, incident_id, channel, None)
+    conn.execute(_INSERT, [card, _row(now, kind, incident_id, channel, {"event_id": event_id})])
 
 
 def sent_since(conn: Connection, channel: str | None, since: datetime) -> int:
