@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from bot.config import parse_config
-from bot.store import overrides
 from bot.slack.directory import refresh_people
+from bot.store import overrides
 from tests.support.harness import CONFIG, Bot
 from tests.support.slack_views import paged
 
