@@ -1,6 +1,6 @@
 """Incident figures: response and resolution times, percentiles, the period report.
 
-Pure functions of plain values. Definitions (the README states them too):
+Pure functions of plain values. Definitions (docs/informed.md, "Reports", states them too):
 
 - The response clock starts at declaration, or, for an incident declared outside coverage
   that waited (`outside_coverage: wait`), when coverage resumed and level 1 was paged.
