@@ -10,7 +10,7 @@ The kill is timed so the test is deterministic: Slack first answers 503 to every
 the victim is killed only once each post Slack accepted from it has been recorded as sent
 (it logged `slack_delivered`). A post Slack accepts in the instant before a crash, before
 the row is marked sent, is sent again by the replica that takes the lane over: that
-at-least-once window is real (see README, "Running replicas") and is not what this test
+at-least-once window is real (see docs/operations.md, "Running replicas") and is not what this test
 measures.
 
 PostgreSQL only: runs when FIREBELL_TEST_DATABASE_URL names a server (the PostgreSQL run of
