@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.rotation import Shift, resolve_local
@@ -29,9 +29,26 @@ class Day:
 def days(at: datetime, count: int, zone: ZoneInfo) -> list[Day]:
     """`count` local days in `zone`, the first being the one that holds `at`."""
     first = at.astimezone(zone).date()
+    if at < _midnight(first, zone):  # in the minutes a repeated midnight lends the day before
+        first -= timedelta(days=1)
     dates = [first + timedelta(days=n) for n in range(count + 1)]
-    bounds = [resolve_local(datetime.combine(d, time()), zone) for d in dates]
+    bounds = [_midnight(d, zone) for d in dates]
     return [Day(dates[n], bounds[n], bounds[n + 1]) for n in range(count)]
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    """When `day` begins: its local midnight, or where the clocks jump over it, the end of the
+    jump. A midnight that happens twice (clocks going back just after it, as Newfoundland's
+    00:01 changes until 2011) begins the day at its second occurrence when the clocks went
+    back into the day before, so that day keeps every instant whose wall clock reads its date;
+    one repeated within its own day (Havana's 01:00 -> 00:00) begins it the first time."""
+    wall = datetime.combine(day, time())
+    first = resolve_local(wall, zone)
+    second = wall.replace(fold=1, tzinfo=zone).astimezone(UTC)
+    back_to_the_day_before = (second - timedelta(seconds=1)).astimezone(zone).date() < day
+    if second > first and back_to_the_day_before:
+        return second
+    return first
 
 
 def touched(shift: Shift, columns: Sequence[Day]) -> tuple[bool, ...]:

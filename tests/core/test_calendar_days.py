@@ -55,6 +55,15 @@ def test_a_shift_touches_the_days_it_shares_an_instant_with():
     assert touched(ends_at_midnight, columns) == (True, True, False, False)
 
 
+def test_a_midnight_that_happens_twice_begins_its_day_the_second_time():
+    st_johns = ZoneInfo("America/St_Johns")  # 00:01 NDT on 29 Oct 2000 became 23:01 NST
+    [saturday, sunday] = days(datetime(2000, 10, 29, 2, 31, tzinfo=UTC), 2, st_johns)
+    assert saturday.date == date(2000, 10, 28)
+    assert saturday.ends_at == sunday.starts_at == datetime(2000, 10, 29, 3, 30, tzinfo=UTC)
+    [lent] = days(datetime(2000, 10, 29, 2, 30, 30, tzinfo=UTC), 1, st_johns)
+    assert lent.date == date(2000, 10, 28)
+
+
 @settings(max_examples=150, deadline=None)
 @given(zone_names.flatmap(lambda name: st.tuples(st.just(name), instants_for(name))))
 def test_days_are_back_to_back_local_dates_in_any_zone(drawn):
