@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import yaml
 
-from bench.load import Phase, drive
+from bench.load import Clock, Phase, drive
 from bench.process import ROOT, Server, free_port
 from bench.record import machine, save
 from bot.sandbox.standin.server import SlackDouble
@@ -37,7 +38,7 @@ from tests.support.signing import sign, slash_command_body
 RESULTS = ROOT / "bench" / "results" / "ack_latency.json"
 SECRET = "bench-signing-secret-5f0c2b8e9a7d4e61"
 TOKEN = "xoxb-bench"
-CONFIG = "config/firebell.example.yml"
+EXAMPLE = ROOT / "config" / "firebell.example.yml"
 DECLARED = re.compile(r"Declared INC-(\d+)")
 P50_TARGET = 2.0  # Firebell's p50 at concurrency 1 at most this multiple of the floor's
 THROUGHPUT_TARGET = 0.5  # Firebell's throughput at concurrency 50 at least this share
@@ -106,12 +107,17 @@ class Declarer:
         await drive(Phase("warm-up", concurrency, requests), self.declare)
 
     async def run(
-        self, phase: Phase, database: Path | None = None, check: Persistence | None = None
+        self,
+        phase: Phase,
+        database: Path | None = None,
+        check: Persistence | None = None,
+        cpu: Clock | None = None,
     ) -> Phase:
         """Run a phase; with `database` and `check`, each acked incident is looked up right
-        after its ack, outside the phase's wall time (meant for concurrency 1)."""
+        after its ack, outside the phase's wall time (meant for concurrency 1); `cpu`: the
+        server's CPU clock."""
         if database is None or check is None:
-            return await drive(phase, self.declare)
+            return await drive(phase, self.declare, cpu=cpu)
         with contextlib.closing(_open_read_only(database)) as lookup:
 
             def persisted(number: int | None) -> None:
@@ -122,7 +128,7 @@ class Declarer:
                 if not found.fetchone():
                     check.missing.append(number)
 
-            return await drive(phase, self.declare, persisted)
+            return await drive(phase, self.declare, persisted, cpu)
 
 
 def _open_read_only(path: Path) -> sqlite3.Connection:
@@ -130,10 +136,29 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
 
 
+def around_the_clock() -> str:
+    """config/firebell.example.yml with every rotation covering 24/7 and no weekly report.
+
+    The example's primary rotation covers office hours only and its SEV3/SEV4 wait outside
+    them, so a bare `/incident declare` (SEV4) measured at night or on a weekend paged nobody
+    and never asked who is on call. Without coverage windows every declaration pages at once,
+    whatever the day and hour of the run; everything else is the example's."""
+    config = yaml.safe_load(EXAMPLE.read_text())
+    for rotation in config["rotations"]:
+        rotation.pop("coverage", None)
+    config.setdefault("broadcast", {})["weekly_report"] = False
+    return yaml.safe_dump(config, sort_keys=False)
+
+
 def firebell(api_url: str, directory: Path, profile: Path | None = None, **env: str) -> Server:
     """Firebell as users run it, on a fresh SQLite file in `directory`; `env` adds to its
-    environment (a config of the bench's own, an alerts token)."""
+    environment (a config of the bench's own, an alerts token). Without a config of its own,
+    `around_the_clock()`'s, written to `directory`."""
     port = free_port()
+    if "FIREBELL_CONFIG" not in env:
+        config = directory / "firebell.yml"
+        config.write_text(around_the_clock())
+        env["FIREBELL_CONFIG"] = str(config)
     argv = [sys.executable]
     if profile:
         argv += ["-m", "cProfile", "-o", str(profile)]
@@ -143,7 +168,6 @@ def firebell(api_url: str, directory: Path, profile: Path | None = None, **env: 
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": api_url,
         "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'firebell.db'}",
-        "FIREBELL_CONFIG": CONFIG,
         "PORT": str(port),
         "FIREBELL_HOST": "127.0.0.1",
         "FIREBELL_LOG_LEVEL": "warning",
@@ -175,9 +199,8 @@ async def measure(
             for concurrency, requests in ((1, args.requests_c1), (CONCURRENCY, args.requests_c50)):
                 await declarer.warm_up(args.warmup, concurrency)
                 phase = Phase(server.name, concurrency, requests)
-                phases.append(
-                    await declarer.run(phase, database if concurrency == 1 else None, check)
-                )
+                lookups = database if concurrency == 1 else None
+                phases.append(await declarer.run(phase, lookups, check, server.cpu_seconds))
             if check is not None and database is not None:
                 check.acked = declarer.acked
                 with contextlib.closing(_open_read_only(database)) as conn:

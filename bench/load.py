@@ -13,6 +13,8 @@ from typing import Any
 Request = Callable[[], Awaitable[tuple[float, Any] | None]]
 # Work done right after a request that must not count in the phase's wall time.
 Aside = Callable[[Any], None]
+# The CPU seconds the system under test has used so far (`Server.cpu_seconds`).
+Clock = Callable[[], float]
 
 
 @dataclass
@@ -25,6 +27,14 @@ class Phase:
     seconds: float = 0.0
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    cpu_seconds: float | None = None  # the server's user+system CPU over the phase
+
+    @property
+    def cpu_ms(self) -> float | None:
+        """The server's CPU milliseconds per successful request over the phase."""
+        if self.cpu_seconds is None or not self.latencies_ms:
+            return None
+        return self.cpu_seconds * 1000 / len(self.latencies_ms)
 
     @property
     def throughput(self) -> float:
@@ -46,6 +56,7 @@ class Phase:
             "max_ms": round(ordered[-1], 3) if ordered else math.nan,
             "throughput_rps": round(self.throughput, 1),
             "errors": self.errors,
+            "cpu_ms_per_request": None if self.cpu_ms is None else round(self.cpu_ms, 3),
         }
 
 
@@ -56,9 +67,12 @@ def percentile(ordered: Sequence[float], q: float) -> float:
     return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
 
 
-async def drive(phase: Phase, request: Request, aside: Aside | None = None) -> Phase:
+async def drive(
+    phase: Phase, request: Request, aside: Aside | None = None, cpu: Clock | None = None
+) -> Phase:
     """Run `phase`: its workers send `request` until `phase.requests` were sent; `aside`
-    sees each success's second value, outside the timed wall time (meant for concurrency 1)."""
+    sees each success's second value, outside the timed wall time (meant for concurrency 1);
+    `cpu`, the server's CPU clock, read before and after the phase."""
     remaining = phase.requests
     outside = 0.0
 
@@ -76,7 +90,10 @@ async def drive(phase: Phase, request: Request, aside: Aside | None = None) -> P
                 aside(result[1])
                 outside += time.perf_counter() - paused
 
+    cpu_before = cpu() if cpu is not None else 0.0
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(phase.concurrency)))
     phase.seconds = time.perf_counter() - started - outside
+    if cpu is not None:
+        phase.cpu_seconds = cpu() - cpu_before
     return phase

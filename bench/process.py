@@ -16,6 +16,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -69,6 +70,14 @@ class Server:
         status = Path(f"/proc/{self.process.pid}/status").read_text()
         kb = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
         return int(kb) / 1024
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU seconds the process (all its threads) has used so far
+        (Linux's /proc/<pid>/stat, fields 14 and 15, in clock ticks)."""
+        assert self.process is not None
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
     async def stop(self) -> None:
         """SIGTERM, then SIGKILL if it has not exited in time."""

@@ -9,6 +9,8 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.load import Phase
+
 
 def machine() -> dict:
     """The machine the figures were measured on."""
@@ -30,7 +32,9 @@ class Target:
     """One figure of issue #15 beside its floor (measured in the same run) and its target.
 
     `relative`: the bound is on value / floor, else on the value itself; `at_least`: the
-    value (or ratio) must reach the bound (throughput), else stay within it (time, memory)."""
+    value (or ratio) must reach the bound (throughput), else stay within it (time, memory).
+    `cpu_ms`, `floor_cpu_ms`: each server's CPU milliseconds per request over the phase the
+    figure comes from (steadier than wall-clock ratios on a busy machine)."""
 
     name: str
     value: float
@@ -39,6 +43,8 @@ class Target:
     bound: float
     relative: bool = True
     at_least: bool = False
+    cpu_ms: float | None = None
+    floor_cpu_ms: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -63,8 +69,35 @@ class Target:
         return {
             "value": round(self.value, 3),
             "unit": self.unit,
-            "floor": None if self.floor is None else round(self.floor, 3),
-            "ratio": None if self.ratio is None else round(self.ratio, 3),
+            "floor": _rounded(self.floor),
+            "ratio": _rounded(self.ratio),
             "target": self.goal(),
             "pass": self.passed,
+            "cpu_ms_per_request": _rounded(self.cpu_ms),
+            "floor_cpu_ms_per_request": _rounded(self.floor_cpu_ms),
         }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def latency(name: str, ours: Phase, floor: Phase, bound: float) -> Target:
+    """p50 latency within `bound` times the floor's, with both servers' CPU per request."""
+    return Target(
+        name, ours.p50, "ms", floor.p50, bound, cpu_ms=ours.cpu_ms, floor_cpu_ms=floor.cpu_ms
+    )
+
+
+def throughput(name: str, ours: Phase, floor: Phase, bound: float) -> Target:
+    """Throughput at least `bound` times the floor's, with both servers' CPU per request."""
+    return Target(
+        name,
+        ours.throughput,
+        "req/s",
+        floor.throughput,
+        bound,
+        at_least=True,
+        cpu_ms=ours.cpu_ms,
+        floor_cpu_ms=floor.cpu_ms,
+    )
