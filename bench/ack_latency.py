@@ -13,25 +13,24 @@ Run from the repository root: `python -m bench.ack_latency` (see bench/README.md
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import json
 import re
-import signal
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 import yaml
 
-from bench.load import Clock, Phase, drive
-from bench.process import ROOT, Server, free_port
-from bench.record import machine, save
+from bench.load import Clock, Phase, drive, timed_post
+from bench.process import ROOT, Server, free_port, interruptible, profile_option
+from bench.record import machine, print_table, save
 from bot.sandbox.standin.server import SlackDouble
 from tests.support.signing import sign, slash_command_body
 
@@ -43,6 +42,7 @@ DECLARED = re.compile(r"Declared INC-(\d+)")
 P50_TARGET = 2.0  # Firebell's p50 at concurrency 1 at most this multiple of the floor's
 THROUGHPUT_TARGET = 0.5  # Firebell's throughput at concurrency 50 at least this share
 CONCURRENCY = 50
+Measured = TypeVar("Measured")
 
 
 @dataclass
@@ -77,16 +77,10 @@ class Declarer:
             f"declare bench incident {self.sent}", user_id="U0BENCH", channel_id="C0BENCH"
         )
         headers = sign(SECRET, body, int(time.time()))
-        started = time.perf_counter()
-        try:
-            async with self.session.post(self.url, data=body, headers=headers) as response:
-                text = await response.text()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            return self._fail(f"{type(exc).__name__}: {exc}")
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        if status != 200:
-            return self._fail(f"HTTP {status}: {text[:200]}")
+        answered = await timed_post(self.session, self.url, body, headers, self.failures)
+        if answered is None:
+            return None
+        elapsed_ms, text = answered
         if not self.expect_declared:
             return elapsed_ms, None
         try:
@@ -184,6 +178,22 @@ def floor(api_url: str, directory: Path) -> Server:
     return Server("floor", argv, env, port, directory / "floor.log")
 
 
+async def against_floor(
+    measure: Callable[[Server, argparse.Namespace, Path | None], Awaitable[Measured]],
+    api_url: str,
+    directory: Path,
+    args: argparse.Namespace,
+    firebell: Callable[[str, Path], Server] = firebell,
+) -> tuple[Measured, Measured]:
+    """`measure` the floor, then Firebell on a fresh database in a directory of its own
+    (named after `measure`'s module): (Firebell's figures, the floor's)."""
+    floors = await measure(floor(api_url, directory), args, None)
+    directory = directory / measure.__module__.rsplit(".", 1)[-1]
+    directory.mkdir()
+    ours = await measure(firebell(api_url, directory), args, directory / "firebell.db")
+    return ours, floors
+
+
 async def measure(
     server: Server, args: argparse.Namespace, database: Path | None = None
 ) -> tuple[list[Phase], Persistence | None]:
@@ -237,7 +247,17 @@ def targets(phases: list[Phase]) -> dict[str, dict[str, Any]]:
 
 def report(phases: list[Phase], goals: dict[str, dict[str, Any]], check: Persistence) -> None:
     """Print the table, the targets and the persistence check."""
-    header = ("system", "concurrency", "requests", "p50 ms", "p99 ms", "max ms", "req/s", "errors")
+    header = (
+        "system",
+        "concurrency",
+        "requests",
+        "p50 ms",
+        "p99 ms",
+        "max ms",
+        "req/s",
+        "errors",
+        "CPU ms/req",
+    )
     rows = [
         (
             f["system"],
@@ -248,16 +268,11 @@ def report(phases: list[Phase], goals: dict[str, dict[str, Any]], check: Persist
             f"{f['max_ms']:.2f}",
             f"{f['throughput_rps']:.1f}",
             str(f["errors"]),
+            "-" if f["cpu_ms_per_request"] is None else f"{f['cpu_ms_per_request']:.3f}",
         )
         for f in (p.figures() for p in phases)
     ]
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    line = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
-    print()
-    print(line.format(*header))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print(line.format(*row))
+    print_table(header, rows)
     print()
     p50, tput = goals.values()
     verdict = {True: "PASS", False: "FAIL"}
@@ -277,13 +292,7 @@ def report(phases: list[Phase], goals: dict[str, dict[str, Any]], check: Persist
 
 
 async def bench(args: argparse.Namespace) -> int:
-    """The whole run; returns the process exit status (0: every check and target passed).
-
-    SIGTERM cancels the run like Ctrl-C does, so the servers are stopped either way.
-    """
-    main_task = asyncio.current_task()
-    assert main_task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+    """The whole run; returns the process exit status (0: every check and target passed)."""
     with tempfile.TemporaryDirectory(prefix="firebell-bench-") as tmp:
         directory = Path(tmp)
         async with SlackDouble() as double:
@@ -348,17 +357,8 @@ def main(argv: list[str] | None = None) -> int:
         "--requests-c50", type=int, default=2000, help="timed requests at concurrency 50"
     )
     parser.add_argument("--warmup", type=int, default=50, help="untimed requests before each phase")
-    parser.add_argument(
-        "--profile", type=Path, help="run Firebell under cProfile and write its stats here"
-    )
-    args = parser.parse_args(argv)
-    if args.profile:
-        args.profile = args.profile.resolve()
-    try:
-        return asyncio.run(bench(args))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("bench interrupted; its servers were stopped", file=sys.stderr)
-        return 130
+    profile_option(parser)
+    return interruptible(bench(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import signal
 import sqlite3
 import sys
 import tempfile
@@ -34,20 +33,22 @@ from typing import Any
 
 import aiohttp
 
+from bench.ack_latency import firebell
 from bench.load import percentile
-from bench.process import Server, free_port
+from bench.process import ROOT, interruptible
 from bench.record import machine, save
 from bot.sandbox.standin.server import SlackDouble
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "alert_storm.json"
-TOKEN = "xoxb-bench"
-SECRET = "bench-signing-secret-5f0c2b8e9a7d4e61"
 ALERTS_TOKEN = "bench-alerts-token-0d9f8e7c6b5a"
 CHANNEL = "C0STORM"
 RATE, BURST = 1.0, 3.0  # the sender's default pace per channel
-CONFIG = f"""
-incident_channel: {CHANNEL}
+
+
+def storm_config(channel: str = CHANNEL, members: str = "U0ONCALL, U0SECOND") -> str:
+    """The storm's config: one 24/7 rotation of `members`, two levels, no broadcasts."""
+    return f"""
+incident_channel: {channel}
 timezone: Europe/Berlin
 severities:
   - {{name: SEV1, ack_within: 15m, update_every: 30m}}
@@ -56,7 +57,7 @@ severities:
   - {{name: SEV4, ack_within: 24h, update_every: 1d}}
 rotations:
   - name: primary
-    members: [U0ONCALL, U0SECOND]
+    members: [{members}]
     shift: 1w
     start: 2026-01-05T09:00
 escalation:
@@ -242,30 +243,18 @@ def counts(database: Path) -> dict[str, Any]:
 
 
 async def bench(args: argparse.Namespace) -> int:
-    main_task = asyncio.current_task()
-    assert main_task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     total = args.groups * args.steps
     with tempfile.TemporaryDirectory(prefix="firebell-storm-") as tmp:
         directory = Path(tmp)
         config = directory / "firebell.yml"
-        config.write_text(CONFIG)
+        config.write_text(storm_config())
         database = directory / "firebell.db"
         async with TimedDouble() as double:
-            port = free_port()
-            env = {
-                "SLACK_BOT_TOKEN": TOKEN,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": double.url,
-                "DATABASE_URL": f"sqlite+aiosqlite:///{database}",
-                "FIREBELL_CONFIG": str(config),
-                "PORT": str(port),
-                "FIREBELL_HOST": "127.0.0.1",
-                "FIREBELL_LOG_LEVEL": "warning",
-                "FIREBELL_ALERTS_TOKEN": ALERTS_TOKEN,
-            }
-            server = Server(
-                "firebell", [sys.executable, "-m", "bot", "serve"], env, port, directory / "log"
+            server = firebell(
+                double.url,
+                directory,
+                FIREBELL_CONFIG=str(config),
+                FIREBELL_ALERTS_TOKEN=ALERTS_TOKEN,
             )
             connector = aiohttp.TCPConnector(limit=0)
             timeout = aiohttp.ClientTimeout(total=60)
@@ -388,11 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         "--drain-timeout", type=float, default=900.0, help="seconds to wait for Slack"
     )
     args = parser.parse_args(argv)
-    try:
-        return asyncio.run(bench(args))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("bench interrupted; Firebell was stopped", file=sys.stderr)
-        return 130
+    return interruptible(bench(args))
 
 
 if __name__ == "__main__":

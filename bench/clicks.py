@@ -13,22 +13,20 @@ Run from the repository root: `python -m bench.clicks` (bench/targets.py runs it
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import itertools
 import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 
-from bench.ack_latency import CONCURRENCY, SECRET, Declarer, firebell, floor
-from bench.load import Phase, drive
+from bench.ack_latency import CONCURRENCY, SECRET, Declarer, against_floor
+from bench.load import Phase, drive, timed_post
 from bench.process import Server
-from bench.record import Target, latency, throughput
+from bench.record import Target, alone, latency, throughput
 from bot.sandbox.standin.server import SlackDouble
 from bot.slack.ids import Action
 from tests.support.signing import block_actions_body, sign
@@ -49,18 +47,8 @@ class Clicker:
         number = next(self.numbers)
         body = block_actions_body(Action.ACK, str(number), user_id=CLICKER)
         headers = sign(SECRET, body, int(time.time()))
-        started = time.perf_counter()
-        try:
-            async with self.session.post(self.url, data=body, headers=headers) as response:
-                await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            self.failures.append(f"{type(exc).__name__}: {exc}")
-            return None
-        if status != 200:
-            self.failures.append(f"HTTP {status}")
-            return None
-        return (time.perf_counter() - started) * 1000, number
+        answered = await timed_post(self.session, self.url, body, headers, self.failures)
+        return None if answered is None else (answered[0], number)
 
 
 async def measure(server: Server, args: argparse.Namespace, database: Path | None) -> list[Phase]:
@@ -109,10 +97,7 @@ async def measure(server: Server, args: argparse.Namespace, database: Path | Non
 
 async def run(double: SlackDouble, directory: Path, args: argparse.Namespace) -> list[Target]:
     """The acknowledge button's two targets, floor first."""
-    floors = await measure(floor(double.url, directory), args, None)
-    directory = directory / "clicks"
-    directory.mkdir()
-    ours = await measure(firebell(double.url, directory), args, directory / "firebell.db")
+    ours, floors = await against_floor(measure, double.url, directory, args)
     return [
         latency("acknowledge button p50, c1", ours[0], floors[0], 2.0),
         throughput(f"acknowledge button throughput, c{CONCURRENCY}", ours[1], floors[1], 0.5),
@@ -127,20 +112,7 @@ def options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.clicks", description=__doc__)
-    options(parser)
-    parser.add_argument("--warmup", type=int, default=50, help="untimed clicks before each phase")
-    args = parser.parse_args(argv)
-
-    async def alone() -> list[Target]:
-        with tempfile.TemporaryDirectory(prefix="firebell-clicks-") as tmp:
-            async with SlackDouble() as double:
-                return await run(double, Path(tmp), args)
-
-    found = asyncio.run(alone())
-    for target in found:
-        print(target.name, target.figures())
-    return 0 if all(t.passed for t in found) else 1
+    return alone(sys.modules[__name__], argv, warmup="untimed clicks before each phase")
 
 
 if __name__ == "__main__":

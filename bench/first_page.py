@@ -17,15 +17,14 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import aiohttp
 
 from bench.ack_latency import firebell as served
-from bench.alert_storm import ALERTS_TOKEN, CONFIG, TimedDouble, notification
-from bench.record import Target
+from bench.alert_storm import ALERTS_TOKEN, TimedDouble, notification, storm_config
+from bench.record import Target, alone
 
 PERSON = "U0ONCALL"
 FIRST_PAGE_S = 1.0  # the target: the first page leaves within this of the first notification
@@ -64,7 +63,7 @@ async def run(double: TimedDouble, directory: Path, args: argparse.Namespace) ->
     directory = directory / "first_page"
     directory.mkdir()
     config = directory / "firebell.yml"
-    config.write_text(CONFIG.replace("members: [U0ONCALL, U0SECOND]", f"members: [{PERSON}]"))
+    config.write_text(storm_config(members=PERSON))
     server = served(
         double.url, directory, FIREBELL_CONFIG=str(config), FIREBELL_ALERTS_TOKEN=ALERTS_TOKEN
     )
@@ -95,19 +94,7 @@ def options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.first_page", description=__doc__)
-    options(parser)
-    args = parser.parse_args(argv)
-
-    async def alone() -> list[Target]:
-        with tempfile.TemporaryDirectory(prefix="firebell-first-page-") as tmp:
-            async with TimedDouble() as double:
-                return await run(double, Path(tmp), args)
-
-    found = asyncio.run(alone())
-    for target in found:
-        print(target.name, target.figures())
-    return 0 if all(t.passed for t in found) else 1
+    return alone(sys.modules[__name__], argv, double=TimedDouble)
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ optionally SLACK_BOT_TOKEN) in the environment. It serves `POST /slack/events` t
 Firebell does (aiohttp, `process_before_response=True`: a bare Bolt app whose `/incident`
 and `block_actions` listeners only ack), `POST /alerts/alertmanager` (a bare aiohttp handler
 that parses the JSON body and answers 200) and `GET /readyz`, and stops cleanly on SIGTERM
-or SIGINT.
+or SIGINT. With `--ntfy-url URL` it serves bench/page_latency.py's floor instead: a bare
+aiohttp handler that forwards each Alertmanager webhook to ntfy (`forwarding_app`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import re
 import signal
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
@@ -61,6 +63,35 @@ def build_app(signing_secret: str, api_url: str, token: str = "xoxb-bench") -> w
     return app
 
 
+def forwarding_app(ntfy_url: str, topic: str) -> web.Application:
+    """bench/page_latency.py's floor. POST /alerts/alertmanager: read the body, POST an ntfy
+    message naming its summary to `ntfy_url`, answer 200. GET /readyz: 200."""
+    state: dict[str, aiohttp.ClientSession] = {}
+
+    async def startup(_app: web.Application) -> None:
+        state["http"] = aiohttp.ClientSession()
+
+    async def cleanup(_app: web.Application) -> None:
+        await state["http"].close()
+
+    async def alerts(request: web.Request) -> web.Response:
+        body = json.loads(await request.read())
+        summary = body["commonAnnotations"]["summary"]
+        message = {"topic": topic, "title": "INC-0 SEV2 · bench", "message": summary}
+        async with state["http"].post(ntfy_url.rstrip("/") + "/", json=message) as published:
+            await published.read()
+        return web.json_response({"ok": True})
+
+    async def readyz(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.on_startup.append(startup)
+    app.on_cleanup.append(cleanup)
+    app.add_routes([web.post("/alerts/alertmanager", alerts), web.get("/readyz", readyz)])
+    return app
+
+
 async def serve(app: web.Application, host: str, port: int) -> None:
     """Serve until SIGTERM or SIGINT, then clean up."""
     stop = asyncio.Event()
@@ -80,12 +111,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--ntfy-url", help="serve the page floor, forwarding to this ntfy")
+    parser.add_argument("--ntfy-topic", default="bench", help="the page floor's topic")
     args = parser.parse_args()
-    app = build_app(
-        os.environ["SLACK_SIGNING_SECRET"],
-        os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
-        os.environ.get("SLACK_BOT_TOKEN", "xoxb-bench"),
-    )
+    if args.ntfy_url:
+        app = forwarding_app(args.ntfy_url, args.ntfy_topic)
+    else:
+        app = build_app(
+            os.environ["SLACK_SIGNING_SECRET"],
+            os.environ.get("SLACK_API_URL", "https://slack.com/api/"),
+            os.environ.get("SLACK_BOT_TOKEN", "xoxb-bench"),
+        )
     asyncio.run(serve(app, args.host, args.port))
 
 

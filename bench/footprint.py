@@ -13,9 +13,7 @@ Run from the repository root: `python -m bench.footprint` (bench/targets.py runs
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-import tempfile
 from pathlib import Path
 
 import aiohttp
@@ -23,7 +21,7 @@ import aiohttp
 from bench.ack_latency import Declarer, firebell, floor
 from bench.load import Phase, drive
 from bench.process import Server
-from bench.record import Target
+from bench.record import Target, alone
 from bench.reports import CONFIG, bulk_seed
 from bot.config import parse_config
 from bot.sandbox.standin.server import SlackDouble
@@ -88,19 +86,7 @@ def options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.footprint", description=__doc__)
-    options(parser)
-    args = parser.parse_args(argv)
-
-    async def alone() -> list[Target]:
-        with tempfile.TemporaryDirectory(prefix="firebell-footprint-") as tmp:
-            async with SlackDouble() as double:
-                return await run(double, Path(tmp), args)
-
-    found = asyncio.run(alone())
-    for target in found:
-        print(target.name, target.figures())
-    return 0 if all(t.passed for t in found) else 1
+    return alone(sys.modules[__name__], argv)
 
 
 if __name__ == "__main__":

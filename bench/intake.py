@@ -16,25 +16,22 @@ Run from the repository root: `python -m bench.intake` (bench/targets.py runs it
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import itertools
 import json
 import sqlite3
 import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
 
+from bench.ack_latency import against_floor
 from bench.ack_latency import firebell as served
-from bench.ack_latency import floor
-from bench.alert_storm import ALERTS_TOKEN, CONFIG, notification
-from bench.load import Phase, drive
+from bench.alert_storm import ALERTS_TOKEN, notification, storm_config
+from bench.load import Phase, drive, timed_post
 from bench.process import Server
-from bench.record import Target, throughput
+from bench.record import Target, alone, throughput
 from bot.sandbox.standin.server import SlackDouble
 
 CONCURRENCY = 20
@@ -53,24 +50,14 @@ class Notifier:
     async def send(self) -> tuple[float, None] | None:
         body = json.dumps(notification(next(self.groups), 0, 2)).encode()
         headers = {**self.headers, "Content-Type": "application/json"}
-        started = time.perf_counter()
-        try:
-            async with self.session.post(self.url, data=body, headers=headers) as response:
-                await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            self.failures.append(f"{type(exc).__name__}: {exc}")
-            return None
-        if status != 200:
-            self.failures.append(f"HTTP {status}")
-            return None
-        return (time.perf_counter() - started) * 1000, None
+        answered = await timed_post(self.session, self.url, body, headers, self.failures)
+        return None if answered is None else (answered[0], None)
 
 
 def firebell(api_url: str, directory: Path) -> Server:
     """Firebell with the alerts token and bench/alert_storm.py's config."""
     config = directory / "firebell.yml"
-    config.write_text(CONFIG)
+    config.write_text(storm_config())
     return served(
         api_url, directory, FIREBELL_CONFIG=str(config), FIREBELL_ALERTS_TOKEN=ALERTS_TOKEN
     )
@@ -121,10 +108,7 @@ def stored(database: Path, phases: dict[str, Phase], warmup: int) -> None:
 
 async def run(double: SlackDouble, directory: Path, args: argparse.Namespace) -> list[Target]:
     """Alert intake's two targets, floor first."""
-    floors = await measure(floor(double.url, directory), args, None)
-    directory = directory / "intake"
-    directory.mkdir()
-    ours = await measure(firebell(double.url, directory), args, directory / "firebell.db")
+    ours, floors = await against_floor(measure, double.url, directory, args, firebell)
     return [
         throughput(
             f"alert intake, repeat of an open group, c{CONCURRENCY}",
@@ -143,20 +127,7 @@ def options(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.intake", description=__doc__)
-    options(parser)
-    parser.add_argument("--warmup", type=int, default=50, help="untimed notifications per phase")
-    args = parser.parse_args(argv)
-
-    async def alone() -> list[Target]:
-        with tempfile.TemporaryDirectory(prefix="firebell-intake-") as tmp:
-            async with SlackDouble() as double:
-                return await run(double, Path(tmp), args)
-
-    found = asyncio.run(alone())
-    for target in found:
-        print(target.name, target.figures())
-    return 0 if all(t.passed for t in found) else 1
+    return alone(sys.modules[__name__], argv, warmup="untimed notifications per phase")
 
 
 if __name__ == "__main__":

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import aiohttp
 
 # One request: its latency in ms, or None when it failed; the second value is for the caller.
 Request = Callable[[], Awaitable[tuple[float, Any] | None]]
@@ -60,11 +62,47 @@ class Phase:
         }
 
 
+async def timed_post(
+    session: aiohttp.ClientSession,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    failures: list[str],
+) -> tuple[float, str] | None:
+    """POST `body` to `url`: (ms from sending to reading the whole answer, its text) when it
+    was answered 200; otherwise None, with the reason appended to `failures`."""
+    started = time.perf_counter()
+    try:
+        async with session.post(url, data=body, headers=headers) as response:
+            text = await response.text()
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        failures.append(f"{type(exc).__name__}: {exc}")
+        return None
+    if status != 200:
+        failures.append(f"HTTP {status}: {text[:200]}")
+        return None
+    return (time.perf_counter() - started) * 1000, text
+
+
 def percentile(ordered: Sequence[float], q: float) -> float:
     """Nearest-rank percentile of already sorted values."""
     if not ordered:
         return math.nan
     return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]
+
+
+def summary(
+    values: Iterable[float], quantiles: Iterable[float] = (0.5, 0.99), digits: int = 2
+) -> dict[str, float | None]:
+    """The `quantiles` (as p50, p99, ...) and the max of `values`, rounded; None when empty."""
+    ordered = sorted(values)
+    figures: dict[str, float | None] = {
+        f"p{round(q * 100)}": round(percentile(ordered, q), digits) if ordered else None
+        for q in quantiles
+    }
+    figures["max"] = round(ordered[-1], digits) if ordered else None
+    return figures
 
 
 async def drive(

@@ -11,8 +11,9 @@ Measured per page: from sending the webhook request to the ntfy double receiving
 (both clocks are this process's `perf_counter`). Two modes, each on a fresh Firebell:
 `sequential` (one webhook at a time, the next after the previous page arrived) and
 `concurrent` (20 senders doing the same, so 20 pages in flight). The floor, measured in the
-same run: the same webhook POSTed to a bare aiohttp handler (`--serve-floor`, its own
-subprocess) that reads it and at once POSTs an ntfy message to the same double: two HTTP hops.
+same run: the same webhook POSTed to a bare aiohttp handler (bench/floor.py's
+`forwarding_app`, its own subprocess) that reads it and at once POSTs an ntfy message to the
+same double: two HTTP hops. The ntfy double and the load are bench/pager.py's.
 
 Target (issue #14): p99 under 250 ms, every page delivered. Exit status 0 only then.
 
@@ -22,302 +23,65 @@ Run from the repository root: `python -m bench.page_latency` (see bench/README.m
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import json
-import signal
 import sqlite3
 import sys
 import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-from bench.load import percentile
-from bench.process import Server, free_port
+from bench.ack_latency import firebell as served
+from bench.alert_storm import ALERTS_TOKEN, storm_config
+from bench.load import percentile, summary
+from bench.pager import TOPIC, PagePhase, Pager, TimedNtfy
+from bench.process import ROOT, Server, free_port, interruptible, profile_option
 from bench.record import machine, save
 from bot.sandbox.standin.server import SlackDouble
-from tests.support.ntfy import NtfyDouble
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "page_latency.json"
-TOKEN = "xoxb-bench"
-SECRET = "bench-signing-secret-5f0c2b8e9a7d4e61"
-ALERTS_TOKEN = "bench-alerts-token-0d9f8e7c6b5a"
 CHANNEL = "C0PAGES"
-TOPIC = "oncall-pager-bench"
 TARGET_P99_MS = 250.0
 SENDER_BATCH = 500  # rows the outbox sender reads per round (OutboxSender's `batch`)
-CONFIG = f"""
-incident_channel: {CHANNEL}
-timezone: Europe/Berlin
-severities:
-  - {{name: SEV1, ack_within: 15m, update_every: 30m}}
-  - {{name: SEV2, ack_within: 1h, update_every: 1h}}
-  - {{name: SEV3, ack_within: 4h, update_every: 4h}}
-  - {{name: SEV4, ack_within: 24h, update_every: 1d}}
-rotations:
-  - name: primary
-    members: [U0ONCALL]
-    shift: 1w
-    start: 2026-01-05T09:00
-escalation:
-  - notify: [rotation:primary]
-  - notify: ["@U0LEAD"]
-broadcast:
-  declare: []
-  weekly_report: off
-alerts:
-  auto_resolve: false
+CONFIG = (
+    storm_config(CHANNEL, "U0ONCALL")
+    + f"""
 people:
   - user: U0ONCALL
     ntfy: {TOPIC}
     rules:
       - {{after: 0m, via: [slack, ntfy]}}
 """
+)
 MODES = {"sequential": 1, "concurrent": 20}
-
-
-# -- the ntfy double, timing arrivals ---------------------------------------------------------
-
-
-class TimedNtfy(NtfyDouble):
-    """tests/support/ntfy.py's double; each publish is timed as its handler starts (the
-    request's head has arrived) and handed to whoever waits for its marker."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.waiting: dict[str, asyncio.Future[float]] = {}
-        self.unexpected = 0
-
-    def expect(self, marker: str) -> asyncio.Future[float]:
-        future = asyncio.get_running_loop().create_future()
-        self.waiting[marker] = future
-        return future
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        arrived = time.perf_counter()
-        response = await super()._handle(request)
-        message = self.requests[-1].json if self.requests else None
-        text = message.get("message", "") if isinstance(message, dict) else ""
-        marker = text.split(" ", 3)[2] if text.startswith("Page bench ") else None
-        future = self.waiting.pop(marker, None) if marker else None
-        if future is not None and not future.done():
-            future.set_result(arrived)
-        else:
-            self.unexpected += 1
-        return response
-
-
-# -- the floor: a bare handler that forwards the webhook to ntfy ------------------------------
-
-
-def floor_app(ntfy_url: str) -> web.Application:
-    """POST /alerts/alertmanager: read the body, POST an ntfy message naming its summary to
-    `ntfy_url`, answer 200. GET /readyz: 200."""
-    state: dict[str, aiohttp.ClientSession] = {}
-
-    async def startup(_app: web.Application) -> None:
-        state["http"] = aiohttp.ClientSession()
-
-    async def cleanup(_app: web.Application) -> None:
-        await state["http"].close()
-
-    async def alerts(request: web.Request) -> web.Response:
-        body = json.loads(await request.read())
-        summary = body["commonAnnotations"]["summary"]
-        message = {"topic": TOPIC, "title": "INC-0 SEV2 · bench", "message": summary}
-        async with state["http"].post(ntfy_url.rstrip("/") + "/", json=message) as published:
-            await published.read()
-        return web.json_response({"ok": True})
-
-    async def readyz(_request: web.Request) -> web.Response:
-        return web.json_response({"ok": True})
-
-    app = web.Application()
-    app.on_startup.append(startup)
-    app.on_cleanup.append(cleanup)
-    app.add_routes([web.post("/alerts/alertmanager", alerts), web.get("/readyz", readyz)])
-    return app
-
-
-def serve_floor(port: int, ntfy_url: str) -> None:
-    async def serve() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        runner = web.AppRunner(floor_app(ntfy_url), access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        try:
-            await stop.wait()
-        finally:
-            await runner.cleanup()
-
-    asyncio.run(serve())
-
-
-# -- the load ---------------------------------------------------------------------------------
-
-
-def notification(n: int) -> dict[str, Any]:
-    """A new alert group (one firing alert) whose summary carries the marker `pb<n>`."""
-    name = f"PageBench{n:04d}"
-    summary = f"Page bench pb{n:04d} down"
-    alert = {
-        "status": "firing",
-        "labels": {
-            "alertname": name,
-            "severity": "critical",
-            "service": "api",
-            "instance": f"api-{n}.prod:9100",
-            "job": "api",
-        },
-        "annotations": {"summary": summary},
-        "startsAt": "2026-03-02T08:58:30.123456789Z",
-        "endsAt": "0001-01-01T00:00:00Z",
-        "generatorURL": f"http://prometheus.example.com:9090/graph?g0.expr=pb{n}",
-        "fingerprint": f"{n:016x}",
-    }
-    return {
-        "receiver": "firebell",
-        "status": "firing",
-        "alerts": [alert],
-        "groupLabels": {"alertname": name},
-        "commonLabels": dict(alert["labels"]),
-        "commonAnnotations": {"summary": summary},
-        "externalURL": "http://alertmanager.example.com:9093",
-        "version": "4",
-        "groupKey": f'{{}}:{{alertname="{name}"}}',
-        "truncatedAlerts": 0,
-    }
-
-
-@dataclass
-class Phase:
-    system: str
-    mode: str
-    concurrency: int
-    pages_ms: list[float] = field(default_factory=list)  # webhook sent -> ntfy publish arrived
-    answer_ms: list[float] = field(default_factory=list)  # webhook sent -> answer read
-    failures: list[str] = field(default_factory=list)
-    breakdown: dict[str, Any] = field(default_factory=dict)
-
-    def figures(self) -> dict[str, Any]:
-        def stats(values: list[float]) -> dict[str, float | None]:
-            ordered = sorted(values)
-            return {
-                "p50": round(percentile(ordered, 0.50), 2) if ordered else None,
-                "p90": round(percentile(ordered, 0.90), 2) if ordered else None,
-                "p99": round(percentile(ordered, 0.99), 2) if ordered else None,
-                "max": round(ordered[-1], 2) if ordered else None,
-            }
-
-        return {
-            "concurrency": self.concurrency,
-            "pages": len(self.pages_ms),
-            "page_ms": stats(self.pages_ms),
-            "answer_ms": stats(self.answer_ms),
-            "failures": len(self.failures),
-            "failure_examples": self.failures[:5],
-            **({"breakdown": self.breakdown} if self.breakdown else {}),
-        }
-
-
-class Pager:
-    """Sends webhooks and waits for the page each one causes."""
-
-    def __init__(
-        self,
-        session: aiohttp.ClientSession,
-        base: str,
-        ntfy: TimedNtfy,
-        opens: bool,
-        timeout: float,
-    ) -> None:
-        self.session = session
-        self.timeout = timeout  # seconds a page may take before it counts as missing
-        self.opens = opens  # Firebell: each answer must say the notification opened an incident
-        self.url = f"{base}/alerts/alertmanager"
-        self.ntfy = ntfy
-        self.headers = {
-            "Authorization": f"Bearer {ALERTS_TOKEN}",
-            "Content-Type": "application/json",
-        }
-        self.next = 0
-
-    async def one(self, phase: Phase | None) -> None:
-        n, self.next = self.next, self.next + 1
-        body = json.dumps(notification(n)).encode()
-        arrival = self.ntfy.expect(f"pb{n:04d}")
-        started = time.perf_counter()
-        try:
-            async with self.session.post(self.url, data=body, headers=self.headers) as answer:
-                text = await answer.text()
-                answered = time.perf_counter()
-                opened = not self.opens or json.loads(text).get("outcome") == "open"
-                if answer.status != 200 or not opened:
-                    raise RuntimeError(f"HTTP {answer.status}: {text[:200]}")
-            arrived = await asyncio.wait_for(arrival, self.timeout)
-        except (aiohttp.ClientError, TimeoutError, RuntimeError) as exc:
-            self.ntfy.waiting.pop(f"pb{n:04d}", None)
-            if phase is not None:
-                phase.failures.append(f"pb{n:04d}: {type(exc).__name__}: {exc}")
-            return
-        if phase is not None:
-            phase.answer_ms.append((answered - started) * 1000)
-            phase.pages_ms.append((arrived - started) * 1000)
-
-    async def run(self, phase: Phase | None, pages: int, concurrency: int) -> None:
-        left = pages
-
-        async def sender() -> None:
-            nonlocal left
-            while left > 0:
-                left -= 1
-                await self.one(phase)
-
-        await asyncio.gather(*(sender() for _ in range(concurrency)))
 
 
 # -- the systems ------------------------------------------------------------------------------
 
 
 def firebell(directory: Path, slack_url: str, ntfy_url: str, profile: Path | None) -> Server:
-    port = free_port()
+    """Firebell as bench/ack_latency.py starts it, on this bench's config, paging by ntfy."""
     config = directory / "firebell.yml"
     config.write_text(CONFIG)
-    argv = [sys.executable]
-    if profile:
-        argv += ["-m", "cProfile", "-o", str(profile)]
-    argv += ["-m", "bot", "serve"]
-    env = {
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack_url,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{directory / 'firebell.db'}",
-        "FIREBELL_CONFIG": str(config),
-        "PORT": str(port),
-        "FIREBELL_HOST": "127.0.0.1",
-        "FIREBELL_LOG_LEVEL": "warning",
-        "FIREBELL_ALERTS_TOKEN": ALERTS_TOKEN,
-        "FIREBELL_NTFY_URL": ntfy_url,
-        "FIREBELL_PUBLIC_URL": "https://firebell.example.com",
-    }
-    return Server("firebell", argv, env, port, directory / "firebell.log")
+    return served(
+        slack_url,
+        directory,
+        profile,
+        FIREBELL_CONFIG=str(config),
+        FIREBELL_ALERTS_TOKEN=ALERTS_TOKEN,
+        FIREBELL_NTFY_URL=ntfy_url,
+        FIREBELL_PUBLIC_URL="https://firebell.example.com",
+    )
 
 
 def floor(directory: Path, ntfy_url: str) -> Server:
+    """bench/floor.py's forwarding handler: the webhook read, one ntfy POST, 200."""
     port = free_port()
-    argv = [sys.executable, "-m", "bench.page_latency", "--serve-floor", str(port)]
-    argv += ["--ntfy-url", ntfy_url]
+    argv = [sys.executable, "-m", "bench.floor", "--port", str(port)]
+    argv += ["--ntfy-url", ntfy_url, "--ntfy-topic", TOPIC]
     return Server("floor", argv, {}, port, directory / "floor.log")
 
 
@@ -352,16 +116,8 @@ def outbox_breakdown(database: Path) -> dict[str, Any]:
             sends.append((f - i).total_seconds() * 1000)
             aheads.append(ahead)
 
-    def stats(values: list[float]) -> dict[str, float | int]:
-        ordered = sorted(values)
-        if not ordered:
-            return {"n": 0}
-        return {
-            "n": len(ordered),
-            "p50": round(percentile(ordered, 0.5), 1),
-            "p99": round(percentile(ordered, 0.99), 1),
-            "max": round(ordered[-1], 1),
-        }
+    def stats(values: list[float]) -> dict[str, float | int | None]:
+        return {"n": len(values), **summary(values, digits=1)}
 
     if not waits:
         return {"outbox_rows": by_kind}
@@ -386,7 +142,7 @@ async def measure(
     ntfy: TimedNtfy,
     args: argparse.Namespace,
     database: Path | None,
-) -> list[Phase]:
+) -> list[PagePhase]:
     """Start one system, warm it up, run each mode, stop it. Firebell gets a fresh process
     (and database) per mode, so one mode's Slack backlog does not weigh on the next."""
     phases = []
@@ -404,7 +160,7 @@ async def measure(
                 await server.start(session)
                 pager = Pager(session, server.base, ntfy, database is not None, args.page_timeout)
                 await pager.run(None, args.warmup, concurrency)
-                phase = Phase(server.name, mode, concurrency)
+                phase = PagePhase(server.name, mode, concurrency)
                 await pager.run(phase, args.pages, concurrency)
                 phases.append(phase)
             except Exception:
@@ -424,9 +180,6 @@ async def measure(
 
 
 async def bench(args: argparse.Namespace) -> int:
-    main_task = asyncio.current_task()
-    assert main_task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     with tempfile.TemporaryDirectory(prefix="firebell-pages-") as tmp:
         directory = Path(tmp)
         async with SlackDouble() as double, TimedNtfy() as ntfy:
@@ -561,22 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         default=10.0,
         help="seconds a page may take before it counts as missing",
     )
-    parser.add_argument(
-        "--profile", type=Path, help="run Firebell under cProfile and write its stats here"
-    )
-    parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
-    parser.add_argument("--ntfy-url", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.serve_floor:
-        serve_floor(args.serve_floor, args.ntfy_url)
-        return 0
-    if args.profile:
-        args.profile = args.profile.resolve()
-    try:
-        return asyncio.run(bench(args))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("bench interrupted; the servers were stopped", file=sys.stderr)
-        return 130
+    profile_option(parser)
+    return interruptible(bench(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import os
@@ -9,7 +10,9 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -97,3 +100,29 @@ class Server:
     def tail(self, lines: int = 30) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
         return "\n".join(text.splitlines()[-lines:])
+
+
+def profile_option(
+    parser: argparse.ArgumentParser,
+    text: str = "run Firebell under cProfile and write its stats here",
+) -> None:
+    """`--profile PATH`, made absolute (the server runs in the repository root)."""
+    parser.add_argument("--profile", type=lambda path: Path(path).resolve(), help=text)
+
+
+def interruptible(bench: Coroutine[Any, Any, int]) -> int:
+    """Run a bench's coroutine to its exit status. SIGTERM cancels it as Ctrl-C does, so the
+    servers it started are stopped either way (each bench stops its own in `finally`)."""
+
+    async def cancellable() -> int:
+        task = asyncio.current_task()
+        assert task is not None
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        return await bench
+
+    try:
+        return asyncio.run(cancellable())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        bench.close()
+        print("bench interrupted; its servers were stopped", file=sys.stderr)
+        return 130

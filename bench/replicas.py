@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import itertools
 import random
-import signal
 import sys
 import tempfile
 import uuid
@@ -42,8 +41,8 @@ from sqlalchemy.engine import make_url
 from bench.ack_latency import CONCURRENCY, SECRET, TOKEN, Declarer
 from bench.load import Phase, drive
 from bench.oncall_timers import CONFIG, LATENESS_TARGET_S, _stats, quiet_logs
-from bench.process import Server, free_port
-from bench.record import machine, save
+from bench.process import Server, free_port, interruptible
+from bench.record import machine, print_table, save
 from bot.clock import SystemClock
 from bot.sandbox.standin.server import SlackDouble
 from bot.store import timers as timer_store
@@ -338,13 +337,7 @@ def report(results: list[dict[str, Any]]) -> None:
                 "PASS" if passed(r) else "FAIL",
             )
         )
-    widths = [max(len(row[i]) for row in (header, *table)) for i in range(len(header))]
-    line = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
-    print()
-    print(line.format(*header))
-    print("  ".join("-" * w for w in widths))
-    for row in table:
-        print(line.format(*row))
+    print_table(header, table)
     print()
     print(
         f"PASS: no declare errors, every acked incident stored, every hot timer fired exactly "
@@ -353,10 +346,7 @@ def report(results: list[dict[str, Any]]) -> None:
 
 
 async def bench(args: argparse.Namespace) -> int:
-    """The whole run; SIGTERM cancels it like Ctrl-C, so the servers are stopped either way."""
-    main_task = asyncio.current_task()
-    assert main_task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
+    """The whole run; its exit status."""
     systems = [s for s in SYSTEMS if s.name in args.systems]
     if any(s.postgres for s in systems) and (why := reachable(args.postgres)):
         print(f"PostgreSQL is not reachable at {args.postgres} ({why}): SQLite only.")
@@ -400,11 +390,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default=POSTGRES, help="server for the PostgreSQL runs")
     args = parser.parse_args(argv)
     quiet_logs()
-    try:
-        return asyncio.run(bench(args))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("bench interrupted; its servers were stopped", file=sys.stderr)
-        return 130
+    return interruptible(bench(args))
 
 
 if __name__ == "__main__":

@@ -14,26 +14,27 @@ Run from the repository root: `python -m bench.targets` (see bench/README.md).
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
 import sys
 import tempfile
 from pathlib import Path
 
 from bench import ack_latency, clicks, first_page, footprint, intake
 from bench.alert_storm import TimedDouble
-from bench.process import ROOT
-from bench.record import Target, latency, machine, save, throughput
+from bench.process import ROOT, Server, interruptible, profile_option
+from bench.record import Target, latency, machine, print_targets, save, throughput
 
 RESULTS = ROOT / "bench" / "results" / "targets.json"
 
 
 async def declare(double: TimedDouble, directory: Path, args: argparse.Namespace) -> list[Target]:
     """`/incident declare`'s two targets, and whether each acked incident was stored first."""
-    floors, _ = await ack_latency.measure(ack_latency.floor(double.url, directory), args)
-    database = directory / "firebell.db"
-    server = ack_latency.firebell(double.url, directory, args.profile)
-    ours, check = await ack_latency.measure(server, args, database)
+
+    def profiled(api_url: str, directory: Path) -> Server:
+        return ack_latency.firebell(api_url, directory, args.profile)
+
+    (ours, check), (floors, _) = await ack_latency.against_floor(
+        ack_latency.measure, double.url, directory, args, profiled
+    )
     assert check is not None
     print(
         f"  declare: {check.checked} acked incidents looked up right after their ack, "
@@ -47,41 +48,7 @@ async def declare(double: TimedDouble, directory: Path, args: argparse.Namespace
     ]
 
 
-def table(found: list[Target]) -> None:
-    """Each figure beside its floor, ratio and target; then each server's CPU ms per request
-    over the phase the figure comes from, and their ratio."""
-    header = ("figure", "Firebell", "floor", "ratio", "target", "", "CPU/req", "floor", "ratio")
-    rows = [
-        (
-            t.name,
-            f"{t.value:.2f} {t.unit}",
-            "-" if t.floor is None else f"{t.floor:.2f} {t.unit}",
-            "-" if t.ratio is None else f"{t.ratio:.2f}x",
-            t.goal(),
-            "PASS" if t.passed else "FAIL",
-            _ms(t.cpu_ms),
-            _ms(t.floor_cpu_ms),
-            f"{t.cpu_ms / t.floor_cpu_ms:.2f}x" if t.cpu_ms and t.floor_cpu_ms else "-",
-        )
-        for t in found
-    ]
-    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    line = "  ".join(f"{{:<{w}}}" if i in (0, 4) else f"{{:>{w}}}" for i, w in enumerate(widths))
-    print()
-    print(line.format(*header))
-    print("  ".join("-" * w for w in widths))
-    for row in rows:
-        print(line.format(*row))
-
-
-def _ms(value: float | None) -> str:
-    return "-" if value is None else f"{value:.3f} ms"
-
-
 async def bench(args: argparse.Namespace) -> int:
-    main_task = asyncio.current_task()
-    assert main_task is not None
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     found: list[Target] = []
     with tempfile.TemporaryDirectory(prefix="firebell-targets-") as tmp:
         async with TimedDouble() as double:
@@ -95,7 +62,7 @@ async def bench(args: argparse.Namespace) -> int:
             for name, part in parts.items():
                 print(f"{name}…", flush=True)
                 found += await part(double, Path(tmp), args)
-    table(found)
+    print_targets(found)
     settings = {k: v for k, v in vars(args).items() if k != "profile"}
     save(
         RESULTS,
@@ -114,17 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests-c1", type=int, default=500, help="timed declares at c1")
     parser.add_argument("--requests-c50", type=int, default=2000, help="timed declares at c50")
     parser.add_argument("--warmup", type=int, default=50, help="untimed requests per phase")
-    parser.add_argument("--profile", type=Path, help="run the declaring Firebell under cProfile")
+    profile_option(parser, "run the declaring Firebell under cProfile, its stats here")
     for part in (clicks, intake, first_page, footprint):
         part.options(parser)
-    args = parser.parse_args(argv)
-    if args.profile:
-        args.profile = args.profile.resolve()
-    try:
-        return asyncio.run(bench(args))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        print("bench interrupted; its servers were stopped", file=sys.stderr)
-        return 130
+    return interruptible(bench(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":
