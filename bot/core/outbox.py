@@ -8,15 +8,20 @@ A kind coalesces in one of two ways:
   one render stands for every later row of that kind in the lane;
 - `RUN`: consecutive rows of the kind are rendered together into one message (a storm of
   alert notifications); rows of a `LATEST` kind in between do not break the run (they are
-  rendered on their own), any other kind does.
+  rendered on their own), any other kind does;
+- `BUNDLE`: a person's rows of the kind have a lane of their own, and one message carries
+  every due row of it, most urgent first (`bundle`): a storm pages a person with one DM
+  listing its incidents instead of one DM per incident.
+
+When more lanes wait than can go at once, the most urgent go first (`ordered`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 
 class OutboxKind(StrEnum):
@@ -58,6 +63,7 @@ class OutboxKind(StrEnum):
 class Coalesce(StrEnum):
     LATEST = "latest"
     RUN = "run"
+    BUNDLE = "bundle"
 
 
 class Row(Protocol):
@@ -78,13 +84,19 @@ class LaneRow(Row, Protocol):
 
 R = TypeVar("R", bound=Row)
 L = TypeVar("L", bound=LaneRow)
+K = TypeVar("K", bound=Hashable)
 
 
-def lane_of(row: LaneRow, unpaced: Collection[str] = ()) -> tuple[str, Hashable]:
+def lane_of(
+    row: LaneRow, unpaced: Collection[str] = (), bundled: Collection[str] = ()
+) -> tuple[str, Hashable]:
     """Per incident (a thread reply waits for its card), else per channel. Rows of an
     `unpaced` kind (private answers, pages outside Slack) wait for no channel post: a lane per
     channel and incident of their own, so one person's pages about different incidents go
-    side by side while each incident's steps keep their order."""
+    side by side while each incident's steps keep their order. Rows of a `bundled` kind (page
+    DMs) have one lane per channel (the person), whatever their incident."""
+    if row.kind in bundled:
+        return ("bundle", row.channel)
     if row.kind in unpaced:
         return ("private", f"{row.channel}#{row.incident_id}" if row.incident_id else row.channel)
     if row.incident_id:
@@ -92,18 +104,27 @@ def lane_of(row: LaneRow, unpaced: Collection[str] = ()) -> tuple[str, Hashable]
     return ("channel", row.channel)
 
 
-def lanes(rows: Iterable[L], unpaced: Collection[str] = ()) -> dict[tuple[str, Hashable], list[L]]:
+def lanes(
+    rows: Iterable[L], unpaced: Collection[str] = (), bundled: Collection[str] = ()
+) -> dict[tuple[str, Hashable], list[L]]:
     """Rows by lane, in the order given (id order) within each."""
     found: dict[tuple[str, Hashable], list[L]] = defaultdict(list)
     for row in rows:
-        found[lane_of(row, unpaced)].append(row)
+        found[lane_of(row, unpaced, bundled)].append(row)
     return dict(found)
+
+
+def ordered(by_lane: Mapping[K, Sequence[R]], rank: Callable[[R], Any]) -> list[K]:
+    """The lanes most urgent first, by `rank` of the row each would deliver next (its first):
+    when a storm queues more posts than a channel's pace lets out, a severe incident's card
+    goes before a minor one's, and both before informational replies."""
+    return sorted((key for key in by_lane if by_lane[key]), key=lambda key: rank(by_lane[key][0]))
 
 
 def covered(rows: Sequence[R], row: Row, modes: Mapping[str, Coalesce]) -> list[R]:
     """The later rows of one lane (`rows`, in id order) that the delivery of `row` stands for."""
     mode = modes.get(row.kind)
-    if mode is Coalesce.LATEST:
+    if mode in (Coalesce.LATEST, Coalesce.BUNDLE):  # a bundle's lane holds its kind's rows
         return [r for r in rows if r.kind == row.kind and r.id > row.id]
     if mode is not Coalesce.RUN:
         return []
@@ -116,3 +137,22 @@ def covered(rows: Sequence[R], row: Row, modes: Mapping[str, Coalesce]) -> list[
         elif modes.get(other.kind) is not Coalesce.LATEST:
             break
     return run
+
+
+def bundle(rows: Sequence[L], rank: Callable[[L], Any], most: int) -> list[L]:
+    """The rows one bundled message carries: the first of `rows` (the lane's oldest, whose
+    delivery it is) and the rows of the other most urgent incidents by `rank`, `most`
+    incidents in all, first the first's; every row of a carried incident comes along (one
+    line per incident). The rest wait for the next message."""
+    if not rows:
+        return []
+    first = rows[0]
+    others = sorted(rows[1:], key=rank)
+    chosen = [first.incident_id]
+    for row in others:
+        if len(chosen) >= most:
+            break
+        if row.incident_id not in chosen:
+            chosen.append(row.incident_id)
+    carried = set(chosen)
+    return [first, *sorted((r for r in others if r.incident_id in carried), key=rank)]

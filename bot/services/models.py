@@ -131,10 +131,11 @@ class OutboxRecord:
     in_flight_at: datetime | None = None  # Slack was called and no answer recorded since
     sent_channel: str | None = None  # where its message landed, once sent
     sent_ts: str | None = None
+    severity: str | None = None  # its incident's, when read to be sent (orders a storm)
 
     @classmethod
     def from_row(cls, row) -> OutboxRecord:
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in row})
 
 
 @dataclass(frozen=True)

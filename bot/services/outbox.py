@@ -77,6 +77,14 @@ class OutboxService:
         rows = await self.db.read(lambda conn: store.sent_of(conn, incident_id, kind))
         return [OutboxRecord.from_row(r) for r in rows]
 
+    async def sent_in(self, row: OutboxRecord) -> list[OutboxRecord]:
+        """The rows delivered in the message `row` made (more than it alone: a bundle)."""
+        if not (row.sent_channel and row.sent_ts):
+            return [row]
+        channel, ts = row.sent_channel, row.sent_ts
+        rows = await self.db.read(lambda conn: store.sent_in(conn, row.kind, channel, ts))
+        return [OutboxRecord.from_row(r) for r in rows]
+
     async def delivered(
         self,
         row: OutboxRecord,
@@ -84,17 +92,22 @@ class OutboxService:
         posted: tuple[str, str] | None = None,
         card: bool = False,
         covering: Sequence[int] = (),
+        together: bool = False,
         note: str | None = None,
     ) -> None:
         """Mark a row sent with the message it made (`posted`: channel, ts) and the rows its
-        delivery covered superseded; `card`: that message is the incident's card, the root
-        of its thread; `note`: how it fell short (shown on /readyz)."""
+        delivery covered superseded, or (`together`: a bundle carried them) sent in that
+        message; `card`: that message is the incident's card, the root of its thread;
+        `note`: how it fell short (shown on /readyz)."""
         now = self.clock.now()
         channel, ts = posted or (None, None)
 
         def work(conn) -> None:
             store.finish(conn, row.id, "sent", now, note, sent_channel=channel, sent_ts=ts)
-            store.supersede(conn, covering, now)
+            if together and channel and ts:
+                store.carried(conn, covering, now, channel, ts)
+            else:
+                store.supersede(conn, covering, now)
             if card and ts and row.incident_id is not None:
                 incident_store.update_card(conn, row.incident_id, ts)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from bot.core.outbox import OutboxKind
-from bot.store.tables import outbox
+from bot.store.tables import incidents, outbox
 
 _INSERT = sa.insert(outbox)
 
@@ -103,8 +103,13 @@ def sent_of(conn: Connection, incident_id: int, kind: str):
 
 def pending(conn: Connection, limit: int, kinds: Collection[str] = (), *, among: bool = True):
     """The oldest pending rows, due or not (a lane is blocked by its first row's wait): of
-    `kinds` (`among`), or of any kind but those (not `among`; no `kinds`: of any kind)."""
-    query = sa.select(outbox).where(outbox.c.status == "pending")
+    `kinds` (`among`), or of any kind but those (not `among`; no `kinds`: of any kind). Each
+    with its incident's severity (None without one), by which a storm's posts are ordered."""
+    query = (
+        sa.select(outbox, incidents.c.severity)
+        .select_from(outbox.outerjoin(incidents, incidents.c.id == outbox.c.incident_id))
+        .where(outbox.c.status == "pending")
+    )
     if among and kinds:
         query = query.where(outbox.c.kind.in_(sorted(kinds)))
     elif kinds:
@@ -143,6 +148,30 @@ def mark_in_flight(conn: Connection, row_id: int, now: datetime) -> None:
     """Slack is about to be called for this row: until its answer is recorded, a retry must
     first look for the message in Slack instead of posting it again."""
     conn.execute(sa.update(outbox).where(outbox.c.id == row_id).values(in_flight_at=now))
+
+
+def carried(conn: Connection, row_ids: Sequence[int], now: datetime, channel: str, ts: str) -> None:
+    """Rows delivered in another row's message (a bundle of pages): sent, where it landed."""
+    if row_ids:
+        conn.execute(
+            sa.update(outbox)
+            .where(outbox.c.id.in_(list(row_ids)), outbox.c.status == "pending")
+            .values(
+                status="sent",
+                finished_at=now,
+                attempts=outbox.c.attempts + 1,
+                sent_channel=channel,
+                sent_ts=ts,
+            )
+        )
+
+
+def sent_in(conn: Connection, kind: str, channel: str, ts: str):
+    """The rows of `kind` one message delivered (a bundle's: several), oldest first."""
+    query = sa.select(outbox).where(
+        outbox.c.kind == kind, outbox.c.sent_channel == channel, outbox.c.sent_ts == ts
+    )
+    return conn.execute(query.order_by(outbox.c.id)).mappings().all()
 
 
 def supersede(conn: Connection, row_ids: Sequence[int], now: datetime) -> int:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.core.outbox import Coalesce, covered, lane_of, lanes
+from bot.core.outbox import Coalesce, bundle, covered, lane_of, lanes, ordered
 
 MODES = {"card": Coalesce.LATEST, "alert_reply": Coalesce.RUN, "alert_post": Coalesce.RUN}
 
@@ -92,3 +92,50 @@ def test_one_persons_pages_about_different_incidents_go_side_by_side():
         ("private", "ntfy:U1#8"): [rows[1]],
         ("private", "ntfy:U2#7"): [rows[3]],
     }
+
+
+@dataclass(frozen=True)
+class Page:
+    id: int
+    incident_id: int
+    rank: int  # lower: more urgent
+    kind: str = "dm"
+    channel: str = "U1"
+
+
+def test_a_persons_pages_share_one_lane_whatever_their_incident():
+    rows = [Row(1, "dm", 7, "U1"), Row(2, "dm", 8, "U1"), Row(3, "dm", 8, "U2")]
+    found = lanes(rows, unpaced={"dm"}, bundled={"dm"})
+    assert found == {("bundle", "U1"): rows[:2], ("bundle", "U2"): rows[2:]}
+    assert ids(covered(rows[:2], rows[0], {"dm": Coalesce.BUNDLE})) == [2]
+
+
+def test_a_bundle_carries_the_first_and_the_most_urgent_others_up_to_most_incidents():
+    rows = [Page(1, 10, 3), Page(2, 11, 2), Page(3, 12, 0), Page(4, 11, 2), Page(5, 13, 1)]
+    assert ids(bundle(rows, lambda r: (r.rank, r.id), most=3)) == [1, 3, 5]
+    assert ids(bundle(rows, lambda r: (r.rank, r.id), most=4)) == [1, 3, 5, 2, 4]  # both of 11
+    assert ids(bundle(rows[:1], lambda r: r.rank, most=1)) == [1]
+    assert bundle([], lambda r: r.rank, most=5) == []
+
+
+@settings(deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 6), st.integers(0, 3)), min_size=1, max_size=30))
+def test_a_bundle_never_exceeds_most_incidents_and_leaves_no_more_urgent_page(pairs):
+    rows = [Page(n, incident, rank) for n, (incident, rank) in enumerate(pairs, start=1)]
+    carried = bundle(rows, lambda r: (r.rank, r.id), most=3)
+    assert carried[0] == rows[0] and len(set(ids(carried))) == len(carried)
+    chosen = {r.incident_id for r in carried}
+    assert len(chosen) <= 3
+    assert all(r in carried for r in rows if r.incident_id in chosen)  # an incident whole
+    if len(chosen) == 3:
+        best = {}  # each chosen incident's most urgent row chose it
+        for r in carried[1:]:
+            if r.incident_id != rows[0].incident_id:
+                best[r.incident_id] = min(best.get(r.incident_id, (9, 0)), (r.rank, r.id))
+        worst = max(best.values())
+        assert all((r.rank, r.id) > worst for r in rows if r.incident_id not in chosen)
+
+
+def test_lanes_go_most_urgent_first_and_empty_ones_not_at_all():
+    by_lane = {"a": [Page(1, 1, 2)], "b": [Page(2, 2, 0)], "c": [], "d": [Page(3, 3, 1)]}
+    assert ordered(by_lane, lambda r: r.rank) == ["b", "d", "a"]

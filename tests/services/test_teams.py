@@ -51,7 +51,8 @@ async def test_without_service_or_team_the_default_team_has_it(bot, double):
     await bot.deliver()
     assert len(cards(double)) == 2  # the top-level incident_channel
     assert "*Team · service*\ndefault · _not set_" in card_fields(card_of(double, 1))
-    assert paged(double) == ["U0AAA", "U0AAA"]
+    assert paged(double) == ["U0AAA"]  # both pages, due at once, in one DM
+    assert "2 incidents" in double.messages(double.dm_channel("U0AAA"))[0]["text"]
 
 
 async def test_an_unknown_team_is_refused_and_nothing_is_declared(bot, double):

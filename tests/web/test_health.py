@@ -39,7 +39,8 @@ async def test_slack_failures_in_a_row_and_the_last_success(bot, double):
     await bot.command("declare sev2 Checkout is slow")
     await bot.app.sender.run_once()
     _, body = await readyz(bot)
-    assert body["slack"]["consecutive_failures"] == 2  # one card per incident, each refused
+    # one card per incident and one DM bundling both pages to U0AAA, each refused
+    assert body["slack"]["consecutive_failures"] == 3
     assert body["slack"]["last_success_at"] is None
     double.clear_faults()
     await bot.deliver()

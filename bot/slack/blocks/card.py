@@ -1,5 +1,5 @@
 """What responders see of one incident: its card (re-rendered from current state on every
-change), the thread reply each change gets and the direct message to whoever is paged."""
+change) and the thread reply each change gets (the pages by DM are `pages`)."""
 
 from __future__ import annotations
 
@@ -306,33 +306,3 @@ def thread_reply(
         kit.section(text, kit.show(incident.ref)),
         {"type": "actions", "block_id": Block.REPLY.of(incident.id), "elements": buttons},
     ]
-
-
-def page_dm(
-    event: EventRecord, incident: IncidentRecord, config: Config
-) -> tuple[str, list[dict[str, Any]]]:
-    """The direct message to one person paged: what, how urgent, and a button to take it."""
-    text = (
-        f":rotating_light: You are being paged for *{incident.ref}* "
-        f"({md.escape(incident.severity)}): {md.escape(incident.title)}"
-    )
-    lines = [text, f"Thread: <#{incident.channel_id}>"]
-    if incident.status == "declared" and incident.ack_due_at:
-        lines.append(f"Acknowledge by {md.when(incident.ack_due_at, config.zone)}.")
-    # re-rendered when someone takes it: the page says so instead of asking any more
-    if incident.acknowledged_by and incident.acknowledged_at:
-        at = md.when(incident.acknowledged_at, config.zone)
-        taken = md.user(incident.acknowledged_by)
-        lines.append(f":white_check_mark: Acknowledged by {taken} at {at}.")
-    if incident.status == "resolved" and incident.resolved_by and incident.resolved_at:
-        at = md.when(incident.resolved_at, config.zone)
-        lines.append(f":large_green_circle: Resolved by {md.user(incident.resolved_by)} at {at}.")
-    elements = []
-    if incident.status == "declared":
-        elements.append(kit.button("Acknowledge", Action.ACK, str(incident.id), "primary"))
-    dm_blocks: list[dict[str, Any]] = [kit.section("\n".join(lines), kit.show(incident.ref))]
-    if elements:
-        dm_blocks.append(
-            {"type": "actions", "block_id": Block.PAGE.of(incident.id), "elements": elements}
-        )
-    return kit.message_text(text), dm_blocks

@@ -3,6 +3,9 @@
 The card is rendered from the incident as it is at send time, so one render stands for every
 card row behind it in the lane (`Coalesce.LATEST`): five changes within a second cost one
 `chat.update`. A first card post records the thread's root ts, which every reply waits for.
+A person's page DMs have a lane of their own (`Coalesce.BUNDLE`): the pages due when one is
+sent go in that one DM, most severe first, and the sender sends a person at most one DM per
+`BUNDLE_EVERY` seconds, so a storm of 200 incidents is a few DMs, not 200 at Slack's pace.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ from collections.abc import Sequence
 import structlog
 
 from bot.core.alert_sources import SOURCES
-from bot.core.outbox import Coalesce, OutboxKind
+from bot.core.outbox import Coalesce, OutboxKind, bundle
 from bot.services.models import IncidentRecord, OutboxRecord
 from bot.slack.blocks import card as card_blocks
+from bot.slack.blocks.pages import bundle_dm, page_dm
 from bot.slack.delivery.kinds import Deliveries, Kind, thread_of
 from bot.slack.errors import CONTENT_ERRORS, classify
 
 log = structlog.get_logger("firebell.sender")
+
+MOST = 40  # incidents in one DM: their sections and a heading within Slack's 50 blocks
 
 
 async def card(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> list[int]:
@@ -80,29 +86,55 @@ async def reply(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRec
     await ctx.post(row, text, buttons, channel=incident.channel_id, thread_ts=thread)
 
 
-async def page(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
-    """A page by Slack DM, with an Acknowledge button."""
-    incident = await ctx.incident(row)
-    event = await ctx.event(row.payload["event_id"])
-    text, rendered = card_blocks.page_dm(event, incident, ctx.services.config)
-    await ctx.post(row, text, rendered, channel=row.payload["user"])
+async def page(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> list[int]:
+    """A page by Slack DM with an Acknowledge button; with the person's other pages due now
+    (`covered`), one DM listing up to `MOST` incidents. A page whose incident is gone stays
+    out, to fail on its own."""
+    incidents = {row.incident_id: await ctx.incident(row)}
+    carried = [row]
+    for other in bundle([row, *covered], ctx.rank, MOST)[1:]:
+        if other.incident_id not in incidents:
+            found = await ctx.services.incidents.get(other.incident_id)
+            if found is None:
+                continue
+            incidents[other.incident_id] = found
+        carried.append(other)
+    text, rendered = _pages(ctx, list(incidents.values()))
+    covering = [r.id for r in carried[1:]]
+    return await ctx.post(row, text, rendered, covering=covering, together=True)
 
 
 async def pages_taken(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> None:
     """Every page DM of the incident, re-rendered as it now stands: who acknowledged or
-    resolved it and when, and no button (a stale "You are being paged" misleads at 3 a.m.)."""
+    resolved it and when, and no button (a stale "You are being paged" misleads at 3 a.m.).
+    A bundle is re-rendered whole, each of its incidents as it now stands."""
     services = ctx.services
     incident = await ctx.incident(row)
+    shown: set[tuple[str | None, str | None]] = set()
     for page_row in await services.outbox.sent(incident.id, OutboxKind.DM):
-        started = page_row.in_flight_at
+        message = (page_row.sent_channel, page_row.sent_ts)
+        if message in shown:
+            continue
+        shown.add(message)
+        carried = await services.outbox.sent_in(page_row)
+        started = max((r.in_flight_at for r in carried if r.in_flight_at), default=None)
         if started is not None and started > row.created_at:
             continue  # rendered after the change: it shows it already
-        event = await ctx.event(page_row.payload["event_id"])
-        text, rendered = card_blocks.page_dm(event, incident, services.config)
+        numbers = dict.fromkeys(r.incident_id for r in carried if r.incident_id)
+        found = [await services.incidents.get(n) for n in numbers]
+        text, rendered = _pages(ctx, [i for i in found if i is not None])
         await ctx.slack.chat_update(
             channel=page_row.sent_channel, ts=page_row.sent_ts, text=text, blocks=rendered
         )
     await services.outbox.delivered(row, covering=[r.id for r in covered])
+
+
+def _pages(ctx: Deliveries, incidents: list[IncidentRecord]) -> tuple[str, list]:
+    """One incident's page, or the bundle of several, most severe first."""
+    if len(incidents) == 1:
+        return page_dm(incidents[0], ctx.services.config)
+    incidents.sort(key=lambda i: (ctx.severity_rank(i.severity), i.id))
+    return bundle_dm(incidents, ctx.services.config)
 
 
 async def transferred(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
@@ -112,9 +144,9 @@ async def transferred(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Out
 
 
 KINDS = {
-    OutboxKind.CARD: Kind(card, Coalesce.LATEST),
+    OutboxKind.CARD: Kind(card, Coalesce.LATEST, urgent=True),
     OutboxKind.REPLY: Kind(reply),
-    OutboxKind.DM: Kind(page),
+    OutboxKind.DM: Kind(page, Coalesce.BUNDLE, paced=False),
     OutboxKind.PAGES_TAKEN: Kind(pages_taken, Coalesce.LATEST),
     OutboxKind.TRANSFERRED: Kind(transferred),
 }

@@ -35,6 +35,15 @@ class Deliveries:
     coalesce: Mapping[str, Coalesce]  # every kind's rule, for rows still in the database
     media: Any = None  # `delivery.pages.Media`: e-mail and push, when configured
 
+    def severity_rank(self, severity: str | None) -> int:
+        """0 for the most severe; an unknown severity (or none) after every known one."""
+        names = self.services.config.severity_names
+        return names.index(severity) if severity in names else len(names)
+
+    def rank(self, row: OutboxRecord) -> tuple[int, int]:
+        """How urgent a row is among others: its incident's severity, then its age."""
+        return self.severity_rank(row.severity), row.id
+
     async def incident(self, row: OutboxRecord) -> IncidentRecord:
         found = await self.services.incidents.get(row.incident_id) if row.incident_id else None
         if found is None:
@@ -69,11 +78,12 @@ class Deliveries:
         channel: str | None = None,
         thread_ts: str | None = None,
         covering: Sequence[int] = (),
+        together: bool = False,
         card: bool = False,
         note: str | None = None,
     ) -> list[int]:
-        """Post the row's message once, then mark it sent (and what it covered superseded);
-        returns the covered rows it settled.
+        """Post the row's message once, then mark it sent (and what it covered superseded,
+        or `together`: sent in it); returns the covered rows it settled.
 
         A row still in flight from an earlier attempt (a crash or a timeout between Slack's
         answer and recording it) may already be in Slack: it is looked for by the row id in
@@ -97,7 +107,7 @@ class Deliveries:
             kept = set(found.covering)
             covering = [n for n in covering if n in kept]
         await self.services.outbox.delivered(
-            row, posted=posted, covering=covering, card=card, note=note
+            row, posted=posted, covering=covering, together=together, card=card, note=note
         )
         return list(covering)
 
@@ -123,3 +133,4 @@ class Kind:
     coalesce: Coalesce | None = None
     classify: Callable[[BaseException], errors.Failure | None] = errors.classify
     paced: bool = True  # a channel post; False: a private answer, sent at once in its own lane
+    urgent: bool = False  # goes before other posts waiting for their channel's pace (a card)

@@ -3,7 +3,10 @@
 Rows go out in order per lane (a thread reply waits for its card's ts) and lanes proceed in
 parallel. Each channel is paced (`pacing.Pacer`; on PostgreSQL by one replica at a time);
 rows of kinds that are not paced (private answers, pages outside Slack) go at once, read by a
-sender of their own (`Senders`) so that no backlog of channel posts hides them.
+sender of their own (`Senders`) so that no backlog of channel posts hides them. A person's
+page DMs (`Coalesce.BUNDLE`) are one lane per person, paced to one DM per `BUNDLE_EVERY`
+seconds, each carrying every page due (`core.outbox.bundle`). When lanes wait for their
+channel's pace, the most urgent go first: cards before replies, severe incidents first.
 Before its first call a row is marked in flight, so a retry after a crash or a timeout looks
 for the message before posting (`once.py`). A failure is classified by the row's kind: rate
 limited pauses the channel for its Retry-After; transient backs off exponentially; any other
@@ -27,7 +30,7 @@ from datetime import datetime, timedelta
 import structlog
 
 from bot.clock import Clock
-from bot.core.outbox import covered, lanes
+from bot.core.outbox import Coalesce, covered, lanes, ordered
 from bot.services.models import OutboxRecord
 from bot.services.outbox import OutboxService
 from bot.services.telemetry import Telemetry
@@ -42,6 +45,7 @@ log = structlog.get_logger("firebell.sender")
 MAX_BACKOFF = 300.0
 DIRECT = ("U", "W", "D")  # a person's id or a DM: not a channel replicas share
 GIVE_UP_AFTER = timedelta(hours=24)
+BUNDLE_EVERY = 5.0  # seconds between two DMs to one person: pages due meanwhile share one
 
 
 class OutboxSender:
@@ -67,12 +71,14 @@ class OutboxSender:
         self.kinds, self.among = frozenset(kinds), among
         self.coalesce = deliveries.coalesce  # the table's rules, as the deliveries read them
         self.unpaced = frozenset(name for name, kind in table.items() if not kind.paced)
+        self.bundled = frozenset(n for n, k in table.items() if k.coalesce is Coalesce.BUNDLE)
         self.lanes = outbox.lanes()
         self.deliveries = deliveries
         self.clock = clock
         self.telemetry = telemetry
         self.slack_health = deliveries.services.health.slack
         self.pacer = pacer or Pacer()
+        self.bundles = Pacer(rate=1 / BUNDLE_EVERY, burst=1.0)  # per person, in this replica
         self.batch = batch
         self.poll_seconds = poll_seconds
         self.settle_seconds = settle_seconds
@@ -109,7 +115,7 @@ class OutboxSender:
     async def run_once(self) -> datetime | None:
         """Send everything deliverable now; return when to look again (None: nothing waits)."""
         rows = await self.outbox.pending(self.batch, self.kinds, among=self.among)
-        by_lane = lanes(rows, self.unpaced)
+        by_lane = lanes(rows, self.unpaced, self.bundled)
         # other replicas deliver the lanes they hold; posting into a channel also takes that
         # channel's lane, so one replica at a time paces each channel
         owned = await self.lanes.acquire([*by_lane, *self._channels(rows)])
@@ -122,9 +128,13 @@ class OutboxSender:
             # Rows of a lane taken over just now were read before this replica held it; the
             # replica that held it may have sent them since. Read again, under the lock.
             rows = await self.outbox.pending(self.batch, self.kinds, among=self.among)
-            by_lane = lanes(rows, self.unpaced)
-        results = await asyncio.gather(
-            *(self._guarded(by_lane[key], owned) for key in by_lane if key in owned)
+            by_lane = lanes(rows, self.unpaced, self.bundled)
+        results = await asyncio.gather(  # started most urgent first: they take the pace first
+            *(
+                self._guarded(by_lane[key], owned)
+                for key in ordered(by_lane, self._rank)
+                if key in owned
+            )
         )
         mine = [row for key in by_lane if key in owned for row in by_lane[key]]
         await self.lanes.release_all_but([*by_lane, *self._channels(mine)])
@@ -132,6 +142,19 @@ class OutboxSender:
         if len(rows) == self.batch and any(sent for _, sent in results):
             return self.clock.now()  # a full batch made progress: more may be behind it
         return min(waits) if waits else None
+
+    def _rank(self, row: OutboxRecord) -> tuple:
+        """Cards first, most severe first; every other row after them, in its order."""
+        kind = self.table.get(row.kind)
+        if kind is not None and kind.urgent:
+            return (0, *self.deliveries.rank(row))
+        return (1, 0, row.id)
+
+    def _pace(self, row: OutboxRecord) -> Pacer | None:
+        """What paces the row's posts: its channel's pace, a person's bundles, or nothing."""
+        if row.kind in self.bundled:
+            return self.bundles
+        return None if row.kind in self.unpaced else self.pacer
 
     def _channels(self, rows: list[OutboxRecord]) -> set[tuple]:
         """The channel lanes that pace these rows' posts (DMs are paced by each replica)."""
@@ -166,14 +189,16 @@ class OutboxSender:
                 now = self.clock.now()
                 if row.not_before > now:
                     return row.not_before, settled
-                if row.kind not in self.unpaced:
+                pacer = self._pace(row)
+                if pacer is not None:
                     if self._shared_pace(row) and ("channel", row.channel) not in owned:
                         return now + timedelta(seconds=self.poll_seconds), settled  # elsewhere
-                    ready = self.pacer.ready_at(row.channel or "", now)
+                    ready = pacer.ready_at(row.channel or "", now)
                     if ready > now:  # paced: decided before any database or Slack work
                         return ready, settled
-                    self.pacer.take(row.channel or "", now)  # no await between check and take
-                later = covered(rows, row, self.coalesce)  # what this delivery stands for
+                    pacer.take(row.channel or "", now)  # no await between check and take
+                # what this delivery stands for (a bundle may have carried later rows already)
+                later = [r for r in covered(rows, row, self.coalesce) if r.id not in done]
                 retry, took = await self._attempt(row, later)
                 if retry is not None:
                     return retry, settled
@@ -219,7 +244,7 @@ class OutboxSender:
             channel = row.channel or ""
             wait = max(failure.retry_after, 1.0)
             until = self.clock.now() + timedelta(seconds=wait)
-            self.pacer.block(channel, until)
+            (self._pace(row) or self.pacer).block(channel, until)
             log.warning("slack_rate_limited", row=row.id, channel=channel, retry_after=wait)
             self.telemetry.delivery_error(row.kind, "rate_limited")
             described = dataclasses.replace(failure, retry_after=wait).describe()
@@ -297,6 +322,8 @@ class Senders:
         await asyncio.gather(*(sender.run() for sender in self._all))
 
     async def run_once(self) -> datetime | None:
-        found = await asyncio.gather(*(sender.run_once() for sender in self._all))
+        """A round of each, one after the other (so a test's round goes in one order; `run`
+        runs them side by side)."""
+        found = [await sender.run_once() for sender in self._all]
         waits = [at for at in found if at is not None]
         return min(waits) if waits else None

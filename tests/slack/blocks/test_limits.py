@@ -10,6 +10,7 @@ below, the only mentions allowed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -40,6 +41,7 @@ from bot.slack.blocks import (
     modals,
     my_paging,
     oncall,
+    pages,
     stakeholders,
 )
 from tests.support import harness
@@ -196,7 +198,8 @@ def test_the_card_and_its_thread(texts, status, text, label, name):
     check(card.card_text(shown), card.card(shown, CONFIG, alert))
     for event in events(text, label):
         check(*card.thread_reply(event, shown, CONFIG, AT + timedelta(hours=3)))
-        check(*card.page_dm(event, shown, CONFIG))
+    check(*pages.page_dm(shown, CONFIG))
+    check(*pages.bundle_dm([replace(shown, id=n) for n in range(1, 61)], CONFIG))
     check(alerts.alert_reply(events(text, label)[10:11], shown, CONFIG))
 
 

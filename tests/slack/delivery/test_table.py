@@ -29,13 +29,14 @@ def test_every_kind_the_services_write_is_a_known_kind():
     assert written and written <= known
 
 
-def test_only_renders_of_current_state_and_alert_notices_coalesce():
+def test_only_renders_of_current_state_alert_notices_and_page_dms_coalesce():
     modes = table.coalescing(table.delivery_table())
     assert modes == {
         "card": Coalesce.LATEST,
         "pages_taken": Coalesce.LATEST,
         "alert_reply": Coalesce.RUN,
         "alert_post": Coalesce.RUN,
+        "dm": Coalesce.BUNDLE,
     }
 
 
