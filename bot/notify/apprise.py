@@ -24,8 +24,6 @@ import re
 from collections.abc import Sequence
 from urllib.parse import unquote
 
-import apprise
-
 from bot.core.paging import Page
 from bot.notify import one_line
 from bot.slack.errors import Category, Failure
@@ -107,20 +105,24 @@ async def send(
     timeout: float = TIMEOUT,  # noqa: ASYNC109 - the whole notify, every URL at once
 ) -> None:
     """Page through every URL (see `notify`)."""
-    kind = apprise.NotifyType.FAILURE if page.most_severe else apprise.NotifyType.WARNING
-    await notify(urls, title(page), body(page), kind, timeout)
+    await notify(
+        urls, title(page), body(page), "failure" if page.most_severe else "warning", timeout
+    )
 
 
 async def notify(
     urls: Sequence[str],
     heading: str,
     text: str,
-    kind: apprise.NotifyType = apprise.NotifyType.INFO,
+    kind: str = "info",
     timeout: float = TIMEOUT,  # noqa: ASYNC109 - the whole notify, every URL at once
 ) -> None:
-    """Send `heading` and `text` through every URL (a page, or a test page). Raises
-    AppriseFailed: TRANSIENT when a service failed or the whole took longer than `timeout`,
-    PERMANENT when a URL cannot be loaded (after the others got it) or there is none."""
+    """Send `heading` and `text` through every URL (a page, or a test page); `kind` is an
+    Apprise NotifyType's value. Raises AppriseFailed: TRANSIENT when a service failed or the
+    whole took longer than `timeout`, PERMANENT when a URL cannot be loaded (after the others
+    got it) or there is none."""
+    import apprise  # here, not at the top: its plugins take ~50 ms to import, at start-up
+
     _FILTER.remember(urls)
     notifier = apprise.Apprise()
     unloaded = [scheme(url) for url in urls if not notifier.add([url])]  # a list: never split
@@ -131,7 +133,7 @@ async def notify(
             result = await notifier.async_notify(
                 body=text,
                 title=heading,
-                notify_type=kind,
+                notify_type=apprise.NotifyType(kind),
                 body_format=apprise.NotifyFormat.TEXT,
             )
     except TimeoutError:

@@ -17,7 +17,6 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-import aiosmtplib
 from pydantic import SecretStr
 
 from bot.core.paging import Page
@@ -166,6 +165,8 @@ async def send(
     timeout: float = TIMEOUT,  # noqa: ASYNC109 - aiosmtplib's, for each step
 ) -> None:
     """Hand `message` to the SMTP server; raises aiosmtplib's errors (see `classify`)."""
+    import aiosmtplib  # here, not at the top: only a page by e-mail needs it, not start-up
+
     if not message["To"]:
         raise ValueError("an e-mail page needs a To address")
     await aiosmtplib.send(
@@ -191,6 +192,8 @@ def classify(exc: BaseException) -> Failure | None:
     TRANSIENT; this message or recipient refused (5xx) -> PERMANENT; the login, the From
     address or the server itself refused (no page can go out) -> FATAL; None for anything
     else (a bug: let it propagate)."""
+    import aiosmtplib  # here, not at the top: only a page by e-mail needs it, not start-up
+
     if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
         return _by_code(exc.code, f"smtp_auth_{exc.code}", Category.FATAL)
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):

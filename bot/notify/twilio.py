@@ -23,9 +23,6 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 import aiohttp
-from twilio.request_validator import RequestValidator
-from twilio.twiml.messaging_response import MessagingResponse
-from twilio.twiml.voice_response import VoiceResponse
 
 from bot.core.paging import Page
 from bot.notify import http_refusal, network_failure, one_line, refusal_of
@@ -239,6 +236,8 @@ def voice_parts(page: Page) -> list[str]:
 def voice_twiml(page: Page, gather_url: str) -> str:
     """The TwiML of a page's call: the page read slowly inside a one-key `<Gather>` posting to
     `gather_url`, once more if no key was pressed, then "Goodbye" (and the call ends)."""
+    from twilio.twiml.voice_response import VoiceResponse  # twilio: only a call needs it
+
     response = VoiceResponse()
     parts = voice_parts(page)
     for _ in range(2):
@@ -258,6 +257,8 @@ def voice_twiml(page: Page, gather_url: str) -> str:
 
 def reply_twiml(text: str) -> str:
     """The answer to an inbound SMS: one message back saying what was done."""
+    from twilio.twiml.messaging_response import MessagingResponse  # twilio: only a reply
+
     response = MessagingResponse()
     response.message(text)
     return str(response)
@@ -265,6 +266,8 @@ def reply_twiml(text: str) -> str:
 
 def gather_reply_twiml(text: str) -> str:
     """The answer to a key pressed during a call: say what was done, then hang up."""
+    from twilio.twiml.voice_response import VoiceResponse  # twilio: only a call needs it
+
     response = VoiceResponse()
     response.say(text)
     response.hangup()
@@ -286,6 +289,8 @@ def valid_signature(
     and every form field (an aiohttp MultiDict keeps repeated ones)."""
     if not signature or not auth_token:
         return False
+    from twilio.request_validator import RequestValidator  # twilio: not needed at start-up
+
     return RequestValidator(auth_token).validate(url, params, signature)
 
 

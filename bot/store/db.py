@@ -30,7 +30,6 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 T = TypeVar("T")
 Work = Callable[[Connection], T]
@@ -56,6 +55,9 @@ class Database:
             self._writer = _Writer(self.sync_engine)
             self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="db-read")
         else:
+            # here, not at the top: it imports SQLAlchemy's ORM (~70 ms), which SQLite never uses
+            from sqlalchemy.ext.asyncio import create_async_engine
+
             self.engine = create_async_engine(
                 url,
                 pool_size=10,
