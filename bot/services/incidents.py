@@ -20,7 +20,7 @@ from bot.services.context import Context, UseCase
 from bot.services.groups import Reread
 from bot.services.models import EventRecord, IncidentRecord, Outcome
 from bot.store import incidents as store
-from bot.store import outbox
+from bot.store import outbox, timers
 
 Decide = Callable[[core.Incident, datetime], Change | Denied]
 NO_PRIVATE_CHANNEL = (
@@ -341,6 +341,7 @@ def declare_in(
             "private": private,
         },
     )
-    changes.arm(conn, row["id"], 1, fields, now)
-    changes.record(conn, ctx, row["id"], channel, event, now, row=row)
+    with timers.together(conn):  # the escalation and reminder timers: one statement
+        changes.arm(conn, row["id"], 1, fields, now)
+        changes.record(conn, ctx, row["id"], channel, event, now, row=row)
     return IncidentRecord.from_row(row)

@@ -1,8 +1,12 @@
 """The audit log's rows: appended in the caller's transaction, read back in `seq` order.
 
-An append locks the one `audit_head` row (SELECT ... FOR UPDATE on PostgreSQL; SQLite has one
-writer), so replicas append one at a time and the chain never forks; the head also tells a
-check where the log should end, so rows cut off the end are noticed too.
+An append moves the one `audit_head` row first, which locks it (PostgreSQL's row lock; SQLite
+has one writer), so replicas append one at a time and the chain never forks; the head also
+tells a check where the log should end, so rows cut off the end are noticed too.
+
+Two statements an append: this process remembers where it last left the head, so it can hash
+the row before reading anything; the head moves only if it is still there (else the update
+returns it as it is, locked, and the row is hashed again: one statement more).
 """
 
 from __future__ import annotations
@@ -10,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from bot.core import audit as chain
 from bot.store.tables import UTCDateTime, audit_head, audit_log
@@ -24,7 +29,24 @@ _MOVE_HEAD = (
     .where(audit_head.c.id == 1)
     .values(seq=sa.bindparam("seq_"), hash=sa.bindparam("hash_"))
 )
+_STILL = sa.and_(
+    audit_head.c.seq == sa.bindparam("was_seq", type_=sa.BigInteger),
+    audit_head.c.hash == sa.bindparam("was_hash", type_=sa.String),
+)
+_MOVE_HEAD_IF_STILL = (  # the head's values as they end up: ours, or the ones found
+    sa.update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(
+        seq=sa.case((_STILL, sa.bindparam("seq_", type_=sa.BigInteger)), else_=audit_head.c.seq),
+        hash=sa.case((_STILL, sa.bindparam("hash_", type_=sa.String)), else_=audit_head.c.hash),
+    )
+    .returning(audit_head.c.seq, audit_head.c.hash)
+)
 _INSERT = sa.insert(audit_log)
+_UNKNOWN = (-1, "")  # no head seen yet: the first append reads it
+# where this process last moved the head, per database; another replica's append or a rollback
+# makes it stale, which the conditional move notices
+_LEFT: WeakKeyDictionary[Engine, tuple[int, str]] = WeakKeyDictionary()
 BATCH = 2000  # rows read per round trip when walking the log
 _COLUMNS = tuple(column.name for column in audit_log.columns)
 
@@ -42,7 +64,7 @@ def append(
     after: Mapping[str, Any] | None = None,
 ) -> int:
     """Add one row after the head, in this transaction; returns its `seq`."""
-    seq, prev = conn.execute(_HEAD_LOCKED).one()
+    seq, prev = _LEFT.get(conn.engine, _UNKNOWN)
     row = {
         "seq": seq + 1,
         "at": chain.stamp(at),
@@ -55,8 +77,15 @@ def append(
         "after": chain.plain(after),
     }
     digest = chain.digest(prev, row)
+    moved = {"was_seq": seq, "was_hash": prev, "seq_": seq + 1, "hash_": digest}
+    found = tuple(conn.execute(_MOVE_HEAD_IF_STILL, moved).one())
+    if found != (seq + 1, digest):  # the head was elsewhere: it is `found`, locked now
+        seq, prev = found
+        row["seq"] = seq + 1
+        digest = chain.digest(prev, row)
+        conn.execute(_MOVE_HEAD, {"seq_": seq + 1, "hash_": digest})
     conn.execute(_INSERT, {**row, "at": at, "prev_hash": prev, "hash": digest})
-    conn.execute(_MOVE_HEAD, {"seq_": seq + 1, "hash_": digest})
+    _LEFT[conn.engine] = (seq + 1, digest)
     return seq + 1
 
 

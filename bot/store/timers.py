@@ -3,11 +3,16 @@
 Due rows are claimed inside the transaction that acts on them, with FOR UPDATE SKIP LOCKED on
 PostgreSQL (each replica gets different rows) and under SQLite's single writer elsewhere, so a
 timer fires once. A fence value set with the timer lets the handler recognise a stale one.
+
+Inside `together`, unkeyed timers are held and written by one multi-row INSERT (a declaration's
+escalation and reminder timers); any other query on timers writes the held ones first, so
+nothing reads around them and ids keep the order they were scheduled in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +25,32 @@ from bot.store.tables import incidents, timers
 
 _INSERT = sa.insert(timers)
 _BY_KEY = sa.select(timers.c.id).where(timers.c.key == sa.bindparam("key"))
+_HELD = "firebell.timers.held"  # in the connection's info: the rows `together` holds
+
+
+@contextmanager
+def together(conn: Connection) -> Iterator[None]:
+    """Write the unkeyed timers scheduled inside with one statement, when the block ends (a
+    block inside another joins it). Rows held are dropped if the block fails: the
+    transaction is rolled back anyway."""
+    if _HELD in conn.info:
+        yield
+        return
+    conn.info[_HELD] = []
+    try:
+        yield
+        _write_held(conn)
+    finally:
+        conn.info.pop(_HELD, None)
+
+
+def _write_held(conn: Connection) -> None:
+    """Write what `together` holds, before any other statement on timers."""
+    held = conn.info.get(_HELD)
+    if not held:
+        return
+    conn.execute(_INSERT.values(held))
+    held.clear()
 
 
 def schedule(
@@ -33,7 +64,8 @@ def schedule(
     payload: Mapping[str, Any] | None = None,
     key: str | None = None,
 ) -> int | None:
-    """Add a timer; with a `key`, a second identical schedule is a no-op (returns None)."""
+    """Add a timer; with a `key`, a second identical schedule is a no-op (returns None);
+    inside `together`, an unkeyed one is held (returns None)."""
     values = {
         "incident_id": incident_id,
         "kind": kind,
@@ -44,6 +76,10 @@ def schedule(
         "created_at": now,
         "key": key,
     }
+    if key is None and _HELD in conn.info:
+        conn.info[_HELD].append(values)
+        return None
+    _write_held(conn)
     if key is None:
         return int(conn.execute(_INSERT, values).inserted_primary_key[0])
     if conn.execute(_BY_KEY, {"key": key}).first():
@@ -67,6 +103,7 @@ def arm(
 ) -> None:
     """Set the one timer of `key` to fire at `due_at`, whether it is pending, has fired or is
     new: a deadline that moves (a heartbeat's, with every beat) re-arms one row in place."""
+    _write_held(conn)
     move = (
         sa.update(timers)
         .where(timers.c.key == key)
@@ -83,6 +120,7 @@ def cancel(conn: Connection, incident_id: int, kinds: Sequence[str]) -> int:
     (a replica's timer round firing it) is left to that round: waiting for it would invert
     the lock order (the round locks timers, then the incident), and the fence the caller
     bumps makes the round find it stale."""
+    _write_held(conn)
     unlocked = (
         sa.select(timers.c.id)
         .where(
@@ -99,6 +137,7 @@ def cancel(conn: Connection, incident_id: int, kinds: Sequence[str]) -> int:
 
 
 def claim_due(conn: Connection, now: datetime, limit: int):
+    _write_held(conn)
     query = (
         sa.select(timers)
         .where(timers.c.status == "pending", timers.c.due_at <= now)
@@ -110,17 +149,20 @@ def claim_due(conn: Connection, now: datetime, limit: int):
 
 
 def finish(conn: Connection, timer_id: int, status: str, now: datetime) -> None:
+    _write_held(conn)
     conn.execute(
         sa.update(timers).where(timers.c.id == timer_id).values(status=status, fired_at=now)
     )
 
 
 def next_due(conn: Connection) -> datetime | None:
+    _write_held(conn)
     query = sa.select(sa.func.min(timers.c.due_at)).where(timers.c.status == "pending")
     return (conn.execute(query)).scalar_one_or_none()
 
 
 def pending_for(conn: Connection, incident_id: int):
+    _write_held(conn)
     query = (
         sa.select(timers)
         .where(timers.c.incident_id == incident_id, timers.c.status == "pending")
@@ -134,6 +176,7 @@ def pending_between(
 ) -> bool:
     """Whether a pending timer of `kind` (keyed `key_prefix…`, when given) is due in
     (after, until]."""
+    _write_held(conn)
     query = sa.select(timers.c.id).where(
         timers.c.status == "pending",
         timers.c.kind == kind,
@@ -147,6 +190,7 @@ def pending_between(
 
 def open_without(conn: Connection, kind: str) -> list[int]:
     """The open incidents that have no pending timer of `kind`."""
+    _write_held(conn)
     pending = (
         sa.select(timers.c.id)
         .where(

@@ -1,0 +1,72 @@
+"""A declaration's timers (escalation, page when coverage resumes, reminder) are written by
+one INSERT, with the fences, due times and payloads they always had."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import event
+
+from tests.support.db import rows
+from tests.support.harness import CONFIG, Bot
+
+COVERED = CONFIG.replace(
+    "    start: 2026-01-05T09:00\n",
+    '    start: 2026-01-05T09:00\n    coverage:\n      - {days: mon-fri, from: "09:00", to: "17:00"}\n',
+)
+SATURDAY = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
+TIMERS = "SELECT kind, due_at, fence, status, payload FROM timers ORDER BY id"
+
+
+def timer_inserts(bot) -> list[str]:
+    """The INSERTs into timers the bot runs from now on."""
+    db = bot.app.db
+    engine = db.sync_engine if db.is_sqlite else db.engine.sync_engine
+    seen: list[str] = []
+
+    def watch(conn, cursor, statement, *rest) -> None:
+        if statement.startswith("INSERT INTO timers"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", watch)
+    return seen
+
+
+async def test_a_declaration_writes_its_escalation_and_reminder_timers_in_one_insert(bot):
+    seen = timer_inserts(bot)
+    await bot.command("declare sev2 Checkout slow")
+    assert len(seen) == 1
+    assert rows(bot, TIMERS) == [  # declared Monday 09:00 UTC; SEV2: ack 1h, update every 1h
+        ("escalate", "2026-03-02 10:00:00.000000", 1, "pending", "{}"),
+        (
+            "reminder",
+            "2026-03-02 10:00:00.000000",
+            0,
+            "pending",
+            '{"since": "2026-03-02T09:00:00+00:00"}',
+        ),
+    ]
+
+
+async def test_one_waiting_for_coverage_writes_page_escalate_and_reminder_in_one(tmp_path, double):
+    bot = Bot(tmp_path, double, config=COVERED)
+    bot.clock.set(SATURDAY)
+    await bot.start()
+    try:
+        seen = timer_inserts(bot)
+        await bot.command("declare sev3 Reports slow")
+        assert len(seen) == 1
+        resumes = "2026-03-09 08:00:00.000000"  # Monday 09:00 in Berlin
+        assert rows(bot, TIMERS) == [
+            ("page", resumes, 1, "pending", "{}"),
+            ("escalate", "2026-03-09 12:00:00.000000", 1, "pending", "{}"),  # 4h after
+            (
+                "reminder",
+                "2026-03-09 12:00:00.000000",
+                0,
+                "pending",
+                '{"since": "2026-03-09T08:00:00+00:00"}',
+            ),
+        ]
+    finally:
+        await bot.close()
