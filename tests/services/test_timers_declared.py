@@ -5,9 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import event
-
-from tests.support.db import rows
+from tests.support.db import rows, statements_from_now
 from tests.support.harness import CONFIG, Bot
 
 COVERED = CONFIG.replace(
@@ -20,16 +18,7 @@ TIMERS = "SELECT kind, due_at, fence, status, payload FROM timers ORDER BY id"
 
 def timer_inserts(bot) -> list[str]:
     """The INSERTs into timers the bot runs from now on."""
-    db = bot.app.db
-    engine = db.sync_engine if db.is_sqlite else db.engine.sync_engine
-    seen: list[str] = []
-
-    def watch(conn, cursor, statement, *rest) -> None:
-        if statement.startswith("INSERT INTO timers"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", watch)
-    return seen
+    return statements_from_now(bot.app.db, "INSERT INTO timers")
 
 
 async def test_a_declaration_writes_its_escalation_and_reminder_timers_in_one_insert(bot):

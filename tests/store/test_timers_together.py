@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from bot.store import timers
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from tests.support import database
+from tests.support.db import statements_from_now
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -31,15 +31,7 @@ async def db(tmp_path):
 
 def inserts(db: Database) -> list[str]:
     """The INSERTs into timers that `db` runs from now on."""
-    engine = db.sync_engine if db.is_sqlite else db.engine.sync_engine
-    seen: list[str] = []
-
-    def watch(conn, cursor, statement, *rest) -> None:
-        if statement.startswith("INSERT INTO timers"):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", watch)
-    return seen
+    return statements_from_now(db, "INSERT INTO timers")
 
 
 def pending(conn) -> list[tuple[str, int]]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
 from tests.support.database import libpq
@@ -46,3 +47,17 @@ def rows(target: Any, sql: str, *args) -> list[tuple]:
 
 def count(target: Any, table: str, where: str = "1=1", *args) -> int:
     return rows(target, f"SELECT COUNT(*) FROM {table} WHERE {where}", *args)[0][0]
+
+
+def statements_from_now(db: Any, prefix: str) -> list[str]:
+    """The SQL statements starting with `prefix` that Firebell's `Database` `db` runs from
+    now on (a list that fills as they run)."""
+    engine = db.sync_engine if db.is_sqlite else db.engine.sync_engine
+    seen: list[str] = []
+
+    def watch(conn, cursor, statement, *rest) -> None:
+        if statement.startswith(prefix):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", watch)
+    return seen
