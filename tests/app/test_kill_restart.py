@@ -78,11 +78,17 @@ async def test_sigkill_while_slack_is_down_loses_nothing_and_posts_nothing_twice
         double.clear_faults()
         double.reset_calls()
         await second.start()
+        # one post a card, one a reply; the five pages to U0AAA, all due, go as one DM
+        expected = {**queued, "dm": 1}
         await double.wait_for("chat.postMessage", 2 * INCIDENTS, within=DELIVER_WITHIN)
         delivered = await second.wait_for_event(
-            "slack_delivered", sum(queued.values()), within=DELIVER_WITHIN
+            "slack_delivered", sum(expected.values()), within=DELIVER_WITHIN
         )
-        assert Counter(r["kind"] for r in delivered) == queued
+        assert Counter(r["kind"] for r in delivered) == expected
+        assert rows(
+            database.url_for(tmp_path),
+            "SELECT COUNT(DISTINCT sent_ts), COUNT(*) FROM outbox WHERE kind = 'dm' AND status = 'sent'",
+        ) == [(1, queued["dm"])]
 
         async with aiohttp.ClientSession() as http, http.get(f"{second.base}/readyz") as response:
             ready = await response.json()
@@ -101,10 +107,10 @@ async def test_sigkill_while_slack_is_down_loses_nothing_and_posts_nothing_twice
             assert f"declared {ref} (SEV2)" in reply["text"], reply["text"]
         assert len(double.messages(CHANNEL)) == 2 * INCIDENTS
         # ... and nothing else went out twice either (e.g. the pages sent by DM):
-        # every queued row is one chat.postMessage, each with its own content.
+        # every delivery is one chat.postMessage, each with its own content.
         posts = double.calls_to("chat.postMessage")
         assert all(c.fault is None for c in posts)
-        assert len(posts) == sum(queued.values())
+        assert len(posts) == sum(expected.values())
         contents = Counter(
             (c.params.get("channel"), c.params.get("thread_ts"), c.params.get("text"))
             for c in posts
