@@ -78,7 +78,7 @@ REPLIES = [
     r":arrow_double_up: .* escalated (INC-\d+) to level 3: ",
     r":rotating_light: Nobody acknowledged (INC-\d+) after all 3 escalation levels\.",
 ]
-POSTS = INCIDENTS * (1 + len(REPLIES) + len(LEVELS))  # card, thread replies, one DM per level
+POSTS = INCIDENTS * (1 + len(REPLIES))  # card and thread replies (the DMs bundle their pages)
 DELIVERIES = ("chat.postMessage", "chat.update", "chat.postEphemeral")
 
 
@@ -209,6 +209,14 @@ class Progress:
         return self.posts
 
 
+def paged_in(call: Call) -> list[int]:
+    """The incidents a page DM lists (one `page:<id>` block each)."""
+    blocks = call.params.get("blocks") or []
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    ids = (str(b.get("block_id", "")) for b in blocks)
+    return [int(i.split(":")[1]) for i in ids if i.startswith("page:")]
+
+
 def unfinished(url: str) -> tuple[int, int]:
     """(outbox rows still pending, escalation timers still pending)."""
     [(outbox, timers)] = rows(
@@ -337,10 +345,14 @@ async def test_three_replicas_one_killed_mid_escalation_nothing_twice_nothing_lo
             + f"\noutbox rows delivered more than once: {delivered_twice(everyone)}\n"
             + logged_errors(everyone)
         )
-        assert len(posts) == POSTS
+        dms = [c for c in posts if c.params.get("channel") in LEVELS]
+        assert len(posts) == POSTS + len(dms)
         assert len(updates) == cards_sent - INCIDENTS  # the first render of a card is its post
-        for user in LEVELS:
-            assert len([c for c in posts if c.params.get("channel") == user]) == INCIDENTS
+        [(messages,)] = rows(url, "SELECT COUNT(DISTINCT sent_ts) FROM outbox WHERE kind = 'dm'")
+        assert len(dms) == messages
+        for user in LEVELS:  # each incident paged once to each level, in one DM or another
+            listed = [n for c in dms if c.params["channel"] == user for n in paged_in(c)]
+            assert sorted(listed) == list(range(1, INCIDENTS + 1)), (user, listed)
 
         # One card per incident, and its thread in order: declared, level 2, level 3, exhausted.
         cards = {
