@@ -219,7 +219,8 @@ class LaneLocks:
         kind, value = lane
         if kind == "incident":
             return (1 << 40) | int(value)
-        tag = 3 if kind == "private" else 2  # private answers' lane apart from the channel's
+        # private answers' and a person's bundled pages' lanes apart from the channel's
+        tag = {"private": 3, "bundle": 4}.get(kind, 2)
         return (tag << 40) | zlib.crc32(str(value).encode())
 
     async def acquire(self, lanes: list[tuple]) -> set[tuple]:
