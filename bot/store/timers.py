@@ -4,8 +4,9 @@ Due rows are claimed inside the transaction that acts on them, with FOR UPDATE S
 PostgreSQL (each replica gets different rows) and under SQLite's single writer elsewhere, so a
 timer fires once. A fence value set with the timer lets the handler recognise a stale one.
 
-Inside `together`, unkeyed timers are held and written by one multi-row INSERT (a declaration's
-escalation and reminder timers); any other query on timers writes the held ones first, so
+Inside `together`, unkeyed timers are held and written by one executemany INSERT (a
+declaration's escalation and reminder timers; a multi-VALUES INSERT would be compiled anew
+each time, SQLAlchemy 2.0 does not cache it); any other query on timers writes the held ones first, so
 nothing reads around them and ids keep the order they were scheduled in.
 """
 
@@ -49,7 +50,7 @@ def _write_held(conn: Connection) -> None:
     held = conn.info.get(_HELD)
     if not held:
         return
-    conn.execute(_INSERT.values(held))
+    conn.execute(_INSERT, list(held))
     held.clear()
 
 

@@ -13,17 +13,23 @@ from bot.store.tables import versions
 
 ONCALL = "oncall"
 _BUMPED = "firebell_bumped"  # conn.info key: {name: the transaction that bumped it}
+# built once: a statement built per call computes its cache key again on every execution
+_READ = sa.select(versions.c.value).where(versions.c.name == sa.bindparam("name"))
+_BUMP = (
+    sa.update(versions)
+    .where(versions.c.name == sa.bindparam("name_"))
+    .values(value=versions.c.value + 1)
+)
 
 
 def read(conn: Connection, name: str) -> int:
-    return conn.execute(sa.select(versions.c.value).where(versions.c.name == name)).scalar_one()
+    """A declaration asks this every time: one cached statement."""
+    return conn.execute(_READ, {"name": name}).scalar_one()
 
 
 def bump(conn: Connection, name: str) -> None:
     """Count one more change, committed or rolled back with the caller's transaction."""
-    conn.execute(
-        sa.update(versions).where(versions.c.name == name).values(value=versions.c.value + 1)
-    )
+    conn.execute(_BUMP, {"name_": name})
     conn.info.setdefault(_BUMPED, {})[name] = conn.get_transaction()
 
 
