@@ -33,10 +33,21 @@ class OutboxService:
             await held.close()
 
     async def pending(
-        self, limit: int = 500, kinds: Collection[str] = (), *, among: bool = True
+        self,
+        limit: int = 500,
+        kinds: Collection[str] = (),
+        *,
+        among: bool = True,
+        skip: Collection[str] = (),
+        unpaced: Collection[str] = (),
     ) -> list[OutboxRecord]:
-        """The oldest pending rows: of `kinds`, or (not `among`) of any kind but those."""
-        rows = await self.db.read(lambda conn: store.pending(conn, limit, kinds, among=among))
+        """The oldest pending rows: of `kinds`, or (not `among`) of any kind but those; none
+        in the channels of `skip` but those of `unpaced` kinds."""
+        rows = await self.db.read(
+            lambda conn: store.pending(
+                conn, limit, kinds, among=among, skip=sorted(skip), unpaced=unpaced
+            )
+        )
         return [OutboxRecord.from_row(r) for r in rows]
 
     async def ephemeral(self, channel: str, user: str, text: str) -> None:

@@ -101,10 +101,19 @@ def sent_of(conn: Connection, incident_id: int, kind: str):
     return conn.execute(query).mappings().all()
 
 
-def pending(conn: Connection, limit: int, kinds: Collection[str] = (), *, among: bool = True):
+def pending(
+    conn: Connection,
+    limit: int,
+    kinds: Collection[str] = (),
+    *,
+    among: bool = True,
+    skip: Collection[str] = (),
+    unpaced: Collection[str] = (),
+):
     """The oldest pending rows, due or not (a lane is blocked by its first row's wait): of
-    `kinds` (`among`), or of any kind but those (not `among`; no `kinds`: of any kind). Each
-    with its incident's severity (None without one), by which a storm's posts are ordered."""
+    `kinds` (`among`), or of any kind but those (not `among`; no `kinds`: of any kind), and
+    none in the channels of `skip` but those of `unpaced` kinds. Each with its incident's
+    severity (None without one), by which a storm's posts are ordered."""
     query = (
         sa.select(outbox, incidents.c.severity)
         .select_from(outbox.outerjoin(incidents, incidents.c.id == outbox.c.incident_id))
@@ -114,6 +123,11 @@ def pending(conn: Connection, limit: int, kinds: Collection[str] = (), *, among:
         query = query.where(outbox.c.kind.in_(sorted(kinds)))
     elif kinds:
         query = query.where(outbox.c.kind.not_in(sorted(kinds)))
+    if skip:
+        kept = [outbox.c.channel.is_(None), outbox.c.channel.not_in(skip)]
+        if unpaced:
+            kept.append(outbox.c.kind.in_(sorted(unpaced)))
+        query = query.where(sa.or_(*kept))
     return (conn.execute(query.order_by(outbox.c.id).limit(limit))).mappings().all()
 
 

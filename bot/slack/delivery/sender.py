@@ -6,7 +6,9 @@ rows of kinds that are not paced (private answers, pages outside Slack) go at on
 sender of their own (`Senders`) so that no backlog of channel posts hides them. A person's
 page DMs (`Coalesce.BUNDLE`) are one lane per person, paced to one DM per `BUNDLE_EVERY`
 seconds, each carrying every page due (`core.outbox.bundle`). When lanes wait for their
-channel's pace, the most urgent go first: cards before replies, severe incidents first.
+channel's pace, the most urgent go first: cards before replies, severe incidents first. A
+channel (or person) whose pace lets nothing out rests: its paced rows are not read again
+until it may post, so the writes of a storm do not each rescan its backlog.
 Before its first call a row is marked in flight, so a retry after a crash or a timeout looks
 for the message before posting (`once.py`). A failure is classified by the row's kind: rate
 limited pauses the channel for its Retry-After; transient backs off exponentially; any other
@@ -72,6 +74,7 @@ class OutboxSender:
         self.coalesce = deliveries.coalesce  # the table's rules, as the deliveries read them
         self.unpaced = frozenset(name for name, kind in table.items() if not kind.paced)
         self.bundled = frozenset(n for n, k in table.items() if k.coalesce is Coalesce.BUNDLE)
+        self.free = self.unpaced - self.bundled  # kinds nothing paces
         self.lanes = outbox.lanes()
         self.deliveries = deliveries
         self.clock = clock
@@ -85,6 +88,11 @@ class OutboxSender:
         self._slots = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._stopping = False
+        # channels (or people, for bundled pages) whose pace lets nothing out before a time:
+        # their paced rows are not read again until then, so a write during a storm does not
+        # rescan that backlog; with the lanes their rows were in, held meanwhile (PostgreSQL's
+        # lane locks)
+        self._resting: dict[str, tuple[datetime, frozenset[tuple]]] = {}
 
     def wake(self) -> None:
         self._wake.set()
@@ -114,7 +122,11 @@ class OutboxSender:
 
     async def run_once(self) -> datetime | None:
         """Send everything deliverable now; return when to look again (None: nothing waits)."""
-        rows = await self.outbox.pending(self.batch, self.kinds, among=self.among)
+        now = self.clock.now()
+        resting = {c: rest for c, rest in self._resting.items() if rest[0] > now}
+        rows = await self.outbox.pending(
+            self.batch, self.kinds, among=self.among, skip=resting, unpaced=self.free
+        )
         by_lane = lanes(rows, self.unpaced, self.bundled)
         # other replicas deliver the lanes they hold; posting into a channel also takes that
         # channel's lane, so one replica at a time paces each channel
@@ -127,21 +139,47 @@ class OutboxSender:
         if self.lanes.took_over:
             # Rows of a lane taken over just now were read before this replica held it; the
             # replica that held it may have sent them since. Read again, under the lock.
-            rows = await self.outbox.pending(self.batch, self.kinds, among=self.among)
-            by_lane = lanes(rows, self.unpaced, self.bundled)
-        results = await asyncio.gather(  # started most urgent first: they take the pace first
-            *(
-                self._guarded(by_lane[key], owned)
-                for key in ordered(by_lane, self._rank)
-                if key in owned
+            rows = await self.outbox.pending(
+                self.batch, self.kinds, among=self.among, skip=resting, unpaced=self.free
             )
+            by_lane = lanes(rows, self.unpaced, self.bundled)
+        run = [key for key in ordered(by_lane, self._rank) if key in owned]
+        results = await asyncio.gather(  # started most urgent first: they take the pace first
+            *(self._guarded(by_lane[key], owned) for key in run)
         )
         mine = [row for key in by_lane if key in owned for row in by_lane[key]]
-        await self.lanes.release_all_but([*by_lane, *self._channels(mine)])
+        held = [lane for _, kept in resting.values() for lane in kept]
+        await self.lanes.release_all_but([*by_lane, *self._channels(mine), *held])
+        waiting = {key: by_lane[key] for key, (wait, _) in zip(run, results, strict=True) if wait}
+        self._resting = resting | self._rests(waiting, owned)
         waits = [wait for wait, _ in results if wait is not None]
+        waits += [until for until, _ in resting.values()]
         if len(rows) == self.batch and any(sent for _, sent in results):
             return self.clock.now()  # a full batch made progress: more may be behind it
         return min(waits) if waits else None
+
+    def _rests(
+        self, by_lane: Mapping[tuple, list[OutboxRecord]], owned: set[tuple]
+    ) -> dict[str, tuple[datetime, frozenset[tuple]]]:
+        """Of the lanes still waiting, the channels (people) this replica paces that can take
+        no post now: until when, and the lanes of their rows (with a shared channel's own)."""
+        now = self.clock.now()
+        found: dict[str, tuple[Pacer, set[tuple]]] = {}
+        for key, rows in by_lane.items():
+            for row in rows:
+                pacer = self._pace(row)
+                if pacer is not None:
+                    found.setdefault(row.channel or "", (pacer, set()))[1].add(key)
+        rests = {}
+        for channel, (pacer, keys) in found.items():
+            shared = pacer is self.pacer and not channel.startswith(DIRECT)
+            if shared and ("channel", channel) not in owned:
+                continue  # another replica paces it
+            until = pacer.ready_at(channel, now)
+            if until > now:
+                lanes_held = keys | {("channel", channel)} if shared else keys
+                rests[channel] = (until, frozenset(lanes_held))
+        return rests
 
     def _rank(self, row: OutboxRecord) -> tuple:
         """Cards first, most severe first; every other row after them, in its order."""
