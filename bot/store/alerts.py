@@ -1,7 +1,7 @@
 """Queries on alert groups, their alerts, the notifications received, and maintenance windows.
 
 A group is unique per (source, hash of its key): the first notification of a group inserts it
-inside a SAVEPOINT, and a concurrent one that lost the race (PostgreSQL) reads the winner's
+(`races.may_lose`: inside a SAVEPOINT on PostgreSQL), and a concurrent one that lost the race (PostgreSQL) reads the winner's
 row, locked. Every later step of a notification runs under that group's row lock.
 """
 
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.races import may_lose
 from bot.store.tables import (
     alert_groups,
     alert_notifications,
@@ -60,7 +61,7 @@ def load_group(conn: Connection, group_id: int):
 def insert_group(conn: Connection, values: Mapping[str, Any]) -> int | None:
     """A new group; None when another transaction inserted the same (source, key) first."""
     try:
-        with conn.begin_nested():
+        with may_lose(conn):
             result = conn.execute(_INSERT_GROUP, dict(values))
     except IntegrityError:
         return None
@@ -152,14 +153,22 @@ def load_window(conn: Connection, window_id: int, *, lock: bool = False):
     return conn.execute(query).mappings().first()
 
 
+_LIVE_WINDOWS = (  # read by every notification
+    sa.select(maintenance_windows)
+    .where(
+        maintenance_windows.c.ended_at.is_(None),
+        maintenance_windows.c.ends_at
+        > sa.bindparam("at", type_=maintenance_windows.c.ends_at.type),
+        maintenance_windows.c.starts_at
+        <= sa.bindparam("until", type_=maintenance_windows.c.starts_at.type),
+    )
+    .order_by(maintenance_windows.c.id)
+)
+
+
 def live_windows(conn: Connection, at: datetime, *, until: datetime | None = None):
     """Windows not ended early that are running at `at` (or start before `until`)."""
-    query = sa.select(maintenance_windows).where(
-        maintenance_windows.c.ended_at.is_(None),
-        maintenance_windows.c.ends_at > at,
-        maintenance_windows.c.starts_at <= (until or at),
-    )
-    return conn.execute(query.order_by(maintenance_windows.c.id)).mappings().all()
+    return conn.execute(_LIVE_WINDOWS, {"at": at, "until": until or at}).mappings().all()
 
 
 def end_window(conn: Connection, window_id: int, by: str, at: datetime) -> bool:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.races import may_lose
 from bot.store.tables import heartbeats
 
 
@@ -20,7 +21,7 @@ def known(conn: Connection, names: Iterable[str], now: datetime) -> list[str]:
         if name in have:
             continue
         try:
-            with conn.begin_nested():
+            with may_lose(conn):
                 conn.execute(sa.insert(heartbeats).values(name=name, first_seen_at=now, beats=0))
         except IntegrityError:  # another replica made it first
             continue

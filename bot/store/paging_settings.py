@@ -15,11 +15,14 @@ from bot.store.tables import paging_codes, paging_settings
 FIELDS = ("email", "phone", "ntfy", "rules", "tested_at")
 
 
+_LOAD = sa.select(paging_settings).where(paging_settings.c.user == sa.bindparam("user"))
+_LOAD_LOCKED = _LOAD.with_for_update()
+
+
 def load(conn: Connection, user: str, lock: bool = False) -> dict[str, Any] | None:
-    """The person's settings row (None: they never set anything); `lock` holds it until the
-    transaction ends (a second replica's change waits)."""
-    query = sa.select(paging_settings).where(paging_settings.c.user == user)
-    found = conn.execute(query.with_for_update() if lock else query).mappings().first()
+    """The person's settings row (None: they never set anything; read for every page);
+    `lock` holds it until the transaction ends (a second replica's change waits)."""
+    found = conn.execute(_LOAD_LOCKED if lock else _LOAD, {"user": user}).mappings().first()
     return dict(found) if found else None
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.store import versions
+from bot.store.races import may_lose
 from bot.store.tables import people
 
 
@@ -44,7 +45,7 @@ def store_lookup(conn: Connection, email: str, user_id: str | None, now: datetim
     if updated.rowcount:
         return
     try:
-        with conn.begin_nested():
+        with may_lose(conn):
             conn.execute(sa.insert(people).values(email=email, **values))
     except IntegrityError:  # another replica stored it first: ours is as new
         conn.execute(sa.update(people).where(people.c.email == email).values(**values))

@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.incidents import OPEN
+from bot.store.races import may_lose
 from bot.store.tables import incidents, timers
 
 _INSERT = sa.insert(timers)
@@ -86,7 +87,7 @@ def schedule(
     if conn.execute(_BY_KEY, {"key": key}).first():
         return None
     try:
-        with conn.begin_nested():
+        with may_lose(conn):
             result = conn.execute(_INSERT, values)
     except IntegrityError:  # another replica scheduled it first
         return None
