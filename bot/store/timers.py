@@ -28,6 +28,18 @@ from bot.store.tables import incidents, timers
 _INSERT = sa.insert(timers)
 _BY_KEY = sa.select(timers.c.id).where(timers.c.key == sa.bindparam("key"))
 _HELD = "firebell.timers.held"  # in the connection's info: the rows `together` holds
+_UNLOCKED = (  # an incident's pending timers of some kinds that no other transaction holds
+    sa.select(timers.c.id)
+    .where(
+        timers.c.incident_id == sa.bindparam("of_incident"),
+        timers.c.status == "pending",
+        timers.c.kind.in_(sa.bindparam("kinds", expanding=True)),
+    )
+    .with_for_update(skip_locked=True)
+)
+_CANCEL = (  # built once: every acknowledgement and resolution runs it
+    sa.update(timers).where(timers.c.id.in_(_UNLOCKED.scalar_subquery())).values(status="cancelled")
+)
 
 
 @contextmanager
@@ -123,19 +135,7 @@ def cancel(conn: Connection, incident_id: int, kinds: Sequence[str]) -> int:
     the lock order (the round locks timers, then the incident), and the fence the caller
     bumps makes the round find it stale."""
     _write_held(conn)
-    unlocked = (
-        sa.select(timers.c.id)
-        .where(
-            timers.c.incident_id == incident_id,
-            timers.c.status == "pending",
-            timers.c.kind.in_(kinds),
-        )
-        .with_for_update(skip_locked=True)
-    )
-    result = conn.execute(
-        sa.update(timers).where(timers.c.id.in_(unlocked)).values(status="cancelled")
-    )
-    return result.rowcount
+    return conn.execute(_CANCEL, {"of_incident": incident_id, "kinds": list(kinds)}).rowcount
 
 
 def claim_due(conn: Connection, now: datetime, limit: int):
