@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from bot.core import audit as chain
+from bot.store.prepared import Prepared
 from bot.store.tables import UTCDateTime, audit_head, audit_log
 
 _HEAD = sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
@@ -42,7 +43,7 @@ _MOVE_HEAD_IF_STILL = (  # the head's values as they end up: ours, or the ones f
     )
     .returning(audit_head.c.seq, audit_head.c.hash)
 )
-_INSERT = sa.insert(audit_log)
+_INSERT = Prepared(sa.insert(audit_log))
 _UNKNOWN = (-1, "")  # no head seen yet: the first append reads it
 # where this process last moved the head, per database; another replica's append or a rollback
 # makes it stale, which the conditional move notices
@@ -84,7 +85,7 @@ def append(
         row["seq"] = seq + 1
         digest = chain.digest(prev, row)
         conn.execute(_MOVE_HEAD, {"seq_": seq + 1, "hash_": digest})
-    conn.execute(_INSERT, {**row, "at": at, "prev_hash": prev, "hash": digest})
+    _INSERT.execute(conn, {**row, "at": at, "prev_hash": prev, "hash": digest})
     _LEFT[conn.engine] = (seq + 1, digest)
     return seq + 1
 

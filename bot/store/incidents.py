@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from bot.store.prepared import Prepared
 from bot.store.tables import events, incidents
 
 OPEN = ("declared", "acknowledged")
@@ -23,7 +24,7 @@ _UPDATE = (
     .where(incidents.c.id == sa.bindparam("number_"))
     .values(version=incidents.c.version + 1)
 )
-_INSERT_EVENT = sa.insert(events)
+_INSERT_EVENT = Prepared(sa.insert(events).returning(events.c.id))  # every change adds one
 _OPEN_BY_SEVERITY_AND_TEAM = (
     sa.select(incidents.c.severity, incidents.c.team, sa.func.count())
     .where(incidents.c.status.in_(OPEN))
@@ -113,8 +114,8 @@ def add_event(
     text: str,
     data: Mapping[str, Any],
 ) -> int:
-    result = conn.execute(
-        _INSERT_EVENT,
+    result = _INSERT_EVENT.execute(
+        conn,
         {
             "incident_id": number,
             "at": at,
@@ -124,7 +125,7 @@ def add_event(
             "data": dict(data),
         },
     )
-    return int(result.inserted_primary_key[0])
+    return int(result.scalar_one())
 
 
 def get_event(conn: Connection, event_id: int):

@@ -10,9 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from bot.core.outbox import OutboxKind
+from bot.store.prepared import Prepared
 from bot.store.tables import incidents, outbox
 
-_INSERT = sa.insert(outbox)
+_INSERT = Prepared(sa.insert(outbox))  # every change writes rows: run without Core's overhead
+_INSERT_ONE = Prepared(sa.insert(outbox).returning(outbox.c.id))
 
 
 def _row(
@@ -43,8 +45,9 @@ def enqueue(
     channel: str | None = None,
     payload: Mapping[str, Any] | None = None,
 ) -> int:
-    result = conn.execute(_INSERT, _row(now, kind, incident_id, channel, payload))
-    return int(result.inserted_primary_key[0])
+    return int(
+        _INSERT_ONE.execute(conn, _row(now, kind, incident_id, channel, payload)).scalar_one()
+    )
 
 
 def enqueue_about(
@@ -61,7 +64,9 @@ def enqueue_card_and(
     """The incident's card re-rendered, then a row about one of its events: a change's usual
     pair, written by one statement."""
     card = _row(now, OutboxKind.CARD, incident_id, channel, None)
-    conn.execute(_INSERT, [card, _row(now, kind, incident_id, channel, {"event_id": event_id})])
+    _INSERT.execute_many(
+        conn, [card, _row(now, kind, incident_id, channel, {"event_id": event_id})]
+    )
 
 
 def sent_since(conn: Connection, channel: str | None, since: datetime) -> int:

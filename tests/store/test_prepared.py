@@ -1,0 +1,74 @@
+"""A `Prepared` INSERT stores exactly what Core's INSERT of the same values stores: aware
+datetimes as UTC, JSON, NULLs; one row or several; ids as the database gave them.
+
+Runs on SQLite, and on PostgreSQL with FIREBELL_TEST_DATABASE_URL set.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.prepared import Prepared
+from bot.store.tables import outbox
+from tests.support import database
+
+BERLIN = timezone(timedelta(hours=1))
+NOW = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=BERLIN)
+
+
+@pytest.fixture
+async def db(tmp_path):
+    url = database.fresh_url(tmp_path, "prepared.db")
+    opened = Database(url)
+    await upgrade(opened)
+    yield opened
+    await opened.close()
+    database.drop(url)
+
+
+def row(n: int, payload) -> dict:
+    return {
+        "incident_id": None,
+        "kind": "ephemeral",
+        "channel": f"C{n}",
+        "payload": payload,
+        "status": "pending",
+        "attempts": n,
+        "not_before": NOW + timedelta(seconds=n),
+        "created_at": NOW,
+    }
+
+
+PAYLOADS = [{"text": "naïve ‘quotes’ and \"escapes\" \\ %s $1", "n": [1, 2.5, None]}, {}]
+
+
+async def test_prepared_rows_read_back_as_core_rows(db):
+    one = Prepared(sa.insert(outbox).returning(outbox.c.id))
+    many = Prepared(sa.insert(outbox))
+
+    def work(conn):
+        core = conn.execute(sa.insert(outbox).returning(outbox.c.id), row(0, PAYLOADS[0]))
+        ids = [core.scalar_one(), one.execute(conn, row(0, PAYLOADS[0])).scalar_one()]
+        many.execute_many(conn, [row(1, PAYLOADS[1]), row(2, PAYLOADS[0])])
+        core_many = [row(1, PAYLOADS[1]), row(2, PAYLOADS[0])]
+        conn.execute(sa.insert(outbox), core_many)
+        return ids
+
+    core_id, prepared_id = await db.write(work)
+    assert prepared_id == core_id + 1
+    found = await db.read(
+        lambda conn: conn.execute(sa.select(outbox).order_by(outbox.c.id)).mappings().all()
+    )
+    plain = [{k: v for k, v in r.items() if k != "id"} for r in found]
+    assert plain[0] == plain[1]  # Core's row and the prepared one
+    assert plain[2:4] == plain[4:6]  # executemany, both ways
+    assert plain[0]["not_before"] == NOW and plain[0]["not_before"].tzinfo is not None
+    assert plain[0]["not_before"].utcoffset() == timedelta(0)  # stored and read as UTC
+    assert plain[0]["payload"] == PAYLOADS[0] and plain[2]["payload"] == {}
+    assert plain[0]["incident_id"] is None and plain[0]["finished_at"] is None
+    assert plain[3]["not_before"] == datetime(2026, 3, 2, 8, 0, 2, 123456, tzinfo=UTC)
