@@ -25,7 +25,7 @@ from bot.store.tables import UTCDateTime, audit_head, audit_log
 
 _HEAD = sa.select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)
 _HEAD_LOCKED = _HEAD.with_for_update()
-_MOVE_HEAD = (
+_MOVE_HEAD = Prepared(
     sa.update(audit_head)
     .where(audit_head.c.id == 1)
     .values(seq=sa.bindparam("seq_"), hash=sa.bindparam("hash_"))
@@ -34,7 +34,7 @@ _STILL = sa.and_(
     audit_head.c.seq == sa.bindparam("was_seq", type_=sa.BigInteger),
     audit_head.c.hash == sa.bindparam("was_hash", type_=sa.String),
 )
-_MOVE_HEAD_IF_STILL = (  # the head's values as they end up: ours, or the ones found
+_MOVE_HEAD_IF_STILL = Prepared(  # the head's values as they end up: ours, or the ones found
     sa.update(audit_head)
     .where(audit_head.c.id == 1)
     .values(
@@ -79,12 +79,12 @@ def append(
     }
     digest = chain.digest(prev, row)
     moved = {"was_seq": seq, "was_hash": prev, "seq_": seq + 1, "hash_": digest}
-    found = tuple(conn.execute(_MOVE_HEAD_IF_STILL, moved).one())
+    found = tuple(_MOVE_HEAD_IF_STILL.execute(conn, moved).one())
     if found != (seq + 1, digest):  # the head was elsewhere: it is `found`, locked now
         seq, prev = found
         row["seq"] = seq + 1
         digest = chain.digest(prev, row)
-        conn.execute(_MOVE_HEAD, {"seq_": seq + 1, "hash_": digest})
+        _MOVE_HEAD.execute(conn, {"seq_": seq + 1, "hash_": digest})
     _INSERT.execute(conn, {**row, "at": at, "prev_hash": prev, "hash": digest})
     _LEFT[conn.engine] = (seq + 1, digest)
     return seq + 1

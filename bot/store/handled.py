@@ -16,14 +16,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from bot.store.prepared import Prepared
 from bot.store.tables import handled_requests as handled
 
 PRUNE_BATCH = 500  # expired rows deleted by one claim at most: the ack path stays short
 
-_CLAIM = sa.text(
-    'INSERT INTO handled_requests ("key", expires_at) VALUES (:key, :expires_at) '
-    'ON CONFLICT ("key") DO NOTHING'
-).bindparams(sa.bindparam("expires_at", type_=handled.c.expires_at.type))
+_CLAIM = Prepared(
+    sa.text(
+        'INSERT INTO handled_requests ("key", expires_at) VALUES (:key, :expires_at) '
+        'ON CONFLICT ("key") DO NOTHING'
+    ).bindparams(sa.bindparam("expires_at", type_=handled.c.expires_at.type))
+)
 _EXPIRED = (
     sa.select(handled.c.key)
     .where(handled.c.expires_at < sa.bindparam("now"))
@@ -40,7 +43,7 @@ def claim(
     """Record `key` until `expires_at`; False when it is recorded already. With `prune`,
     also delete up to `PRUNE_BATCH` rows expired by `now`."""
     values = {"key": key, "expires_at": expires_at}
-    stored = conn.execute(_CLAIM, values).rowcount == 1
+    stored = _CLAIM.execute(conn, values).rowcount == 1
     if prune:
         conn.execute(_PRUNE, {"now": now})
     return stored

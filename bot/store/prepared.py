@@ -1,12 +1,12 @@
-"""INSERTs of the write path run without SQLAlchemy's per-execution work.
+"""Statements of the write path run without SQLAlchemy's per-execution work.
 
 A cached Core statement still costs about 30 µs of Python a run (the compiled cache's lookup,
 an execution context, bind processing, result set-up), against 3-6 µs for SQLite's own work,
 and a declaration runs ten. A `Prepared` statement is compiled once per dialect and set of
 columns; each run passes its values through that compilation's own bind processors (the
 same conversions Core applies: UTC datetimes, JSON) and hands the SQL to the driver with
-`exec_driver_sql`. Only for INSERTs of plain column values: no SQL expressions, no Python-side
-defaults, nothing read back but an integer id.
+`exec_driver_sql`. Only for statements whose results need no conversion (nothing read back,
+or integers and strings) and, for INSERTs, plain column values without Python-side defaults.
 """
 
 from __future__ import annotations
@@ -18,18 +18,22 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.engine import CursorResult, Dialect
 
-_Order = tuple[tuple[str, Callable[[Any], Any] | None], ...]
+_MISSING = object()
+# per parameter in SQL order: its name, its bind processor, the value written into the
+# statement (a literal such as `id == 1`; _MISSING when the caller must give one)
+_Order = tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
 
 
 class Prepared:
-    """One INSERT, compiled per (dialect, columns given) on first use."""
+    """One statement, compiled per (dialect, parameters given) on first use, as Core compiles
+    it for those parameters."""
 
-    def __init__(self, statement: sa.Insert) -> None:
+    def __init__(self, statement: sa.Executable) -> None:
         self.statement = statement
         self._compiled: dict[tuple[Dialect, tuple[str, ...]], tuple[str, _Order] | None] = {}
 
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> CursorResult:
-        """Insert one row."""
+        """Run it once with these values."""
         found = self._for(conn.dialect, tuple(values))
         if found is None:  # a named paramstyle: Core's usual path
             return conn.execute(self.statement, dict(values))
@@ -53,13 +57,24 @@ class Prepared:
             if names is None:
                 self._compiled[key] = None
             else:
-                processors = compiled._bind_processors
-                order = tuple((name, processors.get(name)) for name in names)
+                processors, binds = compiled._bind_processors, compiled.binds
+                order = tuple(
+                    (name, processors.get(name), _fixed(binds[name], columns)) for name in names
+                )
                 self._compiled[key] = (compiled.string, order)
         return self._compiled[key]
 
 
+def _fixed(bind: sa.BindParameter, given: tuple[str, ...]) -> Any:
+    """The value a parameter the caller does not give takes: the literal in the statement."""
+    if bind.key in given or bind.required:
+        return _MISSING
+    return bind.effective_value
+
+
 def _positional(order: _Order, values: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(
-        process(values[name]) if process is not None else values[name] for name, process in order
-    )
+    found = []
+    for name, process, fixed in order:
+        value = values[name] if fixed is _MISSING else fixed
+        found.append(process(value) if process is not None else value)
+    return tuple(found)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from bot.store.prepared import Prepared
 from bot.store.tables import versions
 
 ONCALL = "oncall"
 _BUMPED = "firebell_bumped"  # conn.info key: {name: the transaction that bumped it}
 # built once: a statement built per call computes its cache key again on every execution
-_READ = sa.select(versions.c.value).where(versions.c.name == sa.bindparam("name"))
-_BUMP = (
+_READ = Prepared(sa.select(versions.c.value).where(versions.c.name == sa.bindparam("name")))
+_BUMP = Prepared(
     sa.update(versions)
     .where(versions.c.name == sa.bindparam("name_"))
     .values(value=versions.c.value + 1)
@@ -24,12 +25,12 @@ _BUMP = (
 
 def read(conn: Connection, name: str) -> int:
     """A declaration asks this every time: one cached statement."""
-    return conn.execute(_READ, {"name": name}).scalar_one()
+    return int(_READ.execute(conn, {"name": name}).scalar_one())
 
 
 def bump(conn: Connection, name: str) -> None:
     """Count one more change, committed or rolled back with the caller's transaction."""
-    conn.execute(_BUMP, {"name_": name})
+    _BUMP.execute(conn, {"name_": name})
     conn.info.setdefault(_BUMPED, {})[name] = conn.get_transaction()
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from bot.store import audit, versions
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 from bot.store.prepared import Prepared
@@ -44,7 +45,7 @@ def row(n: int, payload) -> dict:
     }
 
 
-PAYLOADS = [{"text": "naïve ‘quotes’ and \"escapes\" \\ %s $1", "n": [1, 2.5, None]}, {}]
+PAYLOADS = [{"text": 'naïve ‘quotes’ and "escapes" \\ %s $1', "n": [1, 2.5, None]}, {}]
 
 
 async def test_prepared_rows_read_back_as_core_rows(db):
@@ -72,3 +73,18 @@ async def test_prepared_rows_read_back_as_core_rows(db):
     assert plain[0]["payload"] == PAYLOADS[0] and plain[2]["payload"] == {}
     assert plain[0]["incident_id"] is None and plain[0]["finished_at"] is None
     assert plain[3]["not_before"] == datetime(2026, 3, 2, 8, 0, 2, 123456, tzinfo=UTC)
+
+
+async def test_literals_written_into_a_statement_are_sent_with_it(db):
+    """`value + 1` and `id == 1` are parameters the caller never gives."""
+
+    def work(conn):
+        before = versions.read(conn, versions.ONCALL)
+        versions.bump(conn, versions.ONCALL)
+        versions.bump(conn, versions.ONCALL)
+        seq = audit.append(conn, NOW, actor="U0A", source="test", action="a", target="t")
+        return before, versions.read(conn, versions.ONCALL), seq, audit.head(conn)
+
+    before, after, seq, head = await db.write(work)
+    assert after == before + 2
+    assert head[0] == seq and len(head[1]) == 64
