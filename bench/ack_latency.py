@@ -1,8 +1,10 @@
 """Ack latency and throughput of signed `/incident declare` requests: Firebell against the floor.
 
-Both systems run as real subprocesses on this machine, one after the other, against the Slack
+The systems run as real subprocesses on this machine, one after the other, against the Slack
 Web API double served from this process: (a) Firebell exactly as users start it
-(`python -m bot serve`), (b) the floor, a bare Bolt app that only acks (`bench/floor.py`).
+(`python -m bot serve`), (b) the floor, a bare Bolt app that only acks (`bench/floor.py`),
+(c) "floor+write", that Bolt app storing one row in SQLite (synchronous=FULL) before its ack:
+a yardstick without a target, for how much of the distance a durable write takes by itself.
 Each gets a warm-up, then a concurrency-1 phase and a concurrency-50 phase. During Firebell's
 concurrency-1 phase every acked incident is looked up in the SQLite file right after its ack
 (outside the timed region); at the end the row count must equal the successful acks.
@@ -170,12 +172,17 @@ def firebell(api_url: str, directory: Path, profile: Path | None = None, **env: 
     return Server("firebell", argv, env, port, directory / "firebell.log")
 
 
-def floor(api_url: str, directory: Path) -> Server:
-    """The bare Bolt app of bench/floor.py."""
+def floor(api_url: str, directory: Path, durable: bool = False) -> Server:
+    """The bare Bolt app of bench/floor.py; `durable`: the one that stores a row per
+    `/incident` (in `directory`) before its ack, named "floor+write"."""
     port = free_port()
     argv = [sys.executable, "-m", "bench.floor", "--port", str(port)]
+    name = "floor"
+    if durable:
+        argv += ["--durable", str(directory / "floor.db")]
+        name = "floor+write"
     env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": api_url}
-    return Server("floor", argv, env, port, directory / "floor.log")
+    return Server(name, argv, env, port, directory / f"{name}.log")
 
 
 async def against_floor(
@@ -297,6 +304,7 @@ async def bench(args: argparse.Namespace) -> int:
         directory = Path(tmp)
         async with SlackDouble() as double:
             phases, _ = await measure(floor(double.url, directory), args)
+            durable, _ = await measure(floor(double.url, directory, durable=True), args)
             before = len(double.calls)
             database = directory / "firebell.db"
             more, check = await measure(
@@ -306,10 +314,12 @@ async def bench(args: argparse.Namespace) -> int:
             slack_calls = len(double.calls) - before
     assert check is not None
     goals = targets(phases)
-    report(phases, goals, check)
+    report([*phases[:2], *durable, *phases[2:]], goals, check)
+    print(yardstick(phases[2:], durable))
     print(f"Firebell made {slack_calls} Slack Web API calls to the double during its run")
     figures = results(args, phases, goals, check)
     figures["firebell_slack_calls"] = slack_calls
+    figures["floor_write"] = [p.figures() for p in durable]
     save(RESULTS, figures)
     print(f"\nfigures written to {RESULTS.relative_to(ROOT)}")
     if args.profile:
@@ -318,6 +328,17 @@ async def bench(args: argparse.Namespace) -> int:
         check.ok and all(g["pass"] for g in goals.values()) and not any(p.errors for p in phases)
     )
     return 0 if passed else 1
+
+
+def yardstick(ours: list[Phase], durable: list[Phase]) -> str:
+    """Firebell against the floor that stores one row per declaration: no target, it tells
+    how much of the distance to the floor a durable write takes by itself."""
+    p50 = ours[0].figures()["p50_ms"] / durable[0].figures()["p50_ms"]
+    share = ours[1].throughput / durable[1].throughput
+    return (
+        f"against floor+write (Bolt storing one row, synchronous=FULL, before its ack): "
+        f"p50 {p50:.2f}x, throughput {share:.2f} of its"
+    )
 
 
 def results(
