@@ -50,17 +50,19 @@ def apply(
     fields: Mapping[str, Any],
     event: Event,
     now: datetime,
-) -> None:
-    """Write a change to an incident as it was read (locked) in this transaction."""
+) -> Mapping[str, Any]:
+    """Write a change to an incident as it was read (locked) in this transaction; the
+    incident's row as now written."""
     fields = dict(fields)
     number, fence = before.id, before.escalation_fence
     if "ack_due_at" in fields or "waiting_until" in fields:
         fields["escalation_fence"] = fence + 1
         timers.cancel(conn, number, ESCALATION_TIMERS)
         arm(conn, number, fence + 1, fields, now)
-    store.update(conn, number, fields)
+    row = store.update(conn, number, fields)
     was = {k: getattr(before, k, None) for k in fields}
-    record(conn, ctx, number, before.channel_id, event, now, changed=(was, fields))
+    record(conn, ctx, number, before.channel_id, event, now, changed=(was, fields), row=row)
+    return row
 
 
 def arm(

@@ -280,10 +280,11 @@ class IncidentService(UseCase):
                     conn, now, actor, action_name, before.ref, outcome="invalid", after=problem
                 )
                 return Outcome(False, result.message, before)
-            changes.apply(conn, self.ctx, before, result.fields, result.event, now)
+            after = changes.apply(conn, self.ctx, before, result.fields, result.event, now)
             if then is not None:
                 then(conn, before, now)
-            return Outcome(True, None, IncidentRecord.from_row(store.load(conn, number)))
+                after = store.load(conn, number)
+            return Outcome(True, None, IncidentRecord.from_row(after))
 
         return await self.write_checked(work, wakes=lambda outcome: outcome.ok)
 

@@ -23,6 +23,7 @@ _UPDATE = (
     sa.update(incidents)
     .where(incidents.c.id == sa.bindparam("number_"))
     .values(version=incidents.c.version + 1)
+    .returning(*incidents.c)  # the row as now written: no read after
 )
 _INSERT_EVENT = Prepared(sa.insert(events).returning(events.c.id))  # every change adds one
 _OPEN_BY_SEVERITY_AND_TEAM = (
@@ -42,8 +43,9 @@ def load(conn: Connection, number: int, *, lock: bool = False):
     return conn.execute(_LOAD_LOCKED if lock else _LOAD, {"number": number}).mappings().first()
 
 
-def update(conn: Connection, number: int, fields: Mapping[str, Any]) -> None:
-    conn.execute(_UPDATE, {**fields, "number_": number})
+def update(conn: Connection, number: int, fields: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Change these fields; the row as `load` would now read it."""
+    return conn.execute(_UPDATE, {**fields, "number_": number}).mappings().one()
 
 
 def of_teams(teams: Collection[str] | None):
