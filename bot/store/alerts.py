@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot.store.prepared import Prepared
 from bot.store.races import may_lose
 from bot.store.tables import (
     alert_groups,
@@ -30,16 +31,19 @@ _GROUP = sa.select(alert_groups).where(
 )
 _GROUP_LOCKED = _GROUP.with_for_update()
 _GROUP_BY_ID = sa.select(alert_groups).where(alert_groups.c.id == sa.bindparam("group_id"))
-_INSERT_GROUP = sa.insert(alert_groups)
-_UPDATE_GROUP = sa.update(alert_groups).where(alert_groups.c.id == sa.bindparam("group_id_"))
+# the writes of every notification run without Core's per-execution work (`prepared`)
+_INSERT_GROUP = Prepared(sa.insert(alert_groups).returning(alert_groups.c.id))
+_UPDATE_GROUP = Prepared(
+    sa.update(alert_groups).where(alert_groups.c.id == sa.bindparam("group_id_"))
+)
 _ALERTS = (
     sa.select(alerts)
     .where(alerts.c.group_id == sa.bindparam("group_id"))
     .order_by(alerts.c.first_seen_at, alerts.c.id)
 )
-_INSERT_ALERT = sa.insert(alerts)
-_UPDATE_ALERT = sa.update(alerts).where(alerts.c.id == sa.bindparam("alert_id"))
-_INSERT_NOTIFICATION = sa.insert(alert_notifications)
+_INSERT_ALERT = Prepared(sa.insert(alerts))
+_UPDATE_ALERT = Prepared(sa.update(alerts).where(alerts.c.id == sa.bindparam("alert_id")))
+_INSERT_NOTIFICATION = Prepared(sa.insert(alert_notifications).returning(alert_notifications.c.id))
 _TOLD = (
     sa.select(alert_notifications.c.id)
     .where(
@@ -62,14 +66,14 @@ def insert_group(conn: Connection, values: Mapping[str, Any]) -> int | None:
     """A new group; None when another transaction inserted the same (source, key) first."""
     try:
         with may_lose(conn):
-            result = conn.execute(_INSERT_GROUP, dict(values))
+            made = int(_INSERT_GROUP.execute(conn, values).scalar_one())
     except IntegrityError:
         return None
-    return int(result.inserted_primary_key[0])
+    return made
 
 
 def update_group(conn: Connection, group_id: int, fields: Mapping[str, Any]) -> None:
-    conn.execute(_UPDATE_GROUP, {**fields, "group_id_": group_id})
+    _UPDATE_GROUP.execute(conn, {**fields, "group_id_": group_id})
 
 
 def group_alerts(conn: Connection, group_id: int):
@@ -77,15 +81,15 @@ def group_alerts(conn: Connection, group_id: int):
 
 
 def insert_alert(conn: Connection, values: Mapping[str, Any]) -> None:
-    conn.execute(_INSERT_ALERT, dict(values))
+    _INSERT_ALERT.execute(conn, values)
 
 
 def update_alert(conn: Connection, alert_id: int, fields: Mapping[str, Any]) -> None:
-    conn.execute(_UPDATE_ALERT, {**fields, "alert_id": alert_id})
+    _UPDATE_ALERT.execute(conn, {**fields, "alert_id": alert_id})
 
 
 def add_notification(conn: Connection, values: Mapping[str, Any]) -> int:
-    return int(conn.execute(_INSERT_NOTIFICATION, dict(values)).inserted_primary_key[0])
+    return int(_INSERT_NOTIFICATION.execute(conn, values).scalar_one())
 
 
 def told(conn: Connection, group_id: int) -> bool:
