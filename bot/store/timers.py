@@ -12,6 +12,7 @@ nothing reads around them and ids keep the order they were scheduled in.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -30,18 +31,6 @@ _INSERT = Prepared(sa.insert(timers))  # a declaration's timers: run without Cor
 _INSERT_ONE = Prepared(sa.insert(timers).returning(timers.c.id))
 _BY_KEY = sa.select(timers.c.id).where(timers.c.key == sa.bindparam("key"))
 _HELD = "firebell.timers.held"  # in the connection's info: the rows `together` holds
-_UNLOCKED = (  # an incident's pending timers of some kinds that no other transaction holds
-    sa.select(timers.c.id)
-    .where(
-        timers.c.incident_id == sa.bindparam("of_incident"),
-        timers.c.status == "pending",
-        timers.c.kind.in_(sa.bindparam("kinds", expanding=True)),
-    )
-    .with_for_update(skip_locked=True)
-)
-_CANCEL = (  # built once: every acknowledgement and resolution runs it
-    sa.update(timers).where(timers.c.id.in_(_UNLOCKED.scalar_subquery())).values(status="cancelled")
-)
 
 
 @contextmanager
@@ -137,7 +126,27 @@ def cancel(conn: Connection, incident_id: int, kinds: Sequence[str]) -> int:
     the lock order (the round locks timers, then the incident), and the fence the caller
     bumps makes the round find it stale."""
     _write_held(conn)
-    return conn.execute(_CANCEL, {"of_incident": incident_id, "kinds": list(kinds)}).rowcount
+    return _cancel(tuple(kinds)).execute(conn, {"of_incident": incident_id}).rowcount
+
+
+@functools.cache
+def _cancel(kinds: tuple[str, ...]) -> Prepared:
+    """The cancel of these kinds, built once (every acknowledgement and resolution runs it):
+    an incident's pending timers of the kinds that no other transaction holds."""
+    unlocked = (
+        sa.select(timers.c.id)
+        .where(
+            timers.c.incident_id == sa.bindparam("of_incident"),
+            timers.c.status == "pending",
+            sa.or_(*(timers.c.kind == kind for kind in kinds)),
+        )
+        .with_for_update(skip_locked=True)
+    )
+    return Prepared(
+        sa.update(timers)
+        .where(timers.c.id.in_(unlocked.scalar_subquery()))
+        .values(status="cancelled")
+    )
 
 
 def claim_due(conn: Connection, now: datetime, limit: int):
