@@ -8,28 +8,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-import pytest
 import sqlalchemy as sa
 
 from bot.store import audit, versions
-from bot.store.db import Database
-from bot.store.migrate import upgrade
 from bot.store.prepared import Prepared
 from bot.store.tables import outbox
-from tests.support import database
 
 BERLIN = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=BERLIN)
-
-
-@pytest.fixture
-async def db(tmp_path):
-    url = database.fresh_url(tmp_path, "prepared.db")
-    opened = Database(url)
-    await upgrade(opened)
-    yield opened
-    await opened.close()
-    database.drop(url)
 
 
 def row(n: int, payload) -> dict:

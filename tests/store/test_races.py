@@ -8,25 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from bot.store import alerts
-from bot.store.db import Database
-from bot.store.migrate import upgrade
-from tests.support import database
 from tests.support.db import statements_from_now
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path):
-    url = database.fresh_url(tmp_path, "races.db")
-    opened = Database(url)
-    await upgrade(opened)
-    yield opened
-    await opened.close()
-    database.drop(url)
 
 
 def group(key: str) -> dict:

@@ -12,21 +12,9 @@ import pytest
 
 from bot.store import timers
 from bot.store.db import Database
-from bot.store.migrate import upgrade
-from tests.support import database
 from tests.support.db import statements_from_now
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path):
-    url = database.fresh_url(tmp_path, "timers.db")
-    opened = Database(url)
-    await upgrade(opened)
-    yield opened
-    await opened.close()
-    database.drop(url)
 
 
 def inserts(db: Database) -> list[str]:
