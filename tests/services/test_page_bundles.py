@@ -10,6 +10,7 @@ from bot.slack.delivery.incident import MOST
 from bot.slack.delivery.sender import BUNDLE_EVERY
 from bot.slack.ids import Action
 from tests.support.db import rows
+from tests.support.harness import Bot
 
 
 def pages(double, user: str = "U0AAA") -> list[dict]:
@@ -102,3 +103,35 @@ async def test_a_rate_limited_bundle_waits_for_retry_after_and_goes_once(bot, do
     assert sorted(listed(page)) == [1, 2, 3]
     assert bot.clock.now() - start >= timedelta(seconds=7)
     assert unsettled(bot) == []
+
+
+async def test_a_bundle_whose_answer_never_came_is_adopted_with_exactly_what_it_carried(
+    tmp_path, double
+):
+    """Slack took the bundle's post but its answer came too late (as after a crash): the
+    next round finds the message by its metadata and settles the rows it lists, posting
+    nothing again."""
+    bot = await Bot(tmp_path, double, slack_timeout=1.0).start()
+    try:
+        await bot.command("declare sev2 First")
+        await bot.deliver()
+        for n in range(5):
+            await bot.command(f"declare sev2 Next {n}")
+        while (at := await bot.app.sender.paced.run_once()) is not None:  # the channel first
+            bot.clock.set(max(at, bot.clock.now()))
+        double.inject("chat.postMessage", delay=3.0, times=1)  # the bundle: taken, answer late
+        await bot.deliver()
+        first, bundled = pages(double)
+        assert listed(first) == [1] and listed(bundled) == [2, 3, 4, 5, 6]
+        posted = [
+            c
+            for c in double.calls_to("chat.postMessage")
+            if c.params["channel"] in ("U0AAA", double.dm_channel("U0AAA"))
+        ]
+        assert len(posted) == 2  # looked up, not posted again
+        assert double.calls_to("conversations.history")
+        assert unsettled(bot) == []
+        sent = rows(bot, "SELECT incident_id, sent_ts FROM outbox WHERE kind = 'dm' ORDER BY id")
+        assert sent == [(1, first["ts"])] + [(n, bundled["ts"]) for n in range(2, 7)]
+    finally:
+        await bot.close()
