@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -22,6 +23,7 @@ _MISSING = object()
 # per parameter in SQL order: its name, its bind processor, the value written into the
 # statement (a literal such as `id == 1`; _MISSING when the caller must give one)
 _Order = tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
+_Compiled = tuple[str, _Order] | None  # the SQL and its parameters; None: Core's usual path
 
 
 class Prepared:
@@ -30,7 +32,10 @@ class Prepared:
 
     def __init__(self, statement: sa.Executable) -> None:
         self.statement = statement
-        self._compiled: dict[tuple[Dialect, tuple[str, ...]], tuple[str, _Order] | None] = {}
+        # per dialect (one per engine; tests open many, so held weakly), per columns given
+        self._compiled: WeakKeyDictionary[Dialect, dict[tuple[str, ...], _Compiled]] = (
+            WeakKeyDictionary()
+        )
 
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> CursorResult:
         """Run it once with these values."""
@@ -49,20 +54,20 @@ class Prepared:
         sql, order = found
         conn.exec_driver_sql(sql, [_positional(order, row) for row in rows])
 
-    def _for(self, dialect: Dialect, columns: tuple[str, ...]) -> tuple[str, _Order] | None:
-        key = (dialect, columns)
-        if key not in self._compiled:
+    def _for(self, dialect: Dialect, columns: tuple[str, ...]) -> _Compiled:
+        known = self._compiled.setdefault(dialect, {})
+        if columns not in known:
             compiled = self.statement.compile(dialect=dialect, column_keys=list(columns))
             names = compiled.positiontup
             if names is None:
-                self._compiled[key] = None
+                known[columns] = None
             else:
                 processors, binds = compiled._bind_processors, compiled.binds
                 order = tuple(
                     (name, processors.get(name), _fixed(binds[name], columns)) for name in names
                 )
-                self._compiled[key] = (compiled.string, order)
-        return self._compiled[key]
+                known[columns] = (compiled.string, order)
+        return known[columns]
 
 
 def _fixed(bind: sa.BindParameter, given: tuple[str, ...]) -> Any:
