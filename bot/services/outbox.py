@@ -39,14 +39,12 @@ class OutboxService:
         *,
         among: bool = True,
         skip: Collection[str] = (),
-        unpaced: Collection[str] = (),
+        free: Collection[str] = (),
     ) -> list[OutboxRecord]:
         """The oldest pending rows: of `kinds`, or (not `among`) of any kind but those; none
-        in the channels of `skip` but those of `unpaced` kinds."""
+        in the channels of `skip` but those of `free` kinds."""
         rows = await self.db.read(
-            lambda conn: store.pending(
-                conn, limit, kinds, among=among, skip=sorted(skip), unpaced=unpaced
-            )
+            lambda conn: store.pending(conn, limit, kinds, among=among, skip=skip, free=free)
         )
         return [OutboxRecord.from_row(r) for r in rows]
 

@@ -1,8 +1,8 @@
 """Queries on alert groups, their alerts, the notifications received, and maintenance windows.
 
 A group is unique per (source, hash of its key): the first notification of a group inserts it
-(`races.may_lose`: inside a SAVEPOINT on PostgreSQL), and a concurrent one that lost the race (PostgreSQL) reads the winner's
-row, locked. Every later step of a notification runs under that group's row lock.
+(`races.may_lose`: inside a SAVEPOINT on PostgreSQL), and a concurrent one that lost the race
+(PostgreSQL) reads the winner's row, locked. Every later step of a notification runs under that group's row lock.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The key is the table's primary key, and a claim is `INSERT ... ON CONFLICT DO NOTHING` (the
 same SQL on SQLite and PostgreSQL, written as text: SQLAlchemy 2.0 compiles its ON CONFLICT
-constructs anew on every execution, text is compiled once): of two replicas claiming one key at once, PostgreSQL makes
-the second wait for the first's commit and then insert nothing; SQLite's single writer runs
+constructs anew on every execution, text is compiled once): of two replicas claiming one key
+at once, PostgreSQL makes the second wait for the first's commit and then insert nothing; SQLite's single writer runs
 them one after the other. A claim may also delete a bounded batch of expired rows in the same
 transaction (no extra round trip), skipping rows another transaction holds, so two replicas
 pruning at once never wait on each other.

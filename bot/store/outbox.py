@@ -113,11 +113,11 @@ def pending(
     *,
     among: bool = True,
     skip: Collection[str] = (),
-    unpaced: Collection[str] = (),
+    free: Collection[str] = (),
 ):
     """The oldest pending rows, due or not (a lane is blocked by its first row's wait): of
     `kinds` (`among`), or of any kind but those (not `among`; no `kinds`: of any kind), and
-    none in the channels of `skip` but those of `unpaced` kinds. Each with its incident's
+    none in the channels of `skip` but those of `free` kinds (which no pace holds). Each with its incident's
     severity (None without one), by which a storm's posts are ordered."""
     query = (
         sa.select(outbox, incidents.c.severity)
@@ -129,9 +129,9 @@ def pending(
     elif kinds:
         query = query.where(outbox.c.kind.not_in(sorted(kinds)))
     if skip:
-        kept = [outbox.c.channel.is_(None), outbox.c.channel.not_in(skip)]
-        if unpaced:
-            kept.append(outbox.c.kind.in_(sorted(unpaced)))
+        kept = [outbox.c.channel.is_(None), outbox.c.channel.not_in(sorted(skip))]
+        if free:
+            kept.append(outbox.c.kind.in_(sorted(free)))
         query = query.where(sa.or_(*kept))
     return (conn.execute(query.order_by(outbox.c.id).limit(limit))).mappings().all()
 

@@ -23,7 +23,7 @@ _MISSING = object()
 # per parameter in SQL order: its name, its bind processor, the value written into the
 # statement (a literal such as `id == 1`; _MISSING when the caller must give one)
 _Order = tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
-_Compiled = tuple[str, _Order] | None  # the SQL and its parameters; None: Core's usual path
+_Compiled = tuple[str, _Order]  # the SQL and its parameters
 
 
 class Prepared:
@@ -39,19 +39,12 @@ class Prepared:
 
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> CursorResult:
         """Run it once with these values."""
-        found = self._for(conn.dialect, tuple(values))
-        if found is None:  # a named paramstyle: Core's usual path
-            return conn.execute(self.statement, dict(values))
-        sql, order = found
+        sql, order = self._for(conn.dialect, tuple(values))
         return conn.exec_driver_sql(sql, _positional(order, values))
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert several rows with the same columns, in one executemany."""
-        found = self._for(conn.dialect, tuple(rows[0]))
-        if found is None:
-            conn.execute(self.statement, [dict(row) for row in rows])
-            return
-        sql, order = found
+        sql, order = self._for(conn.dialect, tuple(rows[0]))
         conn.exec_driver_sql(sql, [_positional(order, row) for row in rows])
 
     def _for(self, dialect: Dialect, columns: tuple[str, ...]) -> _Compiled:
@@ -59,14 +52,13 @@ class Prepared:
         if columns not in known:
             compiled = self.statement.compile(dialect=dialect, column_keys=list(columns))
             names = compiled.positiontup
-            if names is None:
-                known[columns] = None
-            else:
-                processors, binds = compiled._bind_processors, compiled.binds
-                order = tuple(
-                    (name, processors.get(name), _fixed(binds[name], columns)) for name in names
-                )
-                known[columns] = (compiled.string, order)
+            if names is None:  # both of Firebell's drivers take positional parameters
+                raise TypeError(f"{dialect.name}: a prepared statement needs positional ones")
+            processors, binds = compiled._bind_processors, compiled.binds
+            order = tuple(
+                (name, processors.get(name), _fixed(binds[name], columns)) for name in names
+            )
+            known[columns] = (compiled.string, order)
         return known[columns]
 
 

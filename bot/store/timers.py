@@ -5,9 +5,9 @@ PostgreSQL (each replica gets different rows) and under SQLite's single writer e
 timer fires once. A fence value set with the timer lets the handler recognise a stale one.
 
 Inside `together`, unkeyed timers are held and written by one executemany INSERT (a
-declaration's escalation and reminder timers; a multi-VALUES INSERT would be compiled anew
-each time, SQLAlchemy 2.0 does not cache it); any other query on timers writes the held ones first, so
-nothing reads around them and ids keep the order they were scheduled in.
+declaration's escalation and reminder timers; SQLAlchemy 2.0 would compile a multi-VALUES
+INSERT anew each time); any other query on timers writes the held ones first, so nothing
+reads around them and ids keep the order they were scheduled in.
 """
 
 from __future__ import annotations

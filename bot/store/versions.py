@@ -24,7 +24,7 @@ _BUMP = Prepared(
 
 
 def read(conn: Connection, name: str) -> int:
-    """A declaration asks this every time: one cached statement."""
+    """A declaration asks this every time: one prepared statement."""
     return int(_READ.execute(conn, {"name": name}).scalar_one())
 
 

@@ -126,7 +126,7 @@ class OutboxSender:
         now = self.clock.now()
         resting = {c: rest for c, rest in self._resting.items() if rest[0] > now}
         rows = await self.outbox.pending(
-            self.batch, self.kinds, among=self.among, skip=resting, unpaced=self.free
+            self.batch, self.kinds, among=self.among, skip=resting, free=self.free
         )
         by_lane = lanes(rows, self.unpaced, self.bundled)
         # other replicas deliver the lanes they hold; posting into a channel also takes that
@@ -141,7 +141,7 @@ class OutboxSender:
             # Rows of a lane taken over just now were read before this replica held it; the
             # replica that held it may have sent them since. Read again, under the lock.
             rows = await self.outbox.pending(
-                self.batch, self.kinds, among=self.among, skip=resting, unpaced=self.free
+                self.batch, self.kinds, among=self.among, skip=resting, free=self.free
             )
             by_lane = lanes(rows, self.unpaced, self.bundled)
         run = [key for key in ordered(by_lane, self._rank) if key in owned]
@@ -330,8 +330,9 @@ class OutboxSender:
 class Senders:
     """Two senders over one delivery table: channel posts at Slack's pace, and the rows that
     must not wait behind them (private answers, pages), read apart and with a pause after a
-    wake of `QUICK_SETTLE` (0.02 s) instead of 0.1 s. A storm's backlog of paced posts then never keeps a page out of the
-    sender's read. Each has its own lanes; `run_once` runs a round of both."""
+    wake of `QUICK_SETTLE` (0.02 s) instead of 0.1 s. A storm's backlog of paced posts then
+    never keeps a page out of the sender's read. Each has its own lanes; `run_once` runs a
+    round of both."""
 
     def __init__(
         self,
