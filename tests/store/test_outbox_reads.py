@@ -1,0 +1,117 @@
+"""The senders' read of pending outbox rows: exactly the rows a plain filter picks, in id
+order, whatever kinds, resting channels and free kinds it is given; and on SQLite, found
+through the indexes, never by walking every pending row (a storm's backlog rests in one
+channel while the senders read several times a second).
+
+Runs on SQLite, and on PostgreSQL with FIREBELL_TEST_DATABASE_URL set.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from bot.store import outbox as store
+from bot.store.tables import outbox
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CHANNELS = [None, "", "C0", "C1", "C10", "C2", "CZ", "D9", "U1", "W7"]
+KINDS = ["card", "reply", "page_dm", "ephemeral", "pages_taken"]
+
+
+def seeded(conn) -> list[dict]:
+    rng = random.Random(15)
+    rows = [
+        {
+            "incident_id": None,
+            "kind": rng.choice(KINDS),
+            "channel": rng.choice(CHANNELS),
+            "payload": {},
+            "status": rng.choice(["pending", "pending", "sent", "failed"]),
+            "attempts": 0,
+            "not_before": NOW,
+            "created_at": NOW,
+        }
+        for _ in range(300)
+    ]
+    conn.execute(sa.insert(outbox), rows)
+    return [dict(r) for r in conn.execute(sa.select(outbox).order_by(outbox.c.id)).mappings()]
+
+
+def expected(rows, limit, kinds, among, skip, free) -> list[int]:
+    def wanted(row) -> bool:
+        if row["status"] != "pending":
+            return False
+        if kinds and (row["kind"] in kinds) != among:
+            return False
+        return (
+            not skip
+            or row["channel"] is None
+            or row["channel"] not in skip
+            or (row["kind"] in free)
+        )
+
+    return [row["id"] for row in rows if wanted(row)][:limit]
+
+
+CASES = [
+    (limit, kinds, among, skip, free)
+    for limit in (500, 7)
+    for kinds, among in [((), True), (("page_dm", "ephemeral"), True), (("page_dm",), False)]
+    for skip in [(), ("C1",), ("",), ("C0", "C10", "U1"), ("A", "CZ", "Z")]
+    for free in [(), ("ephemeral",)]
+]
+
+
+async def test_pending_reads_exactly_the_rows_a_plain_filter_picks(db):
+    def check(conn):
+        rows = seeded(conn)
+        for limit, kinds, among, skip, free in CASES:
+            found = store.pending(conn, limit, kinds, among=among, skip=skip, free=free)
+            got = [row["id"] for row in found]
+            assert got == expected(rows, limit, kinds, among, skip, free), (kinds, among, skip)
+            assert all(row["severity"] is None for row in found)
+        return len(CASES)
+
+    assert await db.write(check) == 60
+
+
+async def test_the_reads_past_a_backlog_use_the_indexes_on_sqlite(db):
+    """EXPLAIN QUERY PLAN of each read the senders make with a resting channel or a kind
+    list: every access to the outbox is a SEARCH narrower than the status, none a SCAN."""
+    seen: list[tuple[str, tuple]] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        if "FROM outbox" in statement:
+            seen.append((statement, parameters))
+
+    def plans(conn):
+        if conn.dialect.name != "sqlite":
+            return None  # PostgreSQL's planner chooses by its statistics
+        seeded(conn)
+        sa.event.listen(conn, "before_cursor_execute", listen)
+        try:
+            for kinds, among, skip, free in itertools.product(
+                [("page_dm", "ephemeral")], [True, False], [(), ("C1",), ("C0", "U1")], [(), ("x",)]
+            ):
+                if among or skip:
+                    store.pending(conn, 500, kinds, among=among, skip=skip, free=free)
+        finally:
+            sa.event.remove(conn, "before_cursor_execute", listen)
+        return [
+            [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)]
+            for sql, params in seen
+        ]
+
+    found = await db.write(plans)
+    if found is None:
+        return
+    assert len(found) == 10
+    for plan in found:
+        on_outbox = [step for step in plan if " outbox " in f"{step} "]
+        assert on_outbox, plan
+        for step in on_outbox:  # a search on the status alone walks every pending row
+            assert step.startswith("SEARCH") and not step.endswith("(status=?)"), plan
