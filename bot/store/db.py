@@ -150,13 +150,15 @@ class _Writer:
                     if results[0][1] is not None:
                         raise _RollBack()
                 else:
+                    # SAVEPOINTs sent to sqlite3 directly: SQLAlchemy's nested transaction
+                    # costs ~100 µs of Python a job, its SQL 2 µs; none of the work opens one
+                    sqlite = conn.connection.driver_connection
                     for work, *_ in group:
-                        savepoint = conn.begin_nested()
+                        sqlite.execute("SAVEPOINT job")
                         result = _attempt(work, conn)
-                        if result[1] is None:
-                            savepoint.commit()
-                        else:
-                            savepoint.rollback()
+                        if result[1] is not None:
+                            sqlite.execute("ROLLBACK TO job")
+                        sqlite.execute("RELEASE job")
                         results.append(result)
         except _RollBack:
             pass

@@ -80,6 +80,8 @@ async def test_group_commit_isolates_a_failing_write(tmp_path):
                 conn.execute(sa.insert(timers).values(**timer_values(base, key=f"k{n}")))
                 if n % 3 == 0:
                     raise ValueError(f"job {n} fails after writing")
+                if n == 10:  # the database refuses its second row, after its first
+                    conn.execute(sa.insert(timers).values(**timer_values(base, key="k1")))
                 return n
 
             return work
@@ -89,11 +91,13 @@ async def test_group_commit_isolates_a_failing_write(tmp_path):
         )
         failed = [r for r in results if isinstance(r, ValueError)]
         assert len(failed) == 10
-        assert [r for r in results if isinstance(r, int)] == [n for n in range(1, 31) if n % 3]
+        assert isinstance(results[9], sa.exc.IntegrityError)
+        stored = [n for n in range(1, 31) if n % 3 and n != 10]
+        assert [r for r in results if isinstance(r, int)] == stored
         keys = await db.read(
             lambda conn: sorted(r[0] for r in conn.execute(sa.select(timers.c.key)))
         )
-        assert keys == sorted(f"k{n}" for n in range(1, 31) if n % 3)
+        assert keys == sorted(f"k{n}" for n in stored)
     finally:
         await db.close()
 
