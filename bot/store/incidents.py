@@ -15,11 +15,12 @@ from bot.store.tables import events, incidents
 OPEN = ("declared", "acknowledged")
 
 # Statements built once; values travel as parameters, so each call skips building and
-# hashing a new statement (most of the cost of a small write in SQLAlchemy).
-_INSERT = sa.insert(incidents).returning(*incidents.c)  # the row as stored: no read after
+# hashing a new statement (most of the cost of a small write in SQLAlchemy). Those of every
+# declaration and acknowledgement run `Prepared`.
+_INSERT = Prepared(sa.insert(incidents).returning(*incidents.c))  # as stored: no read after
 _LOAD = sa.select(incidents).where(incidents.c.id == sa.bindparam("number"))
-_LOAD_LOCKED = _LOAD.with_for_update()
-_UPDATE = (
+_LOADS = {False: Prepared(_LOAD), True: Prepared(_LOAD.with_for_update())}
+_UPDATE = Prepared(
     sa.update(incidents)
     .where(incidents.c.id == sa.bindparam("number_"))
     .values(version=incidents.c.version + 1)
@@ -35,17 +36,22 @@ _OPEN_BY_SEVERITY_AND_TEAM = (
 
 def insert(conn: Connection, fields: Mapping[str, Any]) -> Mapping[str, Any]:
     """The new incident's row, as `load` would read it."""
-    return conn.execute(_INSERT, {**fields, "version": 1}).mappings().one()
+    (row,) = _INSERT.rows(conn, {**fields, "version": 1})
+    return row
 
 
-def load(conn: Connection, number: int, *, lock: bool = False):
+def load(conn: Connection, number: int, *, lock: bool = False) -> Mapping[str, Any] | None:
     """One incident row; with `lock`, held until the transaction ends (PostgreSQL)."""
-    return conn.execute(_LOAD_LOCKED if lock else _LOAD, {"number": number}).mappings().first()
+    found = _LOADS[lock].rows(conn, {"number": number})
+    return found[0] if found else None
 
 
 def update(conn: Connection, number: int, fields: Mapping[str, Any]) -> Mapping[str, Any]:
     """Change these fields; the row as `load` would now read it."""
-    return conn.execute(_UPDATE, {**fields, "number_": number}).mappings().one()
+    found = _UPDATE.rows(conn, {**fields, "number_": number})
+    if not found:
+        raise sa.exc.NoResultFound(f"no incident {number}")
+    return found[0]
 
 
 def of_teams(teams: Collection[str] | None):

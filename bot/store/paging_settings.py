@@ -10,20 +10,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from bot.store.prepared import Prepared
 from bot.store.tables import paging_codes, paging_settings
 
 FIELDS = ("email", "phone", "ntfy", "rules", "tested_at")
 
 
 _LOAD = sa.select(paging_settings).where(paging_settings.c.user == sa.bindparam("user"))
-_LOAD_LOCKED = _LOAD.with_for_update()
+_LOADS = {False: Prepared(_LOAD), True: Prepared(_LOAD.with_for_update())}  # every page's read
 
 
 def load(conn: Connection, user: str, lock: bool = False) -> dict[str, Any] | None:
     """The person's settings row (None: they never set anything; read for every page);
     `lock` holds it until the transaction ends (a second replica's change waits)."""
-    found = conn.execute(_LOAD_LOCKED if lock else _LOAD, {"user": user}).mappings().first()
-    return dict(found) if found else None
+    found = _LOADS[lock].rows(conn, {"user": user})
+    return found[0] if found else None
 
 
 def save(conn: Connection, user: str, values: Mapping[str, Any]) -> None:

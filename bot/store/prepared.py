@@ -5,8 +5,9 @@ an execution context, bind processing, result set-up), against 3-6 µs for SQLit
 and a declaration runs ten. A `Prepared` statement is compiled once per dialect and set of
 columns; each run passes its values through that compilation's own bind processors (the
 same conversions Core applies: UTC datetimes, JSON) and hands the SQL to the driver with
-`exec_driver_sql`. Only for statements whose results need no conversion (nothing read back,
-or integers and strings) and, for INSERTs, plain column values without Python-side defaults.
+`exec_driver_sql`. The rows it reads back (`rows`) pass through the compilation's result
+processors, as Core's do (UTC datetimes, JSON, booleans). For INSERTs, plain column values
+without Python-side defaults.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ _MISSING = object()
 # per parameter in SQL order: its name, its bind processor, the value written into the
 # statement (a literal such as `id == 1`; _MISSING when the caller must give one)
 _Order = tuple[tuple[str, Callable[[Any], Any] | None, Any], ...]
-_Compiled = tuple[str, _Order]  # the SQL and its parameters
+# per column read back in order: its key and its result processor
+_Reading = tuple[tuple[str, Callable[[Any], Any] | None], ...]
+_Compiled = tuple[str, _Order, _Reading]  # the SQL, its parameters, its columns read back
 
 
 class Prepared:
@@ -39,12 +42,25 @@ class Prepared:
 
     def execute(self, conn: Connection, values: Mapping[str, Any]) -> CursorResult:
         """Run it once with these values."""
-        sql, order = self._for(conn.dialect, tuple(values))
+        sql, order, _ = self._for(conn.dialect, tuple(values))
         return conn.exec_driver_sql(sql, _positional(order, values))
+
+    def rows(self, conn: Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Run it once with these values; the rows it returns, each as a dict of its columns
+        converted as Core converts them."""
+        sql, order, reading = self._for(conn.dialect, tuple(values))
+        found = conn.exec_driver_sql(sql, _positional(order, values)).fetchall()
+        return [
+            {
+                key: value if process is None else process(value)
+                for (key, process), value in zip(reading, row, strict=True)
+            }
+            for row in found
+        ]
 
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert several rows with the same columns, in one executemany."""
-        sql, order = self._for(conn.dialect, tuple(rows[0]))
+        sql, order, _ = self._for(conn.dialect, tuple(rows[0]))
         conn.exec_driver_sql(sql, [_positional(order, row) for row in rows])
 
     def _for(self, dialect: Dialect, columns: tuple[str, ...]) -> _Compiled:
@@ -58,7 +74,14 @@ class Prepared:
             order = tuple(
                 (name, processors.get(name), _fixed(binds[name], columns)) for name in names
             )
-            known[columns] = (compiled.string, order)
+            # result processors chosen without the driver's column type code (None): none of
+            # the types Firebell reads back (integers, strings, booleans, JSON, UTC datetimes)
+            # looks at it
+            reading = tuple(
+                (column.keyname, column.type._cached_result_processor(dialect, None))
+                for column in compiled._result_columns
+            )
+            known[columns] = (compiled.string, order, reading)
         return known[columns]
 
 

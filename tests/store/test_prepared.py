@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from bot.store import audit, versions
 from bot.store.prepared import Prepared
-from bot.store.tables import outbox
+from bot.store.tables import incidents, outbox
 
 BERLIN = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=BERLIN)
@@ -74,3 +74,54 @@ async def test_literals_written_into_a_statement_are_sent_with_it(db):
     before, after, seq, head = await db.write(work)
     assert after == before + 2
     assert head[0] == seq and len(head[1]) == 64
+
+
+INCIDENT = {
+    "title": "Checkout 502s",
+    "description": None,
+    "severity": "SEV1",
+    "status": "declared",
+    "tenants": ["eu", {"naïve": "‘x’"}],
+    "source": "slack",
+    "declared_by": "U0A",
+    "channel_id": "C1",
+    "declared_at": NOW,
+    "ack_due_at": NOW + timedelta(minutes=5),
+    "escalation_level": 0,
+    "escalation_policy": {"steps": [{"after": 300, "notify": ["U1"]}]},
+    "version": 1,
+}
+
+
+async def test_prepared_rows_read_back_converted_as_core_reads_them(db):
+    """Rows returned by a prepared INSERT/UPDATE … RETURNING and SELECT equal Core's read of
+    the same row: aware UTC datetimes, JSON, booleans, NULLs, server defaults."""
+    insert = Prepared(sa.insert(incidents).returning(*incidents.c))
+    load = Prepared(sa.select(incidents).where(incidents.c.id == sa.bindparam("number")))
+    update = Prepared(
+        sa.update(incidents)
+        .where(incidents.c.id == sa.bindparam("number_"))
+        .values(version=incidents.c.version + 1)
+        .returning(*incidents.c)
+    )
+
+    def work(conn):
+        (inserted,) = insert.rows(conn, INCIDENT)
+        number = inserted["id"]
+        core = dict(conn.execute(sa.select(incidents)).mappings().one())
+        (loaded,) = load.rows(conn, {"number": number})
+        changed = {"status": "acknowledged", "acknowledged_at": NOW + timedelta(minutes=1)}
+        (updated,) = update.rows(conn, {**changed, "number_": number})
+        core_after = dict(conn.execute(sa.select(incidents)).mappings().one())
+        missing = load.rows(conn, {"number": number + 1})
+        return core, inserted, loaded, core_after, updated, missing
+
+    core, inserted, loaded, core_after, updated, missing = await db.write(work)
+    assert inserted == core and loaded == core
+    assert updated == core_after and updated["version"] == 2
+    assert missing == []
+    assert core["private"] is False and core["escalation_fence"] == 0  # server defaults
+    assert core["tenants"] == INCIDENT["tenants"]
+    assert core["declared_at"] == NOW and core["declared_at"].utcoffset() == timedelta(0)
+    assert updated["acknowledged_at"] == NOW + timedelta(minutes=1)
+    assert updated["acknowledged_at"].tzinfo is not None
