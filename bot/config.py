@@ -6,6 +6,7 @@ Errors name the file, the line, the key path and what was expected, e.g.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -263,25 +264,34 @@ class Config(Model):
 
     def policy(self, team: str | None = None) -> Policy:
         """A team's escalation chain as core sees it (snapshotted onto each incident)."""
-        chosen = self.team(team)
-        if not chosen.escalation:
-            return EMPTY
-        return Policy(
-            levels=tuple(Level(tuple(lv.notify), lv.after) for lv in chosen.escalation),
-            repeat=chosen.repeat,
+        return self._policies[self.team(team).name]
+
+    @functools.cached_property
+    def _policies(self) -> dict[str, Policy]:
+        """Every team's chain, built once (the config is frozen; every declaration asks)."""
+        found = {}
+        for name in self.team_names:
+            chosen = self.team(name)
+            levels = tuple(Level(tuple(lv.notify), lv.after) for lv in chosen.escalation)
+            found[name] = Policy(levels=levels, repeat=chosen.repeat) if levels else EMPTY
+        return found
+
+    @functools.cached_property
+    def _default_team(self) -> Team:
+        """The top-level settings as a team, built once (the config is frozen)."""
+        return Team.model_construct(
+            name=DEFAULT_TEAM,
+            members=self.members,
+            channel=self.incident_channel,
+            broadcast_channel=self.broadcast_channel,
+            escalation=self.escalation,
+            repeat=self.repeat,
         )
 
     def team(self, name: str | None = None) -> Team:
         """A team by name (None or `default`: the top-level one); KeyError when unknown."""
         if name is None or name == DEFAULT_TEAM:
-            return Team.model_construct(
-                name=DEFAULT_TEAM,
-                members=self.members,
-                channel=self.incident_channel,
-                broadcast_channel=self.broadcast_channel,
-                escalation=self.escalation,
-                repeat=self.repeat,
-            )
+            return self._default_team
         for team in self.teams:
             if team.name == name.lower():
                 return team
