@@ -134,10 +134,11 @@ def pending(
 
 def _wanted(kinds: Sequence[str], skip: Collection[str], free: Collection[str]) -> sa.Select:
     """The ids of the pending rows of `kinds` (none: any) outside the channels of `skip`
-    (but of `free` kinds), found through the indexes on (status, kind, id) and (status,
-    channel, id) rather than by walking every pending row: in a storm thousands wait in a
-    resting channel, and the senders read several times a second. The channels outside
-    `skip` are the ranges between its names, one index range each."""
+    (but of `free` kinds), found through the indexes on (status, kind, channel, id) and
+    (status, channel, id) rather than by walking every pending row: in a storm thousands wait
+    in a resting channel, and the senders read several times a second. The channels outside
+    `skip` are the ranges between its names, one index range each (per kind, with `kinds`:
+    the quick sender's read does not walk the paced rows of other channels either)."""
     waiting = [outbox.c.status == "pending"]
     if kinds:
         waiting.append(outbox.c.kind.in_(kinds))
