@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
@@ -120,37 +121,68 @@ def pending(
     `kinds` (`among`), or of any kind but those (not `among`; no `kinds`: of any kind), and
     none in the channels of `skip` but those of `free` kinds (which no pace holds). Each with
     its incident's severity (None without one), by which a storm's posts are ordered."""
+    kinds, skip = tuple(sorted(kinds)), sorted(skip)
+    read = _read(conn.dialect.name, kinds, among, len(skip), tuple(sorted(free)))
+    return read.rows(conn, {"limit": limit, **{f"rest_{i}": name for i, name in enumerate(skip)}})
+
+
+@functools.lru_cache(maxsize=256)
+def _read(
+    dialect: str, kinds: tuple[str, ...], among: bool, resting: int, free: tuple[str, ...]
+) -> Prepared:
+    """`pending`'s statement for these kinds, this many resting channels (`rest_0`… in
+    order) and free kinds, built once: the senders read several times a second, and Core
+    would hash and expand its kind lists on every run."""
     query = sa.select(outbox, incidents.c.severity).select_from(
         outbox.outerjoin(incidents, incidents.c.id == outbox.c.incident_id)
     )
-    if among and kinds or skip:  # a read past a backlog: see `_wanted`
-        query = query.where(outbox.c.id.in_(_wanted(sorted(kinds) if among else (), skip, free)))
+    if among and kinds or resting:  # a read past a backlog: see `_wanted`
+        query = query.where(outbox.c.id.in_(_wanted(dialect, kinds, among, resting, free)))
     else:  # the oldest first along (status, id): it stops at `limit`
-        query = query.where(outbox.c.status == "pending")
-    if kinds and not among:
-        query = query.where(outbox.c.kind.not_in(sorted(kinds)))
-    return (conn.execute(query.order_by(outbox.c.id).limit(limit))).mappings().all()
+        query = query.where(outbox.c.status == "pending", _of_kinds(kinds, among))
+    return Prepared(query.order_by(outbox.c.id).limit(sa.bindparam("limit")))
 
 
-def _wanted(kinds: Sequence[str], skip: Collection[str], free: Collection[str]) -> sa.Select:
-    """The ids of the pending rows of `kinds` (none: any) outside the channels of `skip`
-    (but of `free` kinds), found through the indexes on (status, kind, channel, id) and
-    (status, channel, id) rather than by walking every pending row: in a storm thousands wait
-    in a resting channel, and the senders read several times a second. The channels outside
-    `skip` are the ranges between its names, one index range each (per kind, with `kinds`:
-    the quick sender's read does not walk the paced rows of other channels either)."""
-    waiting = [outbox.c.status == "pending"]
-    if kinds:
-        waiting.append(outbox.c.kind.in_(kinds))
-    if not skip:
+def _of_kinds(kinds: Sequence[str], among: bool) -> sa.ColumnElement[bool]:
+    """Rows of `kinds` (`among`) or of none of them; each kind a literal sent with the
+    statement (an equality each: SQLite reads `kind = a OR kind = b` as an IN)."""
+    if not kinds:
+        return sa.true()
+    if among:
+        return sa.or_(*(outbox.c.kind == kind for kind in kinds))
+    return sa.and_(*(outbox.c.kind != kind for kind in kinds))
+
+
+def _wanted(
+    dialect: str, kinds: Sequence[str], among: bool, resting: int, free: Collection[str]
+) -> sa.Select:
+    """The ids `pending` reads, found along the indexes on (status, kind, channel, id) and
+    (status, channel, kind, id), never by walking every pending row: in a storm thousands
+    wait in a resting channel (or for a person's bundled DM) while the senders read several
+    times a second. The kinds filter is read from the index; free kinds' rows are read
+    anywhere, from their own entries."""
+    waiting = [outbox.c.status == "pending", _of_kinds(kinds, among)]
+    if not resting:
         return sa.select(outbox.c.id).where(*waiting)
-    names = sorted(skip)
+    found = [sa.select(outbox.c.id).where(*waiting, part) for part in _outside(dialect, resting)]
+    unpaced = set(free) & set(kinds) if among and kinds else set(free) - set(kinds)
+    if unpaced:
+        found.append(
+            sa.select(outbox.c.id).where(waiting[0], _of_kinds(sorted(unpaced), among=True))
+        )
+    return sa.union_all(*found)
+
+
+def _outside(dialect: str, resting: int) -> list[sa.ColumnElement[bool]]:
+    """Rows in no resting channel (`rest_0`… bound in sorted order). On SQLite, the ranges
+    between their names, one index range each: it compares strings by code point, as
+    `sorted` does. PostgreSQL's collation need not, and its planner chooses by statistics."""
     channel = outbox.c.channel
+    names = [sa.bindparam(f"rest_{i}", type_=channel.type) for i in range(resting)]
+    if dialect != "sqlite":
+        return [channel.is_(None), sa.and_(*(channel != name for name in names))]
     outside = [channel.is_(None), channel < names[0], channel > names[-1]]
-    outside += [sa.and_(channel > a, channel < b) for a, b in itertools.pairwise(names)]
-    if free:
-        outside.append(outbox.c.kind.in_(sorted(free)))
-    return sa.union_all(*(sa.select(outbox.c.id).where(*waiting, part) for part in outside))
+    return outside + [sa.and_(channel > a, channel < b) for a, b in itertools.pairwise(names)]
 
 
 def finish(

@@ -119,7 +119,7 @@ outbox = sa.Table(
     sa.Index("ix_outbox_incident_id_id", "incident_id", "id"),
     # the senders' reads past a backlog resting in one channel (migration 0014)
     sa.Index("ix_outbox_status_kind_channel_id", "status", "kind", "channel", "id"),
-    sa.Index("ix_outbox_status_channel_id", "status", "channel", "id"),
+    sa.Index("ix_outbox_status_channel_kind_id", "status", "channel", "kind", "id"),
 )
 
 timers = sa.Table(

@@ -18,7 +18,7 @@ from bot.store import outbox as store
 from bot.store.tables import outbox
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-CHANNELS = [None, "", "C0", "C1", "C10", "C2", "CZ", "D9", "U1", "W7"]
+CHANNELS = [None, "", "C0", "C1", "C10", "C2", "CZ", "D9", "U1", "W7", "c0", "Ü1"]
 KINDS = ["card", "reply", "page_dm", "ephemeral", "pages_taken"]
 
 
@@ -61,7 +61,7 @@ CASES = [
     (limit, kinds, among, skip, free)
     for limit in (500, 7)
     for kinds, among in [((), True), (("page_dm", "ephemeral"), True), (("page_dm",), False)]
-    for skip in [(), ("C1",), ("",), ("C0", "C10", "U1"), ("A", "CZ", "Z")]
+    for skip in [(), ("C1",), ("",), ("C0", "C10", "U1"), ("A", "CZ", "Z"), ("c0", "C1", "Ü1")]
     for free in [(), ("ephemeral",)]
 ]
 
@@ -76,7 +76,7 @@ async def test_pending_reads_exactly_the_rows_a_plain_filter_picks(db):
             assert all(row["severity"] is None for row in found)
         return len(CASES)
 
-    assert await db.write(check) == 60
+    assert await db.write(check) == 72
 
 
 async def test_the_reads_past_a_backlog_use_the_indexes_on_sqlite(db):
