@@ -12,7 +12,9 @@ import sqlalchemy as sa
 
 from bot.store import audit, versions
 from bot.store.prepared import Prepared
+from bot.store.races import may_lose
 from bot.store.tables import incidents, outbox
+from bot.store.tables import versions as versions_table
 
 BERLIN = timezone(timedelta(hours=1))
 NOW = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=BERLIN)
@@ -125,3 +127,36 @@ async def test_prepared_rows_read_back_converted_as_core_reads_them(db):
     assert core["declared_at"] == NOW and core["declared_at"].utcoffset() == timedelta(0)
     assert updated["acknowledged_at"] == NOW + timedelta(minutes=1)
     assert updated["acknowledged_at"].tzinfo is not None
+
+
+async def test_a_refused_statement_raises_as_core_raises_it(db):
+    """A prepared INSERT the database refuses raises SQLAlchemy's IntegrityError, the row
+    before it stays, and the transaction goes on; the same whether the statement goes to
+    the driver directly or (something listening to the statements) through SQLAlchemy."""
+    insert = Prepared(sa.insert(versions_table))
+    seen: list[str] = []
+
+    def listen(conn, cursor, statement, *rest):
+        seen.append(statement)
+
+    def work(conn):
+        refused = []
+        for n, listening in enumerate((False, True)):
+            if listening:
+                sa.event.listen(conn, "before_cursor_execute", listen)
+            insert.execute(conn, {"name": f"t{n}", "value": n})
+            try:
+                with may_lose(conn):  # PostgreSQL would abort the transaction without
+                    insert.execute(conn, {"name": f"t{n}", "value": 9})
+            except sa.exc.IntegrityError as exc:
+                refused.append(exc.orig.__class__.__name__)
+        sa.event.remove(conn, "before_cursor_execute", listen)
+        stored = conn.execute(
+            sa.select(versions_table).where(versions_table.c.name.in_(["t0", "t1"]))
+        )
+        return refused, sorted(tuple(row) for row in stored)
+
+    refused, stored = await db.write(work)
+    assert len(refused) == 2
+    assert stored == [("t0", 0), ("t1", 1)]
+    assert len([s for s in seen if s.startswith("INSERT")]) == 2  # told while listened to
