@@ -152,7 +152,7 @@ class AlertService(UseCase):
         source = notification.source
         group = store.lock_group(conn, source, notification.key_hash)
         if group is None:
-            group_id = store.insert_group(
+            group = store.insert_group(
                 conn,
                 {
                     "source": source,
@@ -167,12 +167,7 @@ class AlertService(UseCase):
                     "first_seen_at": now,
                     "last_seen_at": now,
                 },
-            )
-            group = (
-                store.load_group(conn, group_id)
-                if group_id is not None
-                else store.lock_group(conn, source, notification.key_hash)
-            )
+            ) or store.lock_group(conn, source, notification.key_hash)  # lost the race: theirs
         group_id = group["id"]
         rows = store.group_alerts(conn, group_id)
         found = grouping.diff(_known(rows), notification, rules)

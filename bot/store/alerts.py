@@ -24,19 +24,21 @@ from bot.store.tables import (
     maintenance_windows,
 )
 
-# Statements built once: a storm of notifications runs these thousands of times.
+# Statements built once, run without Core's per-execution work (`prepared`): a storm of
+# notifications runs each thousands of times.
 _GROUP = sa.select(alert_groups).where(
     alert_groups.c.source == sa.bindparam("source"),
     alert_groups.c.key_hash == sa.bindparam("key_hash"),
 )
-_GROUP_LOCKED = _GROUP.with_for_update()
-_GROUP_BY_ID = sa.select(alert_groups).where(alert_groups.c.id == sa.bindparam("group_id"))
-# the writes of every notification run without Core's per-execution work (`prepared`)
-_INSERT_GROUP = Prepared(sa.insert(alert_groups).returning(alert_groups.c.id))
+_GROUP_LOCKED = Prepared(_GROUP.with_for_update())
+_GROUP_BY_ID = Prepared(
+    sa.select(alert_groups).where(alert_groups.c.id == sa.bindparam("group_id"))
+)
+_INSERT_GROUP = Prepared(sa.insert(alert_groups).returning(*alert_groups.c))  # no read after
 _UPDATE_GROUP = Prepared(
     sa.update(alert_groups).where(alert_groups.c.id == sa.bindparam("group_id_"))
 )
-_ALERTS = (
+_ALERTS = Prepared(
     sa.select(alerts)
     .where(alerts.c.group_id == sa.bindparam("group_id"))
     .order_by(alerts.c.first_seen_at, alerts.c.id)
@@ -44,29 +46,32 @@ _ALERTS = (
 _INSERT_ALERT = Prepared(sa.insert(alerts))
 _UPDATE_ALERT = Prepared(sa.update(alerts).where(alerts.c.id == sa.bindparam("alert_id")))
 _INSERT_NOTIFICATION = Prepared(sa.insert(alert_notifications).returning(alert_notifications.c.id))
-_TOLD = (
+_TOLD = Prepared(
     sa.select(alert_notifications.c.id)
     .where(
         alert_notifications.c.group_id == sa.bindparam("group_id"),
-        alert_notifications.c.outcome.in_(("post", "maintenance")),
+        sa.or_(*(alert_notifications.c.outcome == told for told in ("post", "maintenance"))),
     )
     .limit(1)
 )
 
 
-def lock_group(conn: Connection, source: str, key_hash: str):
-    return conn.execute(_GROUP_LOCKED, {"source": source, "key_hash": key_hash}).mappings().first()
+def lock_group(conn: Connection, source: str, key_hash: str) -> dict[str, Any] | None:
+    found = _GROUP_LOCKED.rows(conn, {"source": source, "key_hash": key_hash})
+    return found[0] if found else None
 
 
-def load_group(conn: Connection, group_id: int):
-    return conn.execute(_GROUP_BY_ID, {"group_id": group_id}).mappings().first()
+def load_group(conn: Connection, group_id: int) -> dict[str, Any] | None:
+    found = _GROUP_BY_ID.rows(conn, {"group_id": group_id})
+    return found[0] if found else None
 
 
-def insert_group(conn: Connection, values: Mapping[str, Any]) -> int | None:
-    """A new group; None when another transaction inserted the same (source, key) first."""
+def insert_group(conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A new group's row, as stored; None when another transaction inserted the same
+    (source, key) first."""
     try:
         with may_lose(conn):
-            made = int(_INSERT_GROUP.execute(conn, values).scalar_one())
+            (made,) = _INSERT_GROUP.rows(conn, values)
     except IntegrityError:
         return None
     return made
@@ -76,8 +81,8 @@ def update_group(conn: Connection, group_id: int, fields: Mapping[str, Any]) -> 
     _UPDATE_GROUP.execute(conn, {**fields, "group_id_": group_id})
 
 
-def group_alerts(conn: Connection, group_id: int):
-    return conn.execute(_ALERTS, {"group_id": group_id}).mappings().all()
+def group_alerts(conn: Connection, group_id: int) -> list[dict[str, Any]]:
+    return _ALERTS.rows(conn, {"group_id": group_id})
 
 
 def insert_alert(conn: Connection, values: Mapping[str, Any]) -> None:
@@ -94,7 +99,7 @@ def add_notification(conn: Connection, values: Mapping[str, Any]) -> int:
 
 def told(conn: Connection, group_id: int) -> bool:
     """Whether anything about this group was posted quietly before."""
-    return conn.execute(_TOLD, {"group_id": group_id}).first() is not None
+    return bool(_TOLD.rows(conn, {"group_id": group_id}))
 
 
 def firing_groups(conn: Connection, service: str | None):
