@@ -6,11 +6,13 @@ Runs on SQLite, and on PostgreSQL with FIREBELL_TEST_DATABASE_URL set.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
 from bot.store import audit, versions
+from bot.store.db import json_text
 from bot.store.prepared import Prepared
 from bot.store.races import may_lose
 from bot.store.tables import incidents, outbox
@@ -160,3 +162,10 @@ async def test_a_refused_statement_raises_as_core_raises_it(db):
     assert len(refused) == 2
     assert stored == [("t0", 0), ("t1", 1)]
     assert len([s for s in seen if s.startswith("INSERT")]) == 2  # told while listened to
+
+
+def test_json_columns_are_written_as_json_dumps_would_read_back():
+    """orjson writes JSON columns: what json.loads reads back equals what json.dumps'
+    text would give, keys that are not strings included."""
+    value = {1: "one", "naïve": ["‘x’", 2.5, None, True], "nested": {"k": {}}}
+    assert json.loads(json_text(value)) == json.loads(json.dumps(value))
