@@ -1,5 +1,6 @@
 """A declaration's timers (escalation, page when coverage resumes, reminder) are written by
-one INSERT, with the fences, due times and payloads they always had."""
+one INSERT, with the fences, due times and payloads they always had (stored as orjson writes
+JSON: without spaces)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ async def test_a_declaration_writes_its_escalation_and_reminder_timers_in_one_in
             "2026-03-02 10:00:00.000000",
             0,
             "pending",
-            '{"since": "2026-03-02T09:00:00+00:00"}',
+            '{"since":"2026-03-02T09:00:00+00:00"}',
         ),
     ]
 
@@ -54,7 +55,7 @@ async def test_one_waiting_for_coverage_writes_page_escalate_and_reminder_in_one
                 "2026-03-09 12:00:00.000000",
                 0,
                 "pending",
-                '{"since": "2026-03-09T08:00:00+00:00"}',
+                '{"since":"2026-03-09T08:00:00+00:00"}',
             ),
         ]
     finally:
