@@ -57,13 +57,11 @@ _TOLD = Prepared(
 
 
 def lock_group(conn: Connection, source: str, key_hash: str) -> dict[str, Any] | None:
-    found = _GROUP_LOCKED.rows(conn, {"source": source, "key_hash": key_hash})
-    return found[0] if found else None
+    return _GROUP_LOCKED.first(conn, {"source": source, "key_hash": key_hash})
 
 
 def load_group(conn: Connection, group_id: int) -> dict[str, Any] | None:
-    found = _GROUP_BY_ID.rows(conn, {"group_id": group_id})
-    return found[0] if found else None
+    return _GROUP_BY_ID.first(conn, {"group_id": group_id})
 
 
 def insert_group(conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -99,7 +97,7 @@ def add_notification(conn: Connection, values: Mapping[str, Any]) -> int:
 
 def told(conn: Connection, group_id: int) -> bool:
     """Whether anything about this group was posted quietly before."""
-    return bool(_TOLD.rows(conn, {"group_id": group_id}))
+    return _TOLD.first(conn, {"group_id": group_id}) is not None
 
 
 def firing_groups(conn: Connection, service: str | None):

@@ -42,16 +42,15 @@ def insert(conn: Connection, fields: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def load(conn: Connection, number: int, *, lock: bool = False) -> Mapping[str, Any] | None:
     """One incident row; with `lock`, held until the transaction ends (PostgreSQL)."""
-    found = _LOADS[lock].rows(conn, {"number": number})
-    return found[0] if found else None
+    return _LOADS[lock].first(conn, {"number": number})
 
 
 def update(conn: Connection, number: int, fields: Mapping[str, Any]) -> Mapping[str, Any]:
     """Change these fields; the row as `load` would now read it."""
-    found = _UPDATE.rows(conn, {**fields, "number_": number})
-    if not found:
+    row = _UPDATE.first(conn, {**fields, "number_": number})
+    if row is None:
         raise sa.exc.NoResultFound(f"no incident {number}")
-    return found[0]
+    return row
 
 
 def of_teams(teams: Collection[str] | None):

@@ -23,8 +23,7 @@ _LOADS = {False: Prepared(_LOAD), True: Prepared(_LOAD.with_for_update())}  # ev
 def load(conn: Connection, user: str, lock: bool = False) -> dict[str, Any] | None:
     """The person's settings row (None: they never set anything; read for every page);
     `lock` holds it until the transaction ends (a second replica's change waits)."""
-    found = _LOADS[lock].rows(conn, {"user": user})
-    return found[0] if found else None
+    return _LOADS[lock].first(conn, {"user": user})
 
 
 def save(conn: Connection, user: str, values: Mapping[str, Any]) -> None:

@@ -65,6 +65,11 @@ class Prepared:
             for row in _run(conn, sql, _positional(order, values)).rows
         ]
 
+    def first(self, conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Run it once with these values; the first row it returns (None: none), as `rows`."""
+        found = self.rows(conn, values)
+        return found[0] if found else None
+
     def execute_many(self, conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert several rows with the same columns, in one executemany."""
         sql, order, _ = self._for(conn.dialect, tuple(rows[0]))
@@ -126,8 +131,8 @@ class Ran:
 
 def _run(conn: Connection, sql: str, params: Any, many: bool = False) -> Ran:
     """The statement on sqlite3's cursor, or through `exec_driver_sql` (see the module)."""
-    dispatch = conn.dialect.name != "sqlite" or conn.dispatch.before_cursor_execute
-    if dispatch or conn.dispatch.after_cursor_execute:
+    listened = conn.dispatch.before_cursor_execute or conn.dispatch.after_cursor_execute
+    if conn.dialect.name != "sqlite" or listened:
         result = conn.exec_driver_sql(sql, params)
         return Ran(result.fetchall() if result.returns_rows else [], result.rowcount)
     cursor = conn.connection.driver_connection.cursor()
@@ -138,8 +143,8 @@ def _run(conn: Connection, sql: str, params: Any, many: bool = False) -> Ran:
         else:
             cursor.execute(sql, params)
         found = cursor.fetchall() if cursor.description else []
+        return Ran(found, cursor.rowcount)  # counted once the rows are read (RETURNING)
     except error as exc:  # as Core raises it: IntegrityError, OperationalError…
         raise sa.exc.DBAPIError.instance(sql, params, exc, error) from exc
     finally:
         cursor.close()
-    return Ran(found, cursor.rowcount)

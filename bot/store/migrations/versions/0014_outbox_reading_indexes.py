@@ -1,5 +1,5 @@
-"""Outbox indexes on (status, kind, channel, id) and (status, channel, kind, id): the senders find the rows
-they may send without walking a storm's backlog resting in one channel
+"""Outbox indexes on (status, kind, channel, id) and (status, channel, kind, id): the
+senders find the rows they may send without walking a storm's backlog resting in one channel
 
 Revision ID: 0014
 Revises: 0013
