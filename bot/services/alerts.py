@@ -80,8 +80,13 @@ def _known(rows) -> dict[str, grouping.Known]:
     return {r["fingerprint"]: grouping.Known(r["status"], r["starts_at"]) for r in rows}
 
 
-def _save(conn: Connection, group_id: int, rows, found: Sequence[grouping.Change], now: datetime):
-    by_fingerprint = {r["fingerprint"]: r for r in rows}
+def _save(
+    conn: Connection, group_id: int, rows, found: Sequence[grouping.Change], now: datetime
+) -> list[dict[str, Any]]:
+    """Write the changed alerts; the group's alerts as they now stand (no read after: a new
+    alert's INSERT returns its row, an updated one is its old row with the new values), in
+    `group_alerts`' order: a new alert is first seen now, after the others."""
+    by_fingerprint = {r["fingerprint"]: dict(r) for r in rows}
     for change in found:
         alert = change.alert
         values = {
@@ -97,7 +102,7 @@ def _save(conn: Connection, group_id: int, rows, found: Sequence[grouping.Change
         }
         existing = by_fingerprint.get(alert.fingerprint)
         if existing is None:
-            store.insert_alert(
+            by_fingerprint[alert.fingerprint] = store.insert_alert(
                 conn,
                 {
                     **values,
@@ -108,6 +113,8 @@ def _save(conn: Connection, group_id: int, rows, found: Sequence[grouping.Change
             )
         else:
             store.update_alert(conn, existing["id"], values)
+            existing.update(values)
+    return list(by_fingerprint.values())
 
 
 @dataclass(eq=False)
@@ -151,7 +158,8 @@ class AlertService(UseCase):
         rules = self.rules
         source = notification.source
         group = store.lock_group(conn, source, notification.key_hash)
-        if group is None:
+        fresh = group is None  # then it has no alerts yet and was never told about
+        if fresh:
             group = store.insert_group(
                 conn,
                 {
@@ -167,13 +175,14 @@ class AlertService(UseCase):
                     "first_seen_at": now,
                     "last_seen_at": now,
                 },
-            ) or store.lock_group(conn, source, notification.key_hash)  # lost the race: theirs
+            )
+            if group is None:  # lost the race: theirs, locked
+                group, fresh = store.lock_group(conn, source, notification.key_hash), False
         group_id = group["id"]
-        rows = store.group_alerts(conn, group_id)
+        rows = [] if fresh else store.group_alerts(conn, group_id)
         found = grouping.diff(_known(rows), notification, rules)
         if found:
-            _save(conn, group_id, rows, found, now)
-            rows = store.group_alerts(conn, group_id)
+            rows = _save(conn, group_id, rows, found, now)
         firing = [r for r in rows if r["status"] == payloads.FIRING]
         severity = alert_rules.most_severe((r["severity"] for r in firing), rules)
         service = alert_rules.service_of(notification, rules) or group["service"]
@@ -188,7 +197,7 @@ class AlertService(UseCase):
             incident_id=incident.id if incident else None,
             incident_status=incident.status if incident else None,
             incident_resolved_at=incident.resolved_at if incident else None,
-            told=incident is None and store.told(conn, group_id),
+            told=incident is None and not fresh and store.told(conn, group_id),
         )
         decision = grouping.decide(
             state, found, len(firing), severity, rules, now, maintenance=window is not None

@@ -43,7 +43,7 @@ _ALERTS = Prepared(
     .where(alerts.c.group_id == sa.bindparam("group_id"))
     .order_by(alerts.c.first_seen_at, alerts.c.id)
 )
-_INSERT_ALERT = Prepared(sa.insert(alerts))
+_INSERT_ALERT = Prepared(sa.insert(alerts).returning(*alerts.c))  # no read after
 _UPDATE_ALERT = Prepared(sa.update(alerts).where(alerts.c.id == sa.bindparam("alert_id")))
 _INSERT_NOTIFICATION = Prepared(sa.insert(alert_notifications).returning(alert_notifications.c.id))
 _TOLD = Prepared(
@@ -83,8 +83,10 @@ def group_alerts(conn: Connection, group_id: int) -> list[dict[str, Any]]:
     return _ALERTS.rows(conn, {"group_id": group_id})
 
 
-def insert_alert(conn: Connection, values: Mapping[str, Any]) -> None:
-    _INSERT_ALERT.execute(conn, values)
+def insert_alert(conn: Connection, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The new alert's row, as stored."""
+    (made,) = _INSERT_ALERT.rows(conn, values)
+    return made
 
 
 def update_alert(conn: Connection, alert_id: int, fields: Mapping[str, Any]) -> None:
