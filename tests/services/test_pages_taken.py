@@ -3,7 +3,9 @@ who acknowledged or resolved it and when, and without its Acknowledge button."""
 
 from __future__ import annotations
 
+from bot.slack.delivery.sender import BUNDLE_EVERY
 from bot.slack.ids import Action
+from tests.support.db import rows
 from tests.support.slack_views import buttons
 
 
@@ -38,3 +40,24 @@ async def test_every_page_of_an_escalated_incident_says_who_resolved_it(bot, dou
         page = page_of(double, user)
         assert buttons(page) == {}
         assert "Resolved by <@U0ALICE>" in page["blocks"][0]["text"]["text"]
+
+
+async def test_pages_of_many_acknowledged_incidents_lose_their_buttons_in_one_round(bot, double):
+    """The re-rendering edits DMs already sent and posts nothing in a channel: it waits
+    neither for the incidents' cards and replies nor for a channel's pace (it used to queue
+    behind both, at one edit a second across every incident)."""
+    for n in range(6):
+        await bot.command(f"declare sev2 Storm {n}")
+        await bot.deliver()
+        bot.clock.advance(BUNDLE_EVERY)  # a DM of its own each
+    pages = double.messages(double.dm_channel("U0AAA"))
+    assert [Action.ACK in buttons(p) for p in pages] == [True] * 6
+    for n in range(6):
+        await bot.click(Action.ACK, str(n + 1), user="U0BOB")
+    await bot.app.sender.run_once()  # one round, the clock standing still
+    taken = "SELECT COUNT(*) FROM outbox WHERE kind = 'pages_taken' AND status != 'sent'"
+    assert rows(bot, taken) == [(0,)]
+    pages = double.messages(double.dm_channel("U0AAA"))
+    assert [buttons(p) for p in pages] == [{}] * 6
+    replies = "SELECT COUNT(*) FROM outbox WHERE kind = 'reply' AND status = 'pending'"
+    assert rows(bot, replies)[0][0] > 0  # while the channel's posts still wait for its pace

@@ -147,6 +147,7 @@ KINDS = {
     OutboxKind.CARD: Kind(card, Coalesce.LATEST, urgent=True),
     OutboxKind.REPLY: Kind(reply),
     OutboxKind.DM: Kind(page, Coalesce.BUNDLE, paced=False),
-    OutboxKind.PAGES_TAKEN: Kind(pages_taken, Coalesce.LATEST),
+    # edits DMs already sent: no channel's pace, nor the incident's posts, holds it back
+    OutboxKind.PAGES_TAKEN: Kind(pages_taken, Coalesce.LATEST, paced=False),
     OutboxKind.TRANSFERRED: Kind(transferred),
 }
