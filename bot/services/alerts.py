@@ -83,9 +83,8 @@ def _known(rows) -> dict[str, grouping.Known]:
 def _save(
     conn: Connection, group_id: int, rows, found: Sequence[grouping.Change], now: datetime
 ) -> list[dict[str, Any]]:
-    """Write the changed alerts; the group's alerts as they now stand (no read after: a new
-    alert's INSERT returns its row, an updated one is its old row with the new values), in
-    `group_alerts`' order: a new alert is first seen now, after the others."""
+    """Write the changed alerts; the group's alerts as they now stand, without reading them
+    back (a new alert's INSERT returns its row; an updated one takes its new values)."""
     by_fingerprint = {r["fingerprint"]: dict(r) for r in rows}
     for change in found:
         alert = change.alert
@@ -158,8 +157,7 @@ class AlertService(UseCase):
         rules = self.rules
         source = notification.source
         group = store.lock_group(conn, source, notification.key_hash)
-        fresh = group is None  # then it has no alerts yet and was never told about
-        if fresh:
+        if fresh := group is None:  # then it has no alerts yet and was never told about
             group = store.insert_group(
                 conn,
                 {
