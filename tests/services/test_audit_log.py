@@ -34,15 +34,11 @@ from tests.support.audit import (
     verified,
 )
 from tests.support.db import count, rows
-from tests.support.harness import CHANNEL, CONFIG, Bot, modal_values
+from tests.support.harness import CHANNEL, CONFIG, COVERED, Bot, modal_values
 from tests.support.shortcuts import message_action_body, reaction_event
 
 ADMINS = alerts.ALERTS_CONFIG + 'admins: ["@U0ROOT"]\n'
 AUTO_RESOLVE = alerts.ALERTS_CONFIG.replace("auto_resolve: false", "auto_resolve: true")
-COVERED = CONFIG.replace(  # primary covers weekdays 09:00-17:00 Berlin; SEV3 waits outside
-    "    start: 2026-01-05T09:00\n",
-    '    start: 2026-01-05T09:00\n    coverage:\n      - {days: mon-fri, from: "09:00", to: "17:00"}\n',
-)
 
 
 async def one(bot, step) -> dict:

@@ -10,7 +10,7 @@ from bot.services.timers import TimerService
 from bot.slack.ids import Action
 from bot.store.db import Database
 from tests.support.db import count, rows
-from tests.support.harness import CHANNEL, CONFIG, Bot
+from tests.support.harness import CHANNEL, CONFIG, COVERED, SATURDAY, Bot
 from tests.support.slack_views import cards, dms, paged, replies
 
 
@@ -169,13 +169,6 @@ async def test_two_workers_racing_for_the_same_timer_act_once(bot, double):
         assert count(db(bot), "timers", "status = 'fired' AND kind IN ('escalate', 'page')") == 1
     finally:
         await other_db.close()
-
-
-COVERED = CONFIG.replace(
-    "    start: 2026-01-05T09:00\n",
-    '    start: 2026-01-05T09:00\n    coverage:\n      - {days: mon-fri, from: "09:00", to: "17:00"}\n',
-)
-SATURDAY = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 
 
 async def test_outside_coverage_wait_says_when_and_starts_the_clock_then(tmp_path, double):

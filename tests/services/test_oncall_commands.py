@@ -9,13 +9,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.support.db import count, rows
-from tests.support.harness import CONFIG, Bot
+from tests.support.harness import CONFIG, COVERED, Bot
 from tests.support.slack_views import paged
 
-COVERED = CONFIG.replace(
-    "    start: 2026-01-05T09:00\n",
-    '    start: 2026-01-05T09:00\n    coverage:\n      - {days: mon-fri, from: "09:00", to: "17:00"}\n',
-)
 WITH_ADMIN_AND_EMAIL = CONFIG.replace(
     "    members: [U0AAA, U0BBB]\n", "    members: [U0AAA, U0BBB, carol@example.com]\n"
 ).replace("repeat: 0\n", 'repeat: 0\nadmins: ["boss@example.com", "@U0ROOT"]\n')

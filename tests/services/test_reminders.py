@@ -13,7 +13,7 @@ from bot.services.timers import TimerService
 from bot.slack.ids import Action, View
 from bot.store.db import Database
 from tests.support.db import count, rows
-from tests.support.harness import CONFIG, Bot
+from tests.support.harness import COVERED, Bot
 from tests.support.slack_views import buttons, replies, thread
 
 REMINDER_TIMERS = "kind = 'reminder' AND status = 'pending'"
@@ -238,12 +238,6 @@ async def test_two_workers_racing_for_a_reminder_post_it_once(bot, double):
         assert len(reminded(bot)) == 1
     finally:
         await other_db.close()
-
-
-COVERED = CONFIG.replace(
-    "    start: 2026-01-05T09:00\n",
-    '    start: 2026-01-05T09:00\n    coverage:\n      - {days: mon-fri, from: "09:00", to: "17:00"}\n',
-)
 
 
 async def test_an_incident_waiting_for_coverage_is_reminded_after_coverage_resumes(

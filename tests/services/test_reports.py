@@ -11,7 +11,7 @@ import pytest
 
 from bot.core.metrics import span
 from tests.support.db import count, rows
-from tests.support.harness import CONFIG, Bot
+from tests.support.harness import COVERED, Bot
 from tests.support.reports import BROADCASTING, NOW, STATUS, TARGETS, history, seed
 
 
@@ -97,12 +97,6 @@ async def test_report_figures_equal_those_computed_from_the_history(bot, double,
 async def test_a_report_of_a_quiet_period_says_so(bot, double):
     answer = await bot.command("report 30d")
     assert "No incidents were declared in this period." in answer["text"]
-
-
-COVERED = CONFIG.replace(
-    "    start: 2026-01-05T09:00\n",
-    '    start: 2026-01-05T09:00\n    coverage:\n      - {days: mon-fri, from: "09:00", to: "17:00"}\n',
-)
 
 
 async def test_an_incident_that_waited_for_coverage_counts_from_when_it_resumed(tmp_path, double):

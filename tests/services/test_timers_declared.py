@@ -4,16 +4,10 @@ one INSERT, with the fences, due times and payloads they always had."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from tests.support.db import rows, statements_from_now
-from tests.support.harness import CONFIG, Bot
+from tests.support.harness import COVERED, SATURDAY, Bot
 
-COVERED = CONFIG.replace(
-    "    start: 2026-01-05T09:00\n",
-    '    start: 2026-01-05T09:00\n    coverage:\n      - {days: mon-fri, from: "09:00", to: "17:00"}\n',
-)
-SATURDAY = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)  # 13:00 in Berlin
 TIMERS = "SELECT kind, due_at, fence, status, payload FROM timers ORDER BY id"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +51,13 @@ members: [U0ALICE, U0BOB, U0CAROL]  # the default team: may resolve, reopen, dow
 runbooks:
   api: https://docs.example.com/ops/api
 """
+# the same, with the primary rotation covering weekdays 09:00-17:00 (Berlin): outside, SEV3
+# and SEV4 wait for coverage and page no one
+COVERED = CONFIG.replace(
+    "    start: 2026-01-05T09:00\n",
+    '    start: 2026-01-05T09:00\n    coverage:\n      - {days: mon-fri, from: "09:00", to: "17:00"}\n',
+)
+SATURDAY = datetime(2026, 3, 7, 12, 0, tzinfo=UTC)  # 13:00 in Berlin: outside coverage
 
 
 class Bot:
