@@ -103,8 +103,11 @@ def record(
     outbox.enqueue_card_and(conn, now, OutboxKind.REPLY, number, channel, event_id)
     # each person paged runs their rules: Slack, e-mail, push, phone, now or by timer
     paging.page(conn, ctx, number, data.get("notified", []), event_id, now)
-    if event.kind in PAGES_TAKEN:  # the pages already sent stop asking for an acknowledgement
-        outbox.enqueue(conn, now, OutboxKind.PAGES_TAKEN, incident_id=number)
+    if event.kind in PAGES_TAKEN:
+        # the page DMs stop asking for an acknowledgement (an incident paged by no DM has
+        # none to edit, and a DM written after this shows the incident as it then stands)
+        if outbox.any_of(conn, number, OutboxKind.DM):
+            outbox.enqueue(conn, now, OutboxKind.PAGES_TAKEN, incident_id=number)
         paging.cancel(conn, number)  # and the steps still to come never go out
     if event.kind in FOLLOWED and row is not None:
         change = Recorded(row, event_id, event, now)

@@ -17,6 +17,13 @@ from bot.store.tables import incidents, outbox
 
 _INSERT = Prepared(sa.insert(outbox))  # every change writes rows: run without Core's overhead
 _INSERT_ONE = Prepared(sa.insert(outbox).returning(outbox.c.id))
+_ANY_OF_KIND = Prepared(
+    sa.select(outbox.c.id)
+    .where(
+        outbox.c.incident_id == sa.bindparam("incident_id"), outbox.c.kind == sa.bindparam("kind")
+    )
+    .limit(1)
+)
 
 
 def _row(
@@ -50,6 +57,11 @@ def enqueue(
     return int(
         _INSERT_ONE.execute(conn, _row(now, kind, incident_id, channel, payload)).scalar_one()
     )
+
+
+def any_of(conn: Connection, incident_id: int, kind: str) -> bool:
+    """Whether the incident has a row of `kind`, in any state."""
+    return _ANY_OF_KIND.first(conn, {"incident_id": incident_id, "kind": kind}) is not None
 
 
 def enqueue_about(

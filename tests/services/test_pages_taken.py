@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.slack.delivery.sender import BUNDLE_EVERY
 from bot.slack.ids import Action
 from tests.support.db import rows
+from tests.support.harness import COVERED, SATURDAY, Bot
 from tests.support.slack_views import buttons
 
 
@@ -61,3 +62,21 @@ async def test_pages_of_many_acknowledged_incidents_lose_their_buttons_in_one_ro
     assert [buttons(p) for p in pages] == [{}] * 6
     replies = "SELECT COUNT(*) FROM outbox WHERE kind = 'reply' AND status = 'pending'"
     assert rows(bot, replies)[0][0] > 0  # while the channel's posts still wait for its pace
+
+
+async def test_an_incident_paged_by_no_dm_leaves_nothing_to_re_render(tmp_path, double):
+    bot = Bot(tmp_path, double, config=COVERED)
+    bot.clock.set(SATURDAY)
+    await bot.start()
+    try:
+        await bot.command("declare sev3 Waits for Monday")  # outside coverage: no one paged
+        await bot.command("declare sev2 Pages now")
+        await bot.click(Action.ACK, "1", user="U0BOB")
+        await bot.click(Action.ACK, "2", user="U0BOB")
+        taken = "SELECT incident_id FROM outbox WHERE kind = 'pages_taken'"
+        assert rows(bot, taken) == [(2,)]
+        await bot.deliver()
+        [page] = double.messages(double.dm_channel("U0AAA"))  # INC-2's, sent acknowledged
+        assert buttons(page) == {}
+    finally:
+        await bot.close()
