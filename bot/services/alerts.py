@@ -185,17 +185,17 @@ class AlertService(UseCase):
         severity = alert_rules.most_severe((r["severity"] for r in firing), rules)
         service = alert_rules.service_of(notification, rules) or group["service"]
         team = alert_rules.team_of(notification, rules)  # a route's; None: the service's
-        incident = None
-        if group["incident_id"] is not None:
+        incident, window, acts = None, None, grouping.acts_on(found)
+        if acts and group["incident_id"] is not None:
             row = incident_store.load(conn, group["incident_id"], lock=True)
             incident = IncidentRecord.from_row(row) if row else None
-        windows = windows_at(conn, self.config, now)
-        window = under_maintenance(windows, service, now)
+        if acts:
+            window = under_maintenance(windows_at(conn, self.config, now), service, now)
         state = grouping.Group(
             incident_id=incident.id if incident else None,
             incident_status=incident.status if incident else None,
             incident_resolved_at=incident.resolved_at if incident else None,
-            told=incident is None and not fresh and store.told(conn, group_id),
+            told=acts and incident is None and not fresh and store.told(conn, group_id),
         )
         decision = grouping.decide(
             state, found, len(firing), severity, rules, now, maintenance=window is not None
@@ -219,7 +219,7 @@ class AlertService(UseCase):
                 "reason": window.reason,
             }
         action = decision.action
-        incident_id = incident.id if incident else None
+        incident_id = incident.id if incident else group["incident_id"]  # unread if unchanged
         channel = incident.channel_id if incident else self.config.incident_channel
         if action == grouping.OPEN:
             opened = declare_in(

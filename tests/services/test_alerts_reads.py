@@ -1,6 +1,7 @@
 """What a notification reads: a new group's first one reads none of the group's alerts or
-past notifications (it has none), and a changed group's alerts are not read back after they
-are written; the figures they lead to stay those of the stored rows."""
+past notifications (it has none), a changed group's alerts are not read back after they
+are written, and a repeat that changes nothing reads neither the incident nor maintenance
+windows; the figures and outcomes stay those of the stored rows."""
 
 from __future__ import annotations
 
@@ -70,3 +71,19 @@ async def test_a_change_reads_the_groups_alerts_once_and_counts_them_as_written(
     assert figures(bot) == (0, 3)
     [(group_status,)] = rows(bot, "SELECT status FROM alert_groups")
     assert group_status == "resolved"
+
+
+async def test_a_repeat_that_changes_nothing_reads_no_incident_nor_maintenance(bot):
+    await bot.alert("alertmanager", alertmanager([A, B]))
+    seen = statements_from_now(bot.app.db, "SELECT")
+    status, answer = await bot.alert("alertmanager", alertmanager([A, B]))
+    assert (status, answer["outcome"], answer["incident"]) == (200, "unchanged", "INC-1")
+    assert reads_of(seen, "incidents") == []
+    assert reads_of(seen, "maintenance_windows") == []
+    assert reads_of(seen, "alert_notifications") == []
+    assert figures(bot) == (2, 2)
+    [(notifications, group_status)] = rows(bot, "SELECT notifications, status FROM alert_groups")
+    assert (notifications, group_status) == (2, "firing")
+    # and one that does change something still sees its open incident
+    status, answer = await bot.alert("alertmanager", alertmanager([A, B, C]))
+    assert (status, answer["outcome"], answer["incident"]) == (200, "update", "INC-1")

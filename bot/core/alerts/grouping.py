@@ -97,6 +97,13 @@ class Decision:
     auto_resolve: bool = False  # and the incident resolves itself
 
 
+def acts_on(changes: Sequence[Change]) -> bool:
+    """Whether a notification with these changes can do anything: without a reported one it
+    is unchanged whatever its group's incident, maintenance or past posts, which then need
+    not be read."""
+    return any(c.reported for c in changes)
+
+
 def decide(
     group: Group,
     changes: Sequence[Change],
@@ -111,9 +118,9 @@ def decide(
 
     `firing_after`: alerts of the group still firing once the changes are stored;
     `severity`: the most severe of them (None when none fires)."""
-    reported = [c for c in changes if c.reported]
-    if not reported:
+    if not acts_on(changes):
         return Decision(UNCHANGED)
+    reported = [c for c in changes if c.reported]
     fired = any(c.kind in ("new", FIRING) for c in reported)
     all_resolved = firing_after == 0
     is_open = group.incident_id is not None and group.incident_status != "resolved"

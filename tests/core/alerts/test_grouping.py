@@ -90,6 +90,24 @@ def test_decide_nothing_new_is_unchanged():
     assert decide(changes=[]).action == grouping.UNCHANGED
 
 
+@pytest.mark.parametrize(
+    "group",
+    [
+        NO_INCIDENT,
+        grouping.Group(told=True),
+        grouping.Group(incident_id=7, incident_status="declared"),
+        grouping.Group(incident_id=7, incident_status="resolved", incident_resolved_at=NOW),
+    ],
+)
+@pytest.mark.parametrize("maintenance", [False, True])
+def test_without_a_reported_change_the_groups_state_cannot_matter(group, maintenance):
+    """What lets the service skip reading the incident, maintenance and past posts."""
+    quiet = [grouping.Change(alert("firing"), None, "SEV1")]
+    assert not grouping.acts_on(quiet) and not grouping.acts_on([])
+    assert decide(group, quiet, maintenance=maintenance).action == grouping.UNCHANGED
+    assert grouping.acts_on([*quiet, change("new")])
+
+
 def test_decide_updates_an_open_incident_and_resolves_it_only_when_allowed():
     open_group = grouping.Group(incident_id=7, incident_status="declared")
     assert decide(open_group, [change("new")]).action == grouping.UPDATE
