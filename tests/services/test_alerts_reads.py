@@ -36,7 +36,7 @@ def reads_of(seen: list[str], table: str) -> list[str]:
 def figures(bot) -> tuple[int, int]:
     """Firing and total alerts as the latest notification recorded them."""
     [(data,)] = rows(bot, "SELECT data FROM alert_notifications ORDER BY id DESC LIMIT 1")
-    found = json.loads(data) if isinstance(data, str) else data
+    found = json.loads(data)  # `rows` gives JSON as text on either backend
     return found["firing"], found["total"]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tests.support.db import count, rows
-from tests.support.harness import CONFIG, COVERED, Bot
+from tests.support.harness import CONFIG, COVERED, SATURDAY, Bot
 from tests.support.slack_views import paged
 
 WITH_ADMIN_AND_EMAIL = CONFIG.replace(
@@ -82,7 +82,7 @@ async def test_oncall_for_an_unknown_rotation_lists_the_rotations(bot):
 
 async def test_oncall_outside_coverage_says_until_when_nobody_answers(tmp_path, double):
     bot = Bot(tmp_path, double, config=COVERED)
-    bot.clock.set(datetime(2026, 3, 7, 12, 0, tzinfo=UTC))  # Saturday 13:00 Berlin
+    bot.clock.set(SATURDAY)
     await bot.start()
     try:
         shown = text_of(await ask(bot, "oncall"))

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.core.metrics import span
 from tests.support.db import count, rows
-from tests.support.harness import COVERED, Bot
+from tests.support.harness import COVERED, SATURDAY, Bot
 from tests.support.reports import BROADCASTING, NOW, STATUS, TARGETS, history, seed
 
 
@@ -101,7 +101,7 @@ async def test_a_report_of_a_quiet_period_says_so(bot, double):
 
 async def test_an_incident_that_waited_for_coverage_counts_from_when_it_resumed(tmp_path, double):
     bot = Bot(tmp_path, double, config=COVERED)
-    bot.clock.set(datetime(2026, 3, 7, 12, 0, tzinfo=UTC))  # Saturday
+    bot.clock.set(SATURDAY)
     await bot.start()
     try:
         await bot.command("declare sev3 Weekend report")  # waits until Monday 08:00 UTC
