@@ -162,7 +162,7 @@ def load_window(conn: Connection, window_id: int, *, lock: bool = False):
     return conn.execute(query).mappings().first()
 
 
-_LIVE_WINDOWS = (  # read by every notification
+_LIVE_WINDOWS = Prepared(  # read by every notification that can change something
     sa.select(maintenance_windows)
     .where(
         maintenance_windows.c.ended_at.is_(None),
@@ -177,7 +177,7 @@ _LIVE_WINDOWS = (  # read by every notification
 
 def live_windows(conn: Connection, at: datetime, *, until: datetime | None = None):
     """Windows not ended early that are running at `at` (or start before `until`)."""
-    return conn.execute(_LIVE_WINDOWS, {"at": at, "until": until or at}).mappings().all()
+    return _LIVE_WINDOWS.rows(conn, {"at": at, "until": until or at})
 
 
 def end_window(conn: Connection, window_id: int, by: str, at: datetime) -> bool:

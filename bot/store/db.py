@@ -174,8 +174,12 @@ class _Writer:
             pass
         except BaseException as exc:  # the COMMIT itself failed: nobody's work is stored
             results = [(None, exc)] * len(group)
+        # one wake-up of the event loop per group, not per job (each is a self-pipe write)
+        settled: dict[asyncio.AbstractEventLoop, list] = {}
         for (_, _, future, loop), (value, error) in zip(group, results, strict=True):
-            loop.call_soon_threadsafe(_settle, future, value, error)
+            settled.setdefault(loop, []).append((future, value, error))
+        for loop, outcomes in settled.items():
+            loop.call_soon_threadsafe(_settle, outcomes)
 
 
 class _RollBack(Exception):
@@ -189,13 +193,14 @@ def _attempt(work: Work, conn: Connection) -> tuple[Any, BaseException | None]:
         return None, exc
 
 
-def _settle(future: asyncio.Future, value: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(value)
+def _settle(outcomes: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+    for future, value, error in outcomes:
+        if future.cancelled():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
 
 
 MIGRATION_LOCK = 0x46_49_52_45  # "FIRE": replicas starting together migrate one at a time
