@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.core.alerts.payloads import (
     PayloadError,
@@ -198,6 +200,16 @@ def test_times():
 )
 def test_only_http_links_are_kept(url, kept):
     assert (safe_url(url) is not None) is kept
+
+
+@given(st.text(max_size=40))
+def test_a_link_with_whitespace_or_a_control_character_is_never_kept(tail):
+    url = "https://example.com/" + tail
+    unsafe = any(c.isspace() or ord(c) < 32 for c in url.strip())
+    if unsafe:
+        assert safe_url(url) is None
+    elif safe_url(url) is not None:
+        assert safe_url(url) == url.strip()
 
 
 def test_unsafe_links_in_alertmanager_bodies_are_dropped_not_refused():
