@@ -23,7 +23,7 @@ from bot.core.alerts import grouping, payloads, sentry
 from bot.core.alerts import rules as alert_rules
 from bot.core.maintenance import under_maintenance
 from bot.core.outbox import OutboxKind
-from bot.services import audit, changes, heartbeats, maintenance
+from bot.services import audit, changes, heartbeats
 from bot.services.alert_rules import rules_from
 from bot.services.context import Context, UseCase
 from bot.services.incidents import declare_in
@@ -272,7 +272,15 @@ class AlertService(UseCase):
             # one audit row per webhook: the declaration, reopening or resolution it caused
             audited = action == grouping.UPDATE and not decision.auto_resolve
             alerts_event(
-                conn, self.ctx, incident_id, channel, lines, {**data, **extra}, now, audited
+                conn,
+                self.ctx,
+                incident_id,
+                channel,
+                lines,
+                {**data, **extra},
+                now,
+                audited,
+                opened=action == grouping.OPEN,
             )
             if decision.auto_resolve and incident is not None:
                 result = incident_core.resolve(
@@ -358,93 +366,20 @@ def alerts_event(
     data: dict[str, Any],
     now: datetime,
     audited: bool = True,
+    opened: bool = False,
 ) -> None:
     """The timeline entry of alert changes in an incident, with the card re-render and the
     thread reply (coalesced with its neighbours at send time); its audit row unless the same
-    notification declared, reopened or resolved the incident (that row is the record)."""
+    notification declared, reopened or resolved the incident (that row is the record).
+    `opened`: the incident was declared in this transaction, whose card row, rendered when
+    it is sent, already shows these alerts: no second card row."""
     data = {**data, "changes": lines}
     event_id = incident_store.add_event(conn, incident_id, now, data["source"], "alerts", "", data)
     if audited:
         audit.incident_change(
             conn, now, incident_id, incident_core.Event("alerts", data["source"]), data
         )
-    outbox.enqueue_card_and(conn, now, OutboxKind.ALERT_REPLY, incident_id, channel, event_id)
-
-
-def open_after_maintenance(conn: Connection, ctx: Context, now: datetime, service: str | None):
-    """A maintenance window ended: each group it kept quiet that still fires opens its
-    incident now (unless another window still covers it, or its severity only posts)."""
-    rules = rules_from(ctx.config)
-    windows = windows_at(conn, ctx.config, now)
-    for group in store.firing_groups(conn, service):
-        if group["incident_id"] is not None:
-            row = incident_store.load(conn, group["incident_id"], lock=True)
-            if row is not None and row["status"] != "resolved":
-                continue
-        if store.last_outcome(conn, group["id"]) != grouping.MAINTENANCE:
-            continue
-        if under_maintenance(windows, group["service"], now):
-            continue
-        firing = [
-            r for r in store.group_alerts(conn, group["id"]) if r["status"] == payloads.FIRING
-        ]
-        severity = alert_rules.most_severe((r["severity"] for r in firing), rules)
-        if not firing or severity is None or not rules.opens_incident(severity):
-            continue
-        alerts = [
-            payloads.Alert(
-                r["fingerprint"],
-                r["status"],
-                r["labels"],
-                r["annotations"],
-                r["starts_at"],
-                r["ends_at"],
-                r["links"],
-            )
-            for r in firing
-        ]
-        still = payloads.Notification(
-            group["source"],
-            group["group_key"],
-            payloads.FIRING,
-            tuple(alerts),
-            common_labels=group["labels"],
-            common_annotations=group["annotations"],
-        )
-        incident = declare_in(
-            conn,
-            ctx,
-            now,
-            group["source"],
-            group["title"],
-            severity,
-            service=group["service"],
-            tenants=alert_rules.tenants_of(still, rules),
-            description=alert_rules.description_of(still),
-            source=group["source"],
-            team=alert_rules.team_of(still, rules),
-            private=alert_rules.private_of(still, rules),
-        )
-        lines = grouping.change_lines(
-            [grouping.Change(a, "new", r["severity"]) for a, r in zip(alerts, firing, strict=True)]
-        )
-        data = {
-            "source": group["source"],
-            "title": group["title"],
-            "severity": severity,
-            "service": group["service"],
-            "firing": len(firing),
-            "total": len(store.group_alerts(conn, group["id"])),
-            "all_resolved": False,
-            "after_maintenance": True,
-        }
-        alerts_event(conn, ctx, incident.id, incident.channel_id, lines, data, now, False)
-        store.update_group(conn, group["id"], {"incident_id": incident.id})
-
-
-def fire_maintenance_end(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
-    """A maintenance window's end timer: post the end, then open what still fires."""
-    if not maintenance.fire_end(conn, ctx, timer, now):
-        return False
-    open_after_maintenance(conn, ctx, now, timer["payload"].get("service"))
-    return True
+    if opened:
+        outbox.enqueue_about(conn, now, OutboxKind.ALERT_REPLY, incident_id, channel, event_id)
+    else:
+        outbox.enqueue_card_and(conn, now, OutboxKind.ALERT_REPLY, incident_id, channel, event_id)

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.services.alerts import AlertService, open_after_maintenance
+from bot.services.after_maintenance import open_after_maintenance
+from bot.services.alerts import AlertService
 from bot.services.audit_trail import AuditTrailService
 from bot.services.calendar import CalendarService
 from bot.services.context import Context

@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import Connection
 
 from bot.services import (
-    alerts,
+    after_maintenance,
     audit,
     audit_retention,
     broadcasts,
@@ -48,7 +48,7 @@ HANDLERS: dict[str, Handler] = {
     "page": escalation.fire_page,
     "handover": handover.fire,
     "maintenance_start": maintenance.fire_start,
-    "maintenance_end": alerts.fire_maintenance_end,
+    "maintenance_end": after_maintenance.fire_maintenance_end,
     "reminder": reminders.fire,
     "eta": reminders.fire_eta,
     "digest": broadcasts.fire_digest,

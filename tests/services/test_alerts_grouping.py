@@ -83,6 +83,15 @@ async def test_alertmanager_firing_opens_an_incident_with_card_labels_links_and_
     assert sorted(dms(double)) == ["U0AAA", "U0PRODUCT"]  # level 1 and SEV1's page list
 
 
+async def test_an_incident_alerts_open_has_one_card_row_that_shows_the_alerts(bot, double):
+    await bot.alert("alertmanager", alertmanager([FIRST]))
+    kinds = [k for (k,) in rows(db(bot), "SELECT kind FROM outbox ORDER BY id")]
+    assert kinds.count("card") == 1 and kinds.count("alert_reply") == 1
+    await bot.deliver()
+    assert "*Alerts* (Alertmanager): 1 of 1 firing" in card_text(card_of(double))
+    assert double.calls_to("chat.update") == []  # posted once, as it stood after the change
+
+
 async def test_repeat_and_duplicate_deliveries_change_nothing(bot, double):
     body = alertmanager([FIRST])
     await bot.alert("alertmanager", body)
