@@ -59,13 +59,7 @@ async def test_each_step_of_each_page_leaves_once_from_two_replicas(bot):
             await asyncio.gather(*(app.timers.run_once() for app in replicas))
             await asyncio.gather(*(app.sender.run_once() for app in replicas))
             bot.clock.advance(STEP)
-        for _ in range(20):  # what is still pending (a lane another replica held, a channel
-            # post waiting for its pace) goes now, the clock jumping to when it may
-            waits = await asyncio.gather(*(app.sender.run_once() for app in replicas))
-            due = [at for at in waits if at is not None]
-            if not due:
-                break
-            bot.clock.set(max(bot.clock.now(), min(due)))
+        await bot.deliver(other, max_rounds=20)  # what is still pending goes now
     finally:
         await other.stop()
 

@@ -6,6 +6,7 @@ outbox sender round by round, moving the clock to whenever the sender next has w
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -172,14 +173,16 @@ class Bot:
         self.clock.set(end)
         await self.app.timers.run_once()
 
-    async def deliver(self, max_rounds: int = 10_000) -> None:
-        """Run the sender until the outbox is empty, jumping the clock over waits."""
+    async def deliver(self, *replicas: Firebell, max_rounds: int = 10_000) -> None:
+        """Run the sender (and other `replicas`' senders, side by side) until the outbox is
+        empty, jumping the clock over waits (a post's pace, a lane another replica held)."""
+        senders = [app.sender for app in (self.app, *replicas)]
         for _ in range(max_rounds):
-            next_at = await self.app.sender.run_once()
-            if next_at is None:
+            waits = await asyncio.gather(*(sender.run_once() for sender in senders))
+            due = [at for at in waits if at is not None]
+            if not due:
                 return
-            if next_at > self.clock.now():
-                self.clock.set(next_at)
+            self.clock.set(max(min(due), self.clock.now()))
         raise AssertionError("the outbox did not drain")
 
 

@@ -74,6 +74,17 @@ class Deliveries:
         row: OutboxRecord,
         text: str,
         blocks: list | None = None,
+        **how: Any,
+    ) -> list[int]:
+        """`posted`, without where the message is."""
+        settled, _ = await self.posted(row, text, blocks, **how)
+        return settled
+
+    async def posted(
+        self,
+        row: OutboxRecord,
+        text: str,
+        blocks: list | None = None,
         *,
         channel: str | None = None,
         thread_ts: str | None = None,
@@ -81,9 +92,10 @@ class Deliveries:
         together: bool = False,
         card: bool = False,
         note: str | None = None,
-    ) -> list[int]:
+    ) -> tuple[list[int], tuple[str, str]]:
         """Post the row's message once, then mark it sent (and what it covered superseded,
-        or `together`: sent in it); returns the covered rows it settled.
+        or `together`: sent in it); returns the covered rows it settled and where the
+        message is (channel, ts).
 
         A row still in flight from an earlier attempt (a crash or a timeout between Slack's
         answer and recording it) may already be in Slack: it is looked for by the row id in
@@ -109,7 +121,7 @@ class Deliveries:
         await self.services.outbox.delivered(
             row, posted=posted, covering=covering, together=together, card=card, note=note
         )
-        return list(covering)
+        return list(covering), posted
 
 
 def thread_of(incident: IncidentRecord) -> str:
