@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import queue
 import threading
 import zlib
@@ -107,8 +108,13 @@ class Database:
 
 def json_text(value: Any) -> str:
     """JSON columns' text, by orjson (several times json.dumps' speed; every change writes
-    some): keys that are not strings become strings, as json.dumps makes them."""
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    some): keys that are not strings become strings, as json.dumps makes them. An integer
+    past 64 bits, which orjson refuses (a webhook's `truncatedAlerts` of 2**64, say), is
+    written by json.dumps: whatever JSON came in is stored, never refused here."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class _Writer:
