@@ -133,15 +133,20 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
 
 
 def around_the_clock() -> str:
-    """config/firebell.example.yml with every rotation covering 24/7 and no weekly report.
+    """config/firebell.example.yml with every rotation covering 24/7, only Slack members and
+    no weekly report.
 
     The example's primary rotation covers office hours only and its SEV3/SEV4 wait outside
     them, so a bare `/incident declare` (SEV4) measured at night or on a weekend paged nobody
-    and never asked who is on call. Without coverage windows every declaration pages at once,
-    whatever the day and hour of the run; everything else is the example's."""
+    and never asked who is on call. Its members include an e-mail address the Slack double
+    does not know, so in the weeks that member was on call nobody was paged either (no page
+    DM, and no re-rendering of it when the click acknowledges). Without coverage windows and
+    with Slack user ids only, every declaration pages someone at once, whatever the day, hour
+    and week of the run; everything else is the example's."""
     config = yaml.safe_load(EXAMPLE.read_text())
     for rotation in config["rotations"]:
         rotation.pop("coverage", None)
+        rotation["members"] = [m for m in rotation["members"] if str(m).startswith("U")]
     config.setdefault("broadcast", {})["weekly_report"] = False
     return yaml.safe_dump(config, sort_keys=False)
 
