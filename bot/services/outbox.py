@@ -62,6 +62,15 @@ class OutboxService:
         )
         self._on_outbox()
 
+    async def rerender_pages(self, incident_id: int) -> None:
+        """The incident's page DMs re-rendered (`pages_taken`): one was recorded as sent
+        only after the incident changed, too late for the change's own re-rendering."""
+        now = self.clock.now()
+        await self.db.write(
+            lambda conn: store.enqueue(conn, now, OutboxKind.PAGES_TAKEN, incident_id=incident_id)
+        )
+        self._on_outbox()
+
     async def run_behind(
         self, row: OutboxRecord, modes: Mapping[str, Coalesce]
     ) -> list[OutboxRecord]:

@@ -101,16 +101,19 @@ async def page(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecor
         carried.append(other)
     text, rendered = _pages(ctx, list(incidents.values()))
     covering = [r.id for r in carried[1:]]
-    settled, posted = await ctx.posted(row, text, rendered, covering=covering, together=True)
+    settled = await ctx.post(row, text, rendered, covering=covering, together=True)
     # Taken while the post was on its way? `pages_taken` (perhaps another replica's) edits
-    # only DMs already recorded as sent, so this one is re-read now that it is, and edited
-    # once if it no longer shows its incidents as they stand (its button gone, say).
-    shown = [row.incident_id, *(r.incident_id for r in carried[1:] if r.id in set(settled))]
-    found = [await ctx.services.incidents.get(n) for n in dict.fromkeys(shown)]
-    now = _pages(ctx, [i for i in found if i is not None])
-    if now != (text, rendered):
-        channel, ts = posted
-        await ctx.slack.chat_update(channel=channel, ts=ts, text=now[0], blocks=now[1])
+    # only DMs recorded as sent, so the incidents are read again now that this one is; if
+    # the DM would read differently now, `pages_taken` edits it with the incident's others
+    # (durably: a refused edit is retried as any row is).
+    shown = dict.fromkeys(
+        [row.incident_id, *(r.incident_id for r in carried[1:] if r.id in set(settled))]
+    )
+    current = {n: await ctx.services.incidents.get(n) for n in shown}
+    fresh = [i for i in current.values() if i is not None]
+    if _pages(ctx, fresh) != _pages(ctx, [incidents[i.id] for i in fresh]):
+        changed = next((i.id for i in fresh if i != incidents[i.id]), row.incident_id)
+        await ctx.services.outbox.rerender_pages(changed)
     return settled
 
 
@@ -118,7 +121,8 @@ async def pages_taken(ctx: Deliveries, row: OutboxRecord, covered: Sequence[Outb
     """Every page DM of the incident, re-rendered as it now stands: who acknowledged or
     resolved it and when, and no button (a stale "You are being paged" misleads at 3 a.m.).
     A bundle is re-rendered whole, each of its incidents as it now stands. A DM not yet
-    recorded as sent is left to its own delivery, which re-reads its incidents once it is."""
+    recorded as sent is left to its own delivery, which re-reads its incidents once it is
+    and, if one changed, writes another of these rows."""
     services = ctx.services
     incident = await ctx.incident(row)
     shown: set[tuple[str | None, str | None]] = set()

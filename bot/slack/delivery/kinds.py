@@ -74,17 +74,6 @@ class Deliveries:
         row: OutboxRecord,
         text: str,
         blocks: list | None = None,
-        **how: Any,
-    ) -> list[int]:
-        """`posted`, without where the message is."""
-        settled, _ = await self.posted(row, text, blocks, **how)
-        return settled
-
-    async def posted(
-        self,
-        row: OutboxRecord,
-        text: str,
-        blocks: list | None = None,
         *,
         channel: str | None = None,
         thread_ts: str | None = None,
@@ -92,10 +81,9 @@ class Deliveries:
         together: bool = False,
         card: bool = False,
         note: str | None = None,
-    ) -> tuple[list[int], tuple[str, str]]:
+    ) -> list[int]:
         """Post the row's message once, then mark it sent (and what it covered superseded,
-        or `together`: sent in it); returns the covered rows it settled and where the
-        message is (channel, ts).
+        or `together`: sent in it); returns the covered rows it settled.
 
         A row still in flight from an earlier attempt (a crash or a timeout between Slack's
         answer and recording it) may already be in Slack: it is looked for by the row id in
@@ -121,7 +109,7 @@ class Deliveries:
         await self.services.outbox.delivered(
             row, posted=posted, covering=covering, together=together, card=card, note=note
         )
-        return list(covering), posted
+        return list(covering)
 
 
 def thread_of(incident: IncidentRecord) -> str:
