@@ -103,17 +103,15 @@ async def page(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecor
     covering = [r.id for r in carried[1:]]
     settled = await ctx.post(row, text, rendered, covering=covering, together=True)
     # Taken while the post was on its way? `pages_taken` (perhaps another replica's) edits
-    # only DMs recorded as sent, so the incidents are read again now that this one is; if
-    # the DM would read differently now, `pages_taken` edits it with the incident's others
-    # (durably: a refused edit is retried as any row is).
-    shown = dict.fromkeys(
-        [row.incident_id, *(r.incident_id for r in carried[1:] if r.id in set(settled))]
-    )
-    current = {n: await ctx.services.incidents.get(n) for n in shown}
-    fresh = [i for i in current.values() if i is not None]
-    if _pages(ctx, fresh) != _pages(ctx, [incidents[i.id] for i in fresh]):
-        changed = next((i.id for i in fresh if i != incidents[i.id]), row.incident_id)
-        await ctx.services.outbox.rerender_pages(changed)
+    # only DMs recorded as sent, so the incidents are read again now that this one is; one
+    # shown with its button that has been acknowledged or resolved since gets another
+    # `pages_taken`, which edits this DM with the incident's others (durably, as any row).
+    shown = [row.incident_id, *(r.incident_id for r in carried[1:] if r.id in set(settled))]
+    for number in dict.fromkeys(shown):
+        current = await ctx.services.incidents.get(number)
+        if incidents[number].status == "declared" and current and current.status != "declared":
+            await ctx.services.outbox.rerender_pages(number)
+            break
     return settled
 
 
