@@ -146,7 +146,7 @@ def around_the_clock() -> str:
     config = yaml.safe_load(EXAMPLE.read_text())
     for rotation in config["rotations"]:
         rotation.pop("coverage", None)
-        rotation["members"] = [m for m in rotation["members"] if str(m).startswith("U")]
+        rotation["members"] = [m for m in rotation["members"] if "@" not in str(m)]
     config.setdefault("broadcast", {})["weekly_report"] = False
     return yaml.safe_dump(config, sort_keys=False)
 

@@ -16,12 +16,17 @@ from bot.slack.ids import Action, Block
 ICON = ":rotating_light:"
 
 
+def asks(incident: IncidentRecord) -> bool:
+    """Whether a page of it still asks to be taken (carries its Acknowledge button)."""
+    return incident.status == "declared"
+
+
 def page_dm(incident: IncidentRecord, config: Config) -> tuple[str, list[dict[str, Any]]]:
     """The direct message to one person paged: what, how urgent, and a button to take it."""
     text = f"{ICON} You are being paged for {_headline(incident)}"
     lines = [text, f"Thread: <#{incident.channel_id}>", *_state(incident, config)]
     blocks: list[dict[str, Any]] = [kit.section("\n".join(lines), kit.show(incident.ref))]
-    if incident.status == "declared":
+    if asks(incident):
         button = kit.button("Acknowledge", Action.ACK, str(incident.id), "primary")
         blocks.append(
             {"type": "actions", "block_id": Block.PAGE.of(incident.id), "elements": [button]}
@@ -42,7 +47,7 @@ def bundle_dm(
         lines = [f"{_headline(incident)} in <#{incident.channel_id}>", *_state(incident, config)]
         block = kit.section("\n".join(lines), kit.show(incident.ref))
         block["block_id"] = Block.PAGE.of(incident.id)
-        if incident.status == "declared":
+        if asks(incident):
             block["accessory"] = kit.button("Acknowledge", Action.ACK, str(incident.id), "primary")
         blocks.append(block)
     return kit.message(text, blocks)

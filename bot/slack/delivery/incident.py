@@ -18,7 +18,7 @@ from bot.core.alert_sources import SOURCES
 from bot.core.outbox import Coalesce, OutboxKind, bundle
 from bot.services.models import IncidentRecord, OutboxRecord
 from bot.slack.blocks import card as card_blocks
-from bot.slack.blocks.pages import bundle_dm, page_dm
+from bot.slack.blocks.pages import asks, bundle_dm, page_dm
 from bot.slack.delivery.kinds import Deliveries, Kind, thread_of
 from bot.slack.errors import CONTENT_ERRORS, classify
 
@@ -106,10 +106,11 @@ async def page(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecor
     # only DMs recorded as sent, so the incidents are read again now that this one is; one
     # shown with its button that has been acknowledged or resolved since gets another
     # `pages_taken`, which edits this DM with the incident's others (durably, as any row).
-    shown = [row.incident_id, *(r.incident_id for r in carried[1:] if r.id in set(settled))]
+    kept = set(settled)
+    shown = [row.incident_id, *(r.incident_id for r in carried[1:] if r.id in kept)]
     for number in dict.fromkeys(shown):
         current = await ctx.services.incidents.get(number)
-        if incidents[number].status == "declared" and current and current.status != "declared":
+        if asks(incidents[number]) and current is not None and not asks(current):
             await ctx.services.outbox.rerender_pages(number)
             break
     return settled
@@ -120,7 +121,7 @@ async def pages_taken(ctx: Deliveries, row: OutboxRecord, covered: Sequence[Outb
     resolved it and when, and no button (a stale "You are being paged" misleads at 3 a.m.).
     A bundle is re-rendered whole, each of its incidents as it now stands. A DM not yet
     recorded as sent is left to its own delivery, which re-reads its incidents once it is
-    and, if one changed, writes another of these rows."""
+    and, if one has been taken since, writes another of these rows."""
     services = ctx.services
     incident = await ctx.incident(row)
     shown: set[tuple[str | None, str | None]] = set()
