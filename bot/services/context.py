@@ -77,11 +77,15 @@ class UseCase:
         return self.ctx.config
 
     async def write(
-        self, work: Callable[[Connection], T], wakes: Callable[[T], bool] = lambda _: True
+        self,
+        work: Callable[[Connection], T],
+        wakes: Callable[[T], bool] = lambda _: True,
+        *,
+        alone: bool = False,
     ) -> T:
-        """Run `work` in one transaction; once committed, wake the sender if `wakes` says
-        the result wrote outbox rows."""
-        result = await self.db.write(work)
+        """Run `work` in one transaction (`alone`: see `Database.write`); once committed, wake
+        the sender if `wakes` says the result wrote outbox rows."""
+        result = await self.db.write(work, alone=alone)
         if wakes(result):
             self.on_outbox()
         return result

@@ -136,14 +136,16 @@ class ReportService(UseCase):
         queued for `user`'s DM (drawn when it is sent; none for a period without incidents)."""
         end = self.clock.now()
         start = end - window
-
-        def work(conn: Connection) -> Report:
-            figures = build(conn, self.config, start, end, teams)
-            payload = chart(start, end, teams, weekly=False)
-            outbox.enqueue(conn, end, OutboxKind.REPORT_CHART, channel=user, payload=payload)
-            return figures
-
-        return await self.write(work)
+        # read apart from the write: a long period's figures would hold the writer (and, on
+        # SQLite, the event loop: see `Database.write`) for as long as they take
+        figures = await self.db.read(lambda conn: build(conn, self.config, start, end, teams))
+        payload = chart(start, end, teams, weekly=False)
+        await self.write(
+            lambda conn: outbox.enqueue(
+                conn, end, OutboxKind.REPORT_CHART, channel=user, payload=payload
+            )
+        )
+        return figures
 
     async def series(
         self, start: datetime, end: datetime, teams: Sequence[str] | None = None

@@ -1,0 +1,127 @@
+"""SQLite's writer: what its transactions do when BEGIN waits, when COMMIT fails, when work is
+`alone`, and at shutdown (the group-commit isolation test is in test_store.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from bot.store.db import Database
+from bot.store.migrate import upgrade
+from bot.store.tables import timers
+
+BASE = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def insert(key: str, **extra):
+    values = dict(
+        kind="probe", due_at=BASE, fence=1, status="pending", payload={}, created_at=BASE, key=key
+    )
+    return lambda conn: conn.execute(sa.insert(timers).values(**values, **extra)) and key
+
+
+async def keys(db: Database) -> list[str]:
+    return await db.read(lambda conn: sorted(r[0] for r in conn.execute(sa.select(timers.c.key))))
+
+
+@pytest.fixture
+async def db(tmp_path):
+    opened = Database(f"sqlite:///{tmp_path / 'w.db'}")
+    await upgrade(opened)
+    yield opened
+    await opened.close()
+
+
+async def test_a_failing_commit_fails_every_write_of_its_group_and_the_writer_goes_on(db):
+    """A deferred foreign key makes the COMMIT itself fail: none of the writes committed
+    with it is stored, each caller hears why, and the next write is stored."""
+
+    def orphan(conn):
+        conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # checked at COMMIT only
+        return insert("orphan", incident_id=999)(conn)
+
+    results = await asyncio.gather(
+        *(db.write(insert(f"k{n}")) for n in range(5)),
+        db.write(orphan),
+        *(db.write(insert(f"m{n}")) for n in range(5)),
+        return_exceptions=True,
+    )
+    assert all(isinstance(r, sa.exc.IntegrityError) for r in results), results
+    assert await keys(db) == []
+    assert await db.write(insert("after")) == "after"
+    assert await keys(db) == ["after"]
+
+
+async def test_a_write_waiting_for_another_process_lock_leaves_the_event_loop_free(db, tmp_path):
+    """BEGIN IMMEDIATE waits (up to the busy timeout) while another process writes; that
+    wait is the writer thread's, so reads and everything else on the loop go on."""
+    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's write transaction
+    try:
+        pending = asyncio.create_task(db.write(insert("late")))
+        await asyncio.sleep(0)
+        assert await keys(db) == []  # a read while the write waits for the lock
+        assert not pending.done()
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert await pending == "late"
+    assert await keys(db) == ["late"]
+
+
+async def test_alone_work_runs_off_the_event_loop(db):
+    """Work of no fixed size (`alone`) must not hold the loop: here it waits for something
+    only the loop can do, which would never happen if it ran on the loop."""
+    gate = threading.Event()
+
+    def slow(conn):
+        opened = gate.wait(10)
+        insert("alone")(conn)
+        return opened
+
+    pending = asyncio.create_task(db.write(slow, alone=True))
+    await asyncio.sleep(0)
+    assert await keys(db) == []  # the loop still serves reads
+    gate.set()
+    assert await pending is True
+    assert await keys(db) == ["alone"]
+
+
+async def test_group_work_runs_on_the_event_loop_between_begin_and_commit(db):
+    """The rest runs on the loop (the writer thread only begins and commits): a function
+    sees the loop's thread, and writes there are those of the open transaction."""
+    loop_thread = threading.get_ident()
+
+    def where(n):
+        def work(conn):
+            insert(f"k{n}")(conn)
+            return threading.get_ident()
+
+        return work
+
+    seen = await asyncio.gather(*(db.write(where(n)) for n in range(3)))
+    assert seen == [loop_thread] * 3
+    assert await keys(db) == ["k0", "k1", "k2"]
+    assert await db.write(lambda conn: threading.get_ident(), alone=True) != loop_thread
+
+
+async def test_closing_stores_the_writes_already_submitted(tmp_path):
+    """Shutdown drains the queue: every write submitted before `close` is committed, and
+    each caller has its answer."""
+    path = tmp_path / "c.db"
+    db = Database(f"sqlite:///{path}")
+    await upgrade(db)
+    pending = [asyncio.create_task(db.write(insert(f"k{n:03}"))) for n in range(200)]
+    await asyncio.sleep(0)  # the tasks submit their writes
+    await db.close()
+    assert [t.result() for t in pending] == [f"k{n:03}" for n in range(200)]
+    again = Database(f"sqlite:///{path}")
+    try:
+        assert await keys(again) == [f"k{n:03}" for n in range(200)]
+    finally:
+        await again.close()
