@@ -124,8 +124,8 @@ async def _checked(settings: Settings, command) -> int:
 
 def _sqlite_problem(path: str | None) -> str | None:
     """Why a SQLite file cannot be read, asked read-only before `Database` opens it (which
-    would create a missing file, and fail with a driver's error on a file that is not a
-    database); None when it can."""
+    would create a missing file, and whose writer thread would fail loudly on a file that is
+    not a database); None when it can."""
     if not path or path == ":memory:" or path.startswith("file:"):
         return None  # nothing on disk to look at; the driver answers
     file = Path(path).expanduser()

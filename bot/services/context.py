@@ -77,15 +77,11 @@ class UseCase:
         return self.ctx.config
 
     async def write(
-        self,
-        work: Callable[[Connection], T],
-        wakes: Callable[[T], bool] = lambda _: True,
-        *,
-        alone: bool = False,
+        self, work: Callable[[Connection], T], wakes: Callable[[T], bool] = lambda _: True
     ) -> T:
-        """Run `work` in one transaction (`alone`: see `Database.write`); once committed, wake
-        the sender if `wakes` says the result wrote outbox rows."""
-        result = await self.db.write(work, alone=alone)
+        """Run `work` in one transaction; once committed, wake the sender if `wakes` says
+        the result wrote outbox rows."""
+        result = await self.db.write(work)
         if wakes(result):
             self.on_outbox()
         return result

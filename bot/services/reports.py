@@ -136,8 +136,8 @@ class ReportService(UseCase):
         queued for `user`'s DM (drawn when it is sent; none for a period without incidents)."""
         end = self.clock.now()
         start = end - window
-        # read apart from the write: a long period's figures would hold the writer (and, on
-        # SQLite, the event loop: see `Database.write`) for as long as they take
+        # read apart from the write: a long period's figures (tens of ms over a busy quarter)
+        # would hold SQLite's one writer, and every acknowledgement behind it, meanwhile
         figures = await self.db.read(lambda conn: build(conn, self.config, start, end, teams))
         payload = chart(start, end, teams, weekly=False)
         await self.write(

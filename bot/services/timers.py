@@ -96,10 +96,7 @@ class TimerService(UseCase):
             return Round(fired, stale, store.next_due(conn)), lateness
 
         with audit.origin("timer"):
-            # alone: a round's size has no bound (a storm's timers, a prune, a weekly report)
-            result, lateness = await self.write(
-                work, wakes=lambda done: done[0].fired > 0, alone=True
-            )
+            result, lateness = await self.write(work, wakes=lambda done: done[0].fired > 0)
         self._healed = True
         for timer_id, kind, incident, acted, late in lateness:
             if acted:

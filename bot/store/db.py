@@ -2,12 +2,11 @@
 
 Work is a plain function of a SQLAlchemy `Connection`, so the same code runs on both backends:
 
-- SQLite: one writer thread opens and commits the transactions (stdlib driver), committing
-  concurrent write functions together (group commit): each function runs in its own
-  SAVEPOINT, so one failing rolls back alone, and every caller returns only after the shared
-  COMMIT is on disk. The functions run on the event loop between BEGIN and COMMIT (`_Writer`
-  says why), except `alone` ones. Readers use a small thread pool and WAL snapshots.
-  Settings: WAL, busy timeout, foreign keys, full fsync on commit, BEGIN IMMEDIATE for writes.
+- SQLite: one writer thread runs write functions with the stdlib driver, one hand-off per
+  transaction, and commits concurrent ones together (group commit): each function runs in its
+  own SAVEPOINT, so one failing rolls back alone, and every caller returns only after the
+  shared COMMIT is on disk. Readers use a small thread pool and WAL snapshots. Settings: WAL,
+  busy timeout, foreign keys, full fsync on commit, BEGIN IMMEDIATE for writes.
 - PostgreSQL: each call is one transaction on the async engine (asyncpg), the function run
   through `run_sync`; rows are locked with SELECT ... FOR UPDATE where it matters.
 
@@ -20,11 +19,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-import sqlite3
+import queue
+import threading
 import zlib
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar, copy_context
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,7 +35,8 @@ from sqlalchemy.engine import make_url
 T = TypeVar("T")
 Work = Callable[[Connection], T]
 
-BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process's lock
+_WRITE = "firebell_write"
+_STOP = object()
 GROUP_LIMIT = 64  # most write functions committed together
 # Set for a context, wraps every write made in it: how a Slack request's claim
 # (services/handled.py) joins the request's own transaction rather than costing one more.
@@ -74,11 +74,10 @@ class Database:
     async def write(self, work: Work[T], *, alone: bool = False) -> T:
         """Run `work` in a read-write transaction; returns once it is committed.
 
-        `alone`: in a transaction of its own, and on SQLite off the event loop; for work of
-        no fixed size (schema migrations, timer rounds), which would stall the loop."""
+        `alone` keeps it out of group commit (schema migrations)."""
         if (wrapper := WRITE_WRAPPER.get()) is not None:
             work = wrapper(work)
-        if self.is_sqlite:  # run by the writer within the caller's context variables
+        if self.is_sqlite:  # run in the writer thread within the caller's context variables
             return await self._writer.submit(functools.partial(copy_context().run, work), alone)
         async with self.engine.begin() as conn:
             return await conn.run_sync(work)
@@ -100,7 +99,7 @@ class Database:
 
     async def close(self) -> None:
         if self.is_sqlite:
-            await self._writer.stop()
+            await asyncio.get_running_loop().run_in_executor(None, self._writer.stop)
             self._readers.shutdown(wait=True)
             self.sync_engine.dispose()
         else:
@@ -119,136 +118,88 @@ def json_text(value: Any) -> str:
 
 
 class _Writer:
-    """The one SQLite writer, driven from the event loop. Write functions queue up; each group
-    of them runs on the loop inside one transaction, whose COMMIT (an fsync) runs in a thread
-    while the next group gathers (group commit). Run in a thread, their statements would
-    contend with the loop for the GIL one by one (sqlite3 releases it around each), which cost
-    a served write a fifth of its CPU. What may block stays in the thread: a BEGIN that must
-    wait for another process's lock, the COMMIT, and `alone` work of no fixed size
-    (migrations, timer rounds), which runs there whole."""
+    """The one SQLite writer: a thread draining a queue of write functions in groups."""
 
     def __init__(self, engine) -> None:
         self.engine = engine
-        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
-        self.conn: Connection | None = None
-        self.jobs: deque[tuple[Work, bool, asyncio.Future]] = deque()
-        self.draining: asyncio.Task | None = None
-        self.last: Future | None = None  # the thread's last step, awaited before the next
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="db-writer", daemon=True)
+        self.thread.start()
 
     def submit(self, work: Work[T], alone: bool) -> asyncio.Future[T]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self.jobs.append((work, alone, future))
-        if self.draining is None:
-            self.draining = loop.create_task(self._drain())
+        self.jobs.put((work, alone, future, loop))
         return future
 
-    async def stop(self) -> None:
-        """Commit what was submitted, then close the connection."""
-        if self.draining is not None:
-            await asyncio.shield(self.draining)
-        if self.conn is not None:
-            await self._in_thread(self.conn.close)
-        self.thread.shutdown(wait=True)
+    def stop(self) -> None:
+        self.jobs.put(_STOP)
+        self.thread.join()
 
-    async def _drain(self) -> None:
-        try:
-            while self.jobs:
-                group = [self.jobs.popleft()]
-                while not group[0][1] and self.jobs and len(group) < GROUP_LIMIT:
-                    if self.jobs[0][1]:
+    def _run(self) -> None:
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{_WRITE: True})
+            carried = None
+            while True:
+                job = carried if carried is not None else self.jobs.get()
+                carried = None
+                if job is _STOP:
+                    return
+                group = [job]
+                while not job[1] and len(group) < GROUP_LIMIT:
+                    try:
+                        more = self.jobs.get_nowait()
+                    except queue.Empty:
                         break
-                    group.append(self.jobs.popleft())
-                try:
-                    results = await self._write(group)
-                except BaseException as exc:  # BEGIN or COMMIT failed: nobody's work is stored
-                    results = [(None, exc)] * len(group)
-                    if self.conn is not None:
-                        await self._in_thread(_roll_back, self.conn)
-                _settle(group, results)
-        finally:
-            self.draining = None
+                    if more is _STOP or more[1]:
+                        carried = more
+                        break
+                    group.append(more)
+                self._commit(conn, group)
 
-    async def _write(self, group: list) -> list[tuple[Any, BaseException | None]]:
-        if self.conn is None:
-            self.conn = await self._in_thread(self.engine.connect)
-        conn = self.conn
-        if group[0][1]:
-            return await self._in_thread(_whole, conn, group)
-        if not _begin_at_once(conn):  # another process holds the lock: wait off the loop
-            await self._in_thread(_begin, conn)
-        results = _run_group(conn, group)
-        if len(group) == 1 and results[0][1] is not None:
-            await self._in_thread(_roll_back, conn)
-        else:
-            await self._in_thread(_commit, conn)
-        return results
-
-    async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
-        if self.last is not None and not self.last.done():  # a step left by a cancelled drain
-            await asyncio.wrap_future(self.last)
-        self.last = self.thread.submit(fn, *args)
-        return await asyncio.wrap_future(self.last)
-
-
-def _begin_at_once(conn: Connection) -> bool:
-    """BEGIN IMMEDIATE if the write lock is free now (False: it is not; nothing begun)."""
-    sqlite = conn.connection.driver_connection
-    sqlite.execute("PRAGMA busy_timeout=0")
-    try:
-        _begin(conn)
-        return True
-    except sqlite3.OperationalError as exc:
-        if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
-            raise
-        return False
-    finally:
-        sqlite.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    def _commit(self, conn: Connection, group: list) -> None:
+        results: list[tuple[Any, BaseException | None]] = []
+        try:
+            with conn.begin():
+                if len(group) == 1:
+                    results.append(_attempt(group[0][0], conn))
+                    if results[0][1] is not None:
+                        raise _RollBack()
+                else:
+                    # SAVEPOINTs sent to sqlite3 directly: SQLAlchemy's nested transaction
+                    # costs ~100 µs of Python a job, its SQL 2 µs; none of the work opens one
+                    sqlite = conn.connection.driver_connection
+                    for work, *_ in group:
+                        sqlite.execute("SAVEPOINT job")
+                        result = _attempt(work, conn)
+                        if result[1] is not None:
+                            sqlite.execute("ROLLBACK TO job")
+                        sqlite.execute("RELEASE job")
+                        results.append(result)
+        except _RollBack:
+            pass
+        except BaseException as exc:  # BEGIN or COMMIT failed: nobody's work is stored
+            results = [(None, exc)] * len(group)
+            _end(conn)
+        # one wake-up of the event loop per group, not per job (each is a self-pipe write)
+        settled: dict[asyncio.AbstractEventLoop, list] = {}
+        for (_, _, future, loop), (value, error) in zip(group, results, strict=True):
+            settled.setdefault(loop, []).append((future, value, error))
+        for loop, outcomes in settled.items():
+            loop.call_soon_threadsafe(_settle, outcomes)
 
 
-def _begin(conn: Connection) -> None:
-    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
-    conn.begin()  # SQLAlchemy's side of it: `_on_begin` sends nothing more
+class _RollBack(Exception):
+    """Leaves a single-function transaction with a rollback."""
 
 
-def _commit(conn: Connection) -> None:
-    conn.commit()
-
-
-def _roll_back(conn: Connection) -> None:
-    """End the transaction, whatever state it is left in: a COMMIT that SQLite refused (a
-    deferred constraint, say) leaves it open, which SQLAlchemy does not end."""
-    conn.rollback()
+def _end(conn: Connection) -> None:
+    """Roll back what a refused COMMIT left open: SQLite keeps the transaction when it
+    refuses one (a deferred constraint, say), and SQLAlchemy does not end it, so every
+    later BEGIN would fail."""
     sqlite = conn.connection.driver_connection
     if sqlite.in_transaction:
         sqlite.execute("ROLLBACK")
-
-
-def _whole(conn: Connection, group: list) -> list[tuple[Any, BaseException | None]]:
-    """An `alone` function's whole transaction, in the writer thread."""
-    _begin(conn)
-    results = _run_group(conn, group)
-    (_roll_back if results[0][1] is not None else _commit)(conn)
-    return results
-
-
-def _run_group(conn: Connection, group: list) -> list[tuple[Any, BaseException | None]]:
-    """Each function's result or error; several functions each run in a SAVEPOINT, so one
-    failing rolls back alone."""
-    if len(group) == 1:
-        return [_attempt(group[0][0], conn)]
-    # SAVEPOINTs sent to sqlite3 directly: SQLAlchemy's nested transaction costs ~100 µs of
-    # Python a job, its SQL 2 µs; none of the work opens one
-    sqlite = conn.connection.driver_connection
-    results = []
-    for work, *_ in group:
-        sqlite.execute("SAVEPOINT job")
-        result = _attempt(work, conn)
-        if result[1] is not None:
-            sqlite.execute("ROLLBACK TO job")
-        sqlite.execute("RELEASE job")
-        results.append(result)
-    return results
 
 
 def _attempt(work: Work, conn: Connection) -> tuple[Any, BaseException | None]:
@@ -258,13 +209,11 @@ def _attempt(work: Work, conn: Connection) -> tuple[Any, BaseException | None]:
         return None, exc
 
 
-def _settle(group: list, results: list[tuple[Any, BaseException | None]]) -> None:
-    for (_, _, future), (value, error) in zip(group, results, strict=True):
+def _settle(outcomes: list[tuple[asyncio.Future, Any, BaseException | None]]) -> None:
+    for future, value, error in outcomes:
         if future.cancelled():
             continue
-        if isinstance(error, asyncio.CancelledError):  # the writer was cancelled (shutdown)
-            future.cancel()
-        elif error is not None:
+        if error is not None:
             future.set_exception(error)
         else:
             future.set_result(value)
@@ -360,7 +309,7 @@ def _tune_sqlite(engine) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in (
             "journal_mode=WAL",
-            f"busy_timeout={BUSY_TIMEOUT_MS}",
+            "busy_timeout=10000",
             "foreign_keys=ON",
             "synchronous=FULL",
         ):
@@ -369,5 +318,5 @@ def _tune_sqlite(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if not conn.connection.driver_connection.in_transaction:  # the writer's has begun
-            conn.exec_driver_sql("BEGIN")
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
