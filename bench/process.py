@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import contextlib
+import functools
 import os
 import signal
 import socket
@@ -29,6 +31,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+@functools.cache
+def compiled() -> None:
+    """The code under test compiled to bytecode, as an installed package is (pip compiles
+    what it installs). Where PYTHONDONTWRITEBYTECODE is set, as on the development VM,
+    nothing else would write it, and each start-up would compile every module again (about
+    half a second of Firebell's)."""
+    for package in ("bot", "bench"):
+        compileall.compile_dir(ROOT / package, quiet=1)
+
+
 class Server:
     """A system under test in its own subprocess; output goes to a log file."""
 
@@ -46,6 +58,7 @@ class Server:
 
     async def start(self, session: aiohttp.ClientSession) -> float:
         """Start the process and wait until GET /readyz answers 200; the seconds that took."""
+        compiled()
         started = time.monotonic()
         with self.log.open("wb") as out:
             self.process = await asyncio.create_subprocess_exec(
