@@ -106,13 +106,14 @@ def made_for(conn: Connection, incident_id: int, kind: str, channel: str) -> boo
 
 def sent_of(conn: Connection, incident_id: int, kind: str):
     """The messages rows of `kind` made for an incident, oldest first (rows delivered before
-    Firebell recorded where a message landed are not among them)."""
+    Firebell recorded where a message landed are not among them). Only a sent row has a
+    `sent_ts`; asking for the status too would let SQLite walk every sent row along
+    (status, id) instead of the incident's own."""
     query = (
         sa.select(outbox)
         .where(
             outbox.c.incident_id == incident_id,
             outbox.c.kind == kind,
-            outbox.c.status == "sent",
             outbox.c.sent_ts.is_not(None),
         )
         .order_by(outbox.c.id)
@@ -319,10 +320,13 @@ def failed_count(conn: Connection) -> int:
 def recent_failures(conn: Connection, limit: int = 10):
     """Rows given up on, and rows delivered short of what was asked (a card Slack refused,
     shown as plain text): both carry their `last_error`."""
-    refused = sa.and_(outbox.c.status == "sent", outbox.c.last_error.is_not(None))
+    # A failed row always has its error, so both are among the rows ix_outbox_erred_id holds,
+    # newest first along it; the status is compared through an expression, else SQLite would
+    # walk (status, id) over every sent row the outbox keeps.
+    status = sa.func.coalesce(outbox.c.status, "")
     query = (
         sa.select(outbox)
-        .where(sa.or_(outbox.c.status == "failed", refused))
+        .where(outbox.c.last_error.is_not(None), status.in_(["failed", "sent"]))
         .order_by(outbox.c.id.desc())
         .limit(limit)
     )
