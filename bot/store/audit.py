@@ -97,10 +97,12 @@ def head(conn: Connection, lock: bool = False) -> tuple[int, str]:
 
 
 def last_after(conn: Connection, action: str) -> dict[str, Any] | None:
-    """The `after` of the newest row of `action`, if any."""
+    """The `after` of the newest row of `action`, if any. The action is written into the
+    statement, so that a partial index of that action's rows can serve it (config loads
+    have one, read at every start); without one, the log is walked back from its end."""
     query = (
         sa.select(audit_log.c.after)
-        .where(audit_log.c.action == action)
+        .where(audit_log.c.action == sa.bindparam("action", action, literal_execute=True))
         .order_by(audit_log.c.seq.desc())
         .limit(1)
     )

@@ -311,6 +311,13 @@ audit_log = sa.Table(  # one row per change or refusal, hash-chained (bot.core.a
     sa.Column("hash", sa.String(64), nullable=False),
     sa.Index("ix_audit_log_at", "at"),
     sa.Index("ix_audit_log_target_seq", "target", "seq"),
+    # the last config load, read at every start: the rows of that action alone (0016)
+    sa.Index(
+        "ix_audit_log_config_loads",
+        "seq",
+        sqlite_where=sa.text("action = 'config.load'"),
+        postgresql_where=sa.text("action = 'config.load'"),
+    ),
 )
 
 audit_head = sa.Table(  # one row: where the chain ends; locked by each append (replicas queue)

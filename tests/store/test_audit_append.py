@@ -115,3 +115,49 @@ async def test_appends_at_once_leave_one_unforked_chain(url, db):
         assert len({row["prev_hash"] for row in found}) == 60
     finally:
         await other.close()
+
+
+async def test_the_last_config_load_is_found_without_walking_the_log(db):
+    """Every start reads the last `config.load` row: it is the one returned however many rows
+    follow it, and on SQLite it is read along the partial index of config loads, not by
+    walking the log back from its end (100 ms per 500,000 rows)."""
+    statements: list[tuple[str, tuple]] = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    def work(conn):
+        for n in range(3):
+            store.append(
+                conn,
+                AT,
+                actor="config",
+                source="config",
+                action="config.load",
+                target="config",
+                after={"sha256": f"v{n}"},
+            )
+            for _ in range(40):
+                store.append(
+                    conn,
+                    AT,
+                    actor="U1",
+                    source="command",
+                    action="incident.update",
+                    target="INC-1",
+                    after={"status": "acknowledged"},
+                )
+        event.listen(conn, "before_cursor_execute", listen)
+        try:
+            found = store.last_after(conn, "config.load"), store.last_after(conn, "nothing.such")
+        finally:
+            event.remove(conn, "before_cursor_execute", listen)
+        if conn.dialect.name != "sqlite":
+            return found, None  # PostgreSQL's planner chooses by its statistics
+        sql, params = statements[0]
+        plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+        return found, plan
+
+    found, plan = await db.write(work)
+    assert found == ({"sha256": "v2"}, None)
+    assert plan in (None, ["SCAN audit_log USING INDEX ix_audit_log_config_loads"]), plan
