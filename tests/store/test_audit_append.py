@@ -128,24 +128,10 @@ async def test_the_last_config_load_is_found_without_walking_the_log(db):
 
     def work(conn):
         for n in range(3):
-            store.append(
-                conn,
-                AT,
-                actor="config",
-                source="config",
-                action="config.load",
-                target="config",
-                after={"sha256": f"v{n}"},
-            )
-            for _ in range(40):
+            loads = [("config.load", {"sha256": f"v{n}"})]
+            for action, after in loads + [("incident.update", {"status": "acked"})] * 40:
                 store.append(
-                    conn,
-                    AT,
-                    actor="U1",
-                    source="command",
-                    action="incident.update",
-                    target="INC-1",
-                    after={"status": "acknowledged"},
+                    conn, AT, actor="U1", source="cli", action=action, target="t", after=after
                 )
         event.listen(conn, "before_cursor_execute", listen)
         try:
