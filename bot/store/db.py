@@ -17,9 +17,11 @@ here, PostgreSQL's advisory locks in `LaneLocks` and `lock_for_migrations`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import queue
+import sqlite3
 import threading
 import zlib
 from collections.abc import Callable
@@ -31,6 +33,7 @@ from typing import Any, TypeVar
 import orjson
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 T = TypeVar("T")
 Work = Callable[[Connection], T]
@@ -196,10 +199,12 @@ class _RollBack(Exception):
 def _end(conn: Connection) -> None:
     """Roll back what a refused COMMIT left open: SQLite keeps the transaction when it
     refuses one (a deferred constraint, say), and SQLAlchemy does not end it, so every
-    later BEGIN would fail."""
-    sqlite = conn.connection.driver_connection
-    if sqlite.in_transaction:
-        sqlite.execute("ROLLBACK")
+    later BEGIN would fail. Never raises: the writer thread must outlive any failure (a
+    connection SQLAlchemy invalidated has nothing open, and the next BEGIN replaces it)."""
+    with contextlib.suppress(SQLAlchemyError, sqlite3.Error):
+        sqlite = conn.connection.driver_connection
+        if sqlite.in_transaction:
+            sqlite.execute("ROLLBACK")
 
 
 def _attempt(work: Work, conn: Connection) -> tuple[Any, BaseException | None]:

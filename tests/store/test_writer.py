@@ -110,3 +110,29 @@ async def test_closing_stores_the_writes_already_submitted(tmp_path):
         assert await keys(again) == [f"k{n:03}" for n in range(200)]
     finally:
         await again.close()
+
+
+async def test_the_writer_outlives_a_connection_lost_mid_transaction(tmp_path):
+    """A write that loses the database connection, and whose reconnection fails too (the
+    file is gone: a directory stands where it was), fails alone; the writer thread lives
+    on, and once the file is back the next write is stored on a new connection."""
+    path = tmp_path / "lost.db"
+    db = Database(f"sqlite:///{path}")
+    await upgrade(db)
+    aside = tmp_path / "aside"
+
+    def lose(conn):
+        insert("lost")(conn)
+        conn.connection.driver_connection.close()
+        path.rename(aside)
+        path.mkdir()  # no database can be opened here now
+
+    try:
+        with pytest.raises(sa.exc.DBAPIError):
+            await asyncio.wait_for(db.write(lose), 30)
+        path.rmdir()
+        aside.rename(path)
+        assert await asyncio.wait_for(db.write(insert("after")), 30) == "after"
+        assert await keys(db) == ["after"]
+    finally:
+        await db.close()
