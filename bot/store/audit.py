@@ -12,6 +12,7 @@ returns it as it is, locked, and the row is hashed again: one statement more).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -153,13 +154,28 @@ def first_seq(conn: Connection) -> int | None:
     return conn.execute(sa.select(sa.func.min(audit_log.c.seq))).scalar()
 
 
-def prune(conn: Connection, before: datetime) -> tuple[int, str] | None:
-    """Delete the rows older than `before`; returns (first kept seq, the hash it links to),
-    for the prune record, or None when nothing is that old."""
+@dataclass(frozen=True)
+class Pruned:
+    """What one prune step left: where the log now starts, the hash that row links to, how
+    many rows went (seqs run without gaps in a sound log), and whether rows older than the
+    cut remain (the next step's)."""
+
+    first_seq: int
+    prev_hash: str
+    deleted: int
+    more: bool
+
+
+def prune(conn: Connection, before: datetime, most: int) -> Pruned | None:
+    """Delete the oldest rows older than `before`, at most `most` of them (one step: a first
+    prune of a long log holds the one writer for a bounded time); None when nothing is that
+    old. Each read is along an index: the step's rows by `seq`, what remains by `at`."""
+    first = first_seq(conn)
+    if first is None:
+        return None
+    old = audit_log.c.at < sa.bindparam("before", before, type_=UTCDateTime)
     cut = conn.execute(
-        sa.select(sa.func.max(audit_log.c.seq)).where(
-            audit_log.c.at < sa.bindparam("before", before, type_=UTCDateTime)
-        )
+        sa.select(sa.func.max(audit_log.c.seq)).where(audit_log.c.seq < first + most, old)
     ).scalar()
     if cut is None:
         return None
@@ -172,5 +188,6 @@ def prune(conn: Connection, before: datetime) -> tuple[int, str] | None:
     conn.execute(sa.delete(audit_log).where(audit_log.c.seq <= cut))
     if kept is None:  # everything was old: the next row (the prune record) starts the log
         seq, digest = head(conn)
-        return seq + 1, digest
-    return int(kept[0]), kept[1]
+        return Pruned(seq + 1, digest, seq + 1 - first, more=False)
+    more = conn.execute(sa.select(audit_log.c.seq).where(old).limit(1)).first() is not None
+    return Pruned(int(kept[0]), kept[1], int(kept[0]) - first, more)

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from bot.audit_cli import walk
 from bot.config import parse_config
 from bot.core.audit import PRUNE, stamp
-from bot.services import audit_retention
+from bot.services import audit, audit_retention
 from bot.store import audit as store
 from tests.support.cli import run
 from tests.support.db import count, rows
@@ -118,6 +118,54 @@ async def test_a_quiet_log_pruned_to_nothing_starts_at_its_prune_row(tmp_path, d
         await bot.advance(timedelta(days=2))  # and again: each prune row takes the last one's
         [again] = await log(bot)
         assert again["seq"] > prune["seq"] and again["after"]["first_seq"] == again["seq"]
+        await intact(bot)
+    finally:
+        await bot.close()
+
+
+async def test_a_long_log_is_pruned_in_steps_with_writes_in_between(tmp_path, double):
+    """Retention turned on over a long log: each firing deletes one step of rows, in its own
+    round, records it, and arms the next step due at once; an incident declared between two
+    steps is stored, a restart goes on where it stopped; after the last step the chain checks
+    and nothing more is armed."""
+    step = audit_retention.STEP
+    bot = await Bot(tmp_path, double, config=KEEPING).start()
+    try:
+        at = bot.clock.now()  # Monday 09:00: old by Thursday's prune (keep 2d)
+        await bot.app.db.write(
+            lambda conn: [
+                audit.note(conn, at, "U0OLD", "incident.ack", f"INC-{n}")
+                for n in range(2 * step + step // 2)
+            ]
+        )
+        old = count(bot, "audit_log")  # with the start's config.load row
+        await bot.advance(timedelta(days=2, hours=14, minutes=59))  # Wed 23:59
+        bot.clock.set(datetime(2026, 3, 5, 0, 0, tzinfo=UTC))
+
+        await bot.tick()  # the daily prune: one step
+        assert count(bot, "audit_log", "action = ?", PRUNE) == 1
+        assert count(bot, "audit_log") == old - step + 1
+        assert prune_timers(bot)[-1] == ("2026-03-05 00:00:00.000000", "pending")  # the next
+        await intact(bot)
+        await incident(bot, 1)  # between two steps, as any write goes in between
+        await bot.tick()
+        await bot.stop()
+        await bot.start()  # the last step is a timer in the database: still due
+        await bot.tick()  # the last step: fewer rows than a step
+        found = await log(bot)
+        prunes = [r for r in found if r["action"] == PRUNE]
+        assert [p["after"]["deleted"] for p in prunes] == [step, step, old - 2 * step]
+        newer = [r["action"] for r in found if r["action"] != PRUNE]
+        assert newer == ["declare", "resolve", "config.load"]  # the restart's
+        assert prunes[-1]["after"]["first_seq"] == found[0]["seq"]
+        assert prune_timers(bot) == [
+            ("2026-03-03 00:00:00.000000", "fired"),
+            ("2026-03-04 00:00:00.000000", "fired"),
+            ("2026-03-05 00:00:00.000000", "fired"),  # Thursday's: the first step
+            ("2026-03-06 00:00:00.000000", "pending"),  # Friday's, planned by that round
+            ("2026-03-05 00:00:00.000000", "fired"),  # the second step
+            ("2026-03-05 00:00:00.000000", "fired"),  # the last: nothing more armed
+        ]
         await intact(bot)
     finally:
         await bot.close()
