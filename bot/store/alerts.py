@@ -103,8 +103,12 @@ def told(conn: Connection, group_id: int) -> bool:
 
 
 def firing_groups(conn: Connection, service: str | None):
-    """Groups with an alert firing, of one service (None: of every service), locked."""
-    query = sa.select(alert_groups).where(alert_groups.c.status == "firing")
+    """Groups with an alert firing, of one service (None: of every service), locked, read
+    along the partial index of firing groups (every group ever seen is kept: a scan costs
+    28 ms per 200,000). The status is written into the statement: a plan made for any
+    status (PostgreSQL's generic plan of a prepared statement) could not use that index."""
+    firing = sa.bindparam("status", "firing", literal_execute=True)
+    query = sa.select(alert_groups).where(alert_groups.c.status == firing)
     if service is not None:
         query = query.where(alert_groups.c.service == service)
     return conn.execute(query.order_by(alert_groups.c.id).with_for_update()).mappings().all()

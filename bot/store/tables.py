@@ -229,6 +229,13 @@ alert_groups = sa.Table(  # one per alert group of a source: Alertmanager's grou
     sa.Column("resolved_at", UTCDateTime),
     sa.UniqueConstraint("source", "key_hash"),
     sa.Index("ix_alert_groups_incident_id", "incident_id"),
+    # the firing groups, read when a maintenance window ends: groups are kept for good (0017)
+    sa.Index(
+        "ix_alert_groups_firing",
+        "id",
+        sqlite_where=sa.text("status = 'firing'"),
+        postgresql_where=sa.text("status = 'firing'"),
+    ),
 )
 
 alerts = sa.Table(  # the latest known state of each alert of a group

@@ -16,7 +16,7 @@ from bot.core import audit as chain
 from bot.store import audit as store
 from bot.store.db import Database
 from bot.store.migrate import upgrade
-from tests.support import database
+from tests.support import database, plans
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -121,10 +121,6 @@ async def test_the_last_config_load_is_found_without_walking_the_log(db):
     """Every start reads the last `config.load` row: it is the one returned however many rows
     follow it, and on SQLite it is read along the partial index of config loads, not by
     walking the log back from its end (100 ms per 500,000 rows)."""
-    statements: list[tuple[str, tuple]] = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        statements.append((statement, parameters))
 
     def work(conn):
         for n in range(3):
@@ -133,17 +129,10 @@ async def test_the_last_config_load_is_found_without_walking_the_log(db):
                 store.append(
                     conn, AT, actor="U1", source="cli", action=action, target="t", after=after
                 )
-        event.listen(conn, "before_cursor_execute", listen)
-        try:
+        with plans.statements(conn) as seen:
             found = store.last_after(conn, "config.load"), store.last_after(conn, "nothing.such")
-        finally:
-            event.remove(conn, "before_cursor_execute", listen)
-        if conn.dialect.name != "sqlite":
-            return found, None  # PostgreSQL's planner chooses by its statistics
-        sql, params = statements[0]
-        plan = [row[-1] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
-        return found, plan
+        return found, plans.plan(conn, *seen[0])
 
-    found, plan = await db.write(work)
+    found, steps = await db.write(work)
     assert found == ({"sha256": "v2"}, None)
-    assert plan in (None, ["SCAN audit_log USING INDEX ix_audit_log_config_loads"]), plan
+    assert steps in (None, ["SCAN audit_log USING INDEX ix_audit_log_config_loads"]), steps

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from bot.store import outbox as store
 from bot.store.tables import incidents, outbox
+from tests.support.plans import plan, statements
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHANNELS = [None, "", "C0", "C1", "C10", "C2", "CZ", "D9", "U1", "W7", "c0", "Ü1"]
@@ -85,43 +86,33 @@ async def test_the_reads_past_a_backlog_use_the_indexes_on_sqlite(db):
     list: every access to the outbox is a SEARCH narrower than the status, none a SCAN; the
     quick sender's (a kind list) narrows every search by kind, so it never walks the paced
     rows of a channel that is not resting either."""
-    seen: list[tuple[bool, str, tuple]] = []
-    among = [True]
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        if "FROM outbox" in statement:
-            seen.append((among[0], statement, parameters))
 
     def plans(conn):
         if conn.dialect.name != "sqlite":
             return None  # PostgreSQL's planner chooses by its statistics
         seeded(conn)
-        sa.event.listen(conn, "before_cursor_execute", listen)
-        try:
-            for among[0], skip, free in itertools.product(
-                [True, False], [(), ("C1",), ("C0", "U1")], [(), ("x",)]
-            ):
-                if among[0] or skip:
+        found = []
+        for among, skip, free in itertools.product(
+            [True, False], [(), ("C1",), ("C0", "U1")], [(), ("x",)]
+        ):
+            if among or skip:
+                with statements(conn, "FROM outbox") as seen:
                     kinds = ("page_dm", "ephemeral")
-                    store.pending(conn, 500, kinds, among=among[0], skip=skip, free=free)
-        finally:
-            sa.event.remove(conn, "before_cursor_execute", listen)
-        return [
-            (quick, [r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params)])
-            for quick, sql, params in seen
-        ]
+                    store.pending(conn, 500, kinds, among=among, skip=skip, free=free)
+                found += [(among, plan(conn, *statement)) for statement in seen]
+        return found
 
     found = await db.write(plans)
     if found is None:
         return
     assert len(found) == 10
-    for quick, plan in found:
-        on_outbox = [step for step in plan if " outbox " in f"{step} "]
-        assert on_outbox, plan
+    for quick, steps in found:
+        on_outbox = [step for step in steps if " outbox " in f"{step} "]
+        assert on_outbox, steps
         for step in on_outbox:  # a search on the status alone walks every pending row
-            assert step.startswith("SEARCH") and not step.endswith("(status=?)"), plan
+            assert step.startswith("SEARCH") and not step.endswith("(status=?)"), steps
             if quick and "PRIMARY KEY" not in step:
-                assert "kind=?" in step, plan
+                assert "kind=?" in step, steps
 
 
 def delivered(conn) -> list[dict]:
@@ -174,16 +165,10 @@ async def test_reads_of_delivered_rows_are_exact_and_narrow(db):
     messages rows of a kind made for an incident, the rows one message delivered, and the
     recent failures. Each equals a plain filter; on SQLite each is found along an index
     narrower than the status (a walk of every sent row costs tens of ms at 200,000 rows)."""
-    statements: list[tuple[str, tuple]] = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        if "FROM outbox" in statement:
-            statements.append((statement, parameters))
 
     def check(conn):
         rows = delivered(conn)
-        sa.event.listen(conn, "before_cursor_execute", listen)
-        try:
+        with statements(conn, "FROM outbox") as seen:
             for number, kind in itertools.product(range(1, 9), KINDS):
                 got = [r["id"] for r in store.sent_of(conn, number, kind)]
                 assert got == [
@@ -199,17 +184,12 @@ async def test_reads_of_delivered_rows_are_exact_and_narrow(db):
             failed = [r for r in rows if r["status"] == "failed"]
             assert shown == sorted((r["id"] for r in short + failed), reverse=True)[:25]
             assert short and failed and len(shown) == 25
-        finally:
-            sa.event.remove(conn, "before_cursor_execute", listen)
         if conn.dialect.name != "sqlite":
             return []  # PostgreSQL's planner chooses by its statistics
-        return {
-            tuple(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params))
-            for sql, params in statements
-        }
+        return {tuple(plan(conn, *statement)) for statement in seen}
 
-    for plan in await db.write(check):
-        on_outbox = [step for step in plan if " outbox " in f"{step} "]
-        assert on_outbox, plan
+    for steps in await db.write(check):
+        on_outbox = [step for step in steps if " outbox " in f"{step} "]
+        assert on_outbox, steps
         for step in on_outbox:
-            assert "USING INDEX" in step and "ix_outbox_status_id" not in step, plan
+            assert "USING INDEX" in step and "ix_outbox_status_id" not in step, steps
