@@ -5,8 +5,9 @@ The outbox keeps every row it ever delivered (a few a change: a year of a busy i
 hundreds of thousands), and the sender reads some of them back on every acknowledgement: the
 page DMs an incident made (`sent_of`), the rows one of those DMs delivered (`sent_in`, a
 bundle's several), whether a row of a kind was made (`made_for`, `any_of`), what waits behind
-a row in its lane (`lane_after`), and `/readyz` the recent failures (`recent_failures`). A
-read that walks every delivered row gets slower with every week of history; one that follows
+a row in its lane (`lane_after`), `/readyz` the recent failures (`recent_failures`), and a
+replica taking over a channel's lane its posts in the pacing window (`sent_since`). A read
+that walks every delivered row gets slower with every week of history; one that follows
 an index does not.
 
 Two fresh SQLite files in a temporary directory, migrated as `firebell migrate` does, seeded
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -46,6 +48,7 @@ BOUND = 3.0  # large / small
 KINDS = ("card", "reply", "dm", "pages_taken", "alert_reply")
 WHEN = "2026-01-01 00:00:00.000000"
 PROBE = 7  # the incident the reads ask about (present at every size)
+SINCE = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)  # a pacing window after every row was sent
 
 Read = Callable[[sa.Connection], object]
 READS: dict[str, Read] = {
@@ -55,6 +58,7 @@ READS: dict[str, Read] = {
     "any_of": lambda conn: store.any_of(conn, PROBE, "pages_taken"),
     "lane_after": lambda conn: store.lane_after(conn, 1, PROBE, None),
     "recent_failures": lambda conn: store.recent_failures(conn),
+    "sent_since": lambda conn: store.sent_since(conn, "C0INCIDENT", SINCE),
 }
 
 

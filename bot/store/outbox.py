@@ -84,14 +84,15 @@ def enqueue_card_and(
 
 
 def sent_since(conn: Connection, channel: str | None, since: datetime) -> int:
+    """Rows delivered into `channel` since `since`, along the partial index of sent rows by
+    channel and time: a channel's history is long (PostgreSQL scanned the whole outbox, 69 ms
+    per 300,000 rows). The status is written into the statement: a plan made for any status
+    (PostgreSQL's generic plan of a prepared statement) could not use that index."""
+    sent = sa.bindparam("status", "sent", literal_execute=True)
     query = (
         sa.select(sa.func.count())
         .select_from(outbox)
-        .where(
-            outbox.c.channel == channel,
-            outbox.c.status == "sent",
-            outbox.c.finished_at >= since,
-        )
+        .where(outbox.c.channel == channel, outbox.c.status == sent, outbox.c.finished_at >= since)
     )
     return int(conn.execute(query).scalar_one())
 

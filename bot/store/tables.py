@@ -164,6 +164,14 @@ outbox = sa.Table(
         sqlite_where=sa.text("last_error IS NOT NULL"),
         postgresql_where=sa.text("last_error IS NOT NULL"),
     ),
+    # a channel's posts in the pacing window, read when a replica takes over its lane (0018)
+    sa.Index(
+        "ix_outbox_sent_channel_finished_at",
+        "channel",
+        "finished_at",
+        sqlite_where=sa.text("status = 'sent'"),
+        postgresql_where=sa.text("status = 'sent'"),
+    ),
 )
 
 timers = sa.Table(
