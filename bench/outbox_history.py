@@ -11,12 +11,15 @@ that walks every delivered row gets slower with every week of history; one that 
 an index does not.
 
 Two fresh SQLite files in a temporary directory, migrated as `firebell migrate` does, seeded
-in bulk through the stdlib driver: ten rows an incident (card, reply, page DM to one of 50
+in bulk through the real tables: ten rows an incident (card, reply, page DM to one of 50
 people, pages_taken, alert reply), all sent where the message landed, one in fifty with an
-error, and the incidents they belong to. Not `ANALYZE`d, as a deployed database is not. Each
-read runs `--repeat` (200) times on one connection, the median kept. Target: each read on the
-large outbox within 3x its time on the small one. Printed with SQLite's plan for each; figures
-go to `bench/results/outbox_history.json`; the exit status is 0 only when every target is met.
+error, and the incidents they belong to. Not `ANALYZE`d, as a deployed SQLite database is
+not. Each read runs `--repeat` (200) times on one connection, the median kept. Target: each
+read on the large outbox within 3x its time on the small one. Printed with the plan for
+each; figures go to `bench/results/outbox_history.json`; the exit status is 0 only when every
+target is met. `--postgres URL` does the same on two fresh PostgreSQL databases (`fbbench_*`,
+dropped at the end), `ANALYZE`d after the load as autovacuum would, whose planner chooses by
+those statistics: the plan printed is its scan nodes.
 
 Run from the repository root: `python -m bench.outbox_history` (see bench/README.md).
 """
@@ -25,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -35,9 +37,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 
 from bench.record import machine, print_table, save
+from bench.replicas import POSTGRES, create_database, drop_database, reachable
 from bot.store import outbox as store
+from bot.store import tables
 from bot.store.db import Database
 from bot.store.migrate import upgrade
 
@@ -46,7 +51,7 @@ RESULTS = ROOT / "bench" / "results" / "outbox_history.json"
 FLOOR_ROWS = 1_000
 BOUND = 3.0  # large / small
 KINDS = ("card", "reply", "dm", "pages_taken", "alert_reply")
-WHEN = "2026-01-01 00:00:00.000000"
+WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 PROBE = 7  # the incident the reads ask about (present at every size)
 SINCE = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)  # a pacing window after every row was sent
 
@@ -62,45 +67,77 @@ READS: dict[str, Read] = {
 }
 
 
-async def seeded(path: Path, rows: int) -> None:
-    db = Database(f"sqlite:///{path}")
+async def seeded(url: str, rows: int) -> None:
+    """A database at `url` migrated and holding `rows` delivered outbox rows."""
+    db = Database(url)
     try:
         await upgrade(db)
     finally:
         await db.close()
     incidents = max(rows // len(KINDS) // 2, PROBE)
-    with sqlite3.connect(path) as conn:
-        conn.executemany(
-            "INSERT INTO incidents (id, title, severity, status, tenants, source, declared_by,"
-            " channel_id, declared_at, escalation_level, escalation_policy, version,"
-            " escalation_fence) VALUES (?, 'x', 'SEV2', 'resolved', '[]', 'slack', 'U1',"
-            " 'C0INCIDENT', ?, 0, '{}', 1, 1)",
-            ((n, WHEN) for n in range(1, incidents + 1)),
-        )
-        conn.executemany(
-            "INSERT INTO outbox (incident_id, kind, channel, payload, status, attempts,"
-            " not_before, created_at, finished_at, last_error, sent_channel, sent_ts)"
-            " VALUES (?, ?, ?, '{}', 'sent', 1, ?, ?, ?, ?, ?, ?)",
-            _rows(rows, incidents),
-        )
+    engine = sa.create_engine(_sync(url))
+    with engine.begin() as conn:
+        conn.execute(sa.insert(tables.incidents), [_incident(n) for n in range(1, incidents + 1)])
+        for first in range(0, rows, 20_000):
+            chunk = range(first, min(first + 20_000, rows))
+            conn.execute(sa.insert(tables.outbox), [_row(n, incidents) for n in chunk])
+    if engine.dialect.name == "postgresql":  # as autovacuum would after such a load
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
 
 
-def _rows(count: int, incidents: int):
-    for n in range(count):
-        incident, step = n // (2 * len(KINDS)) % incidents + 1, n % (2 * len(KINDS))
-        kind = KINDS[step % len(KINDS)]
-        person = incident % 50
-        channel = f"U{person:04d}" if kind == "dm" else "C0INCIDENT"
-        landed = f"D{person}" if kind == "dm" else "C0INCIDENT"
-        error = "slack: msg_too_long" if n % 50 == 0 else None
-        yield incident, kind, channel, WHEN, WHEN, WHEN, error, landed, f"{incident}.{step:06d}"
+def _sync(url: str) -> str:
+    """The same database for a synchronous engine (the bench's own statements)."""
+    parsed = make_url(url)
+    driver = "postgresql+psycopg" if parsed.get_backend_name() == "postgresql" else "sqlite"
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-def timed(path: Path, repeat: int) -> dict[str, tuple[float, str]]:
-    """Each read's median milliseconds and SQLite's plan for it."""
-    engine = sa.create_engine(f"sqlite:///{path}")
-    found = {}
-    with engine.connect() as conn:
+def _incident(number: int) -> dict:
+    return {
+        "id": number,
+        "title": "x",
+        "severity": "SEV2",
+        "status": "resolved",
+        "tenants": [],
+        "source": "slack",
+        "declared_by": "U1",
+        "channel_id": "C0INCIDENT",
+        "declared_at": WHEN,
+        "escalation_level": 0,
+        "escalation_policy": {},
+        "version": 1,
+        "escalation_fence": 1,
+    }
+
+
+def _row(n: int, incidents: int) -> dict:
+    incident, step = n // (2 * len(KINDS)) % incidents + 1, n % (2 * len(KINDS))
+    kind = KINDS[step % len(KINDS)]
+    person = incident % 50
+    return {
+        "incident_id": incident,
+        "kind": kind,
+        "channel": f"U{person:04d}" if kind == "dm" else "C0INCIDENT",
+        "payload": {},
+        "status": "sent",
+        "attempts": 1,
+        "not_before": WHEN,
+        "created_at": WHEN,
+        "finished_at": WHEN,
+        "last_error": "slack: msg_too_long" if n % 50 == 0 else None,
+        "sent_channel": f"D{person}" if kind == "dm" else "C0INCIDENT",
+        "sent_ts": f"{incident}.{step:06d}",
+    }
+
+
+def timed(url: str, repeat: int) -> dict[str, tuple[float, str]]:
+    """Each read's median milliseconds and the database's plan for it (its scans), each read
+    as Firebell runs it (`Database.read`: asyncpg on PostgreSQL)."""
+
+    def work(conn: sa.Connection) -> dict[str, tuple[float, str]]:
+        found = {}
         for name, read in READS.items():
             statements: list[tuple[str, tuple]] = []
 
@@ -115,25 +152,33 @@ def timed(path: Path, repeat: int) -> dict[str, tuple[float, str]]:
                 started = time.perf_counter()
                 read(conn)
                 times.append(time.perf_counter() - started)
-            sql, params = statements[0]
-            plan = " | ".join(
-                r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
-            )
-            found[name] = (statistics.median(times) * 1000, plan)
-    engine.dispose()
-    return found
+            found[name] = (statistics.median(times) * 1000, _plan(conn, *statements[0]))
+        return found
+
+    async def run() -> dict[str, tuple[float, str]]:
+        db = Database(url)
+        try:
+            return await db.read(work)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.outbox_history", description=__doc__)
-    parser.add_argument("--rows", type=int, default=200_000, help="delivered rows, large outbox")
-    parser.add_argument("--repeat", type=int, default=200, help="runs of each read")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as directory:
-        small, large = Path(directory) / "small.db", Path(directory) / "large.db"
-        asyncio.run(seeded(small, FLOOR_ROWS))
-        asyncio.run(seeded(large, args.rows))
-        floor, ours = timed(small, args.repeat), timed(large, args.repeat)
+def _plan(conn: sa.Connection, sql: str, params) -> str:
+    if conn.dialect.name == "sqlite":
+        steps = [r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+    else:  # the nodes that read a table or an index
+        lines = [r[0].strip(" ->") for r in conn.exec_driver_sql(f"EXPLAIN {sql}", params)]
+        steps = [line.split("  (")[0] for line in lines if " Scan " in f" {line}"]
+    return " | ".join(steps)
+
+
+def compared(small: str, large: str, args: argparse.Namespace) -> tuple[list, dict, bool]:
+    """Each read on the large database against the small one: table rows, figures, passed."""
+    asyncio.run(seeded(small, FLOOR_ROWS))
+    asyncio.run(seeded(large, args.rows))
+    floor, ours = timed(small, args.repeat), timed(large, args.repeat)
     rows, figures, passed = [], {}, True
     for name in READS:
         (base, _), (value, plan) = floor[name], ours[name]
@@ -143,9 +188,37 @@ def main(argv: list[str] | None = None) -> int:
         figures[name] = {"ms": value, "floor_ms": base, "ratio": ratio, "plan": plan}
         verdict = "PASS" if ok else "FAIL"
         rows.append([name, f"{value:.3f}", f"{base:.3f}", f"{ratio:.2f}x", verdict, plan])
+    return rows, figures, passed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.outbox_history", description=__doc__)
+    parser.add_argument("--rows", type=int, default=200_000, help="delivered rows, large outbox")
+    parser.add_argument("--repeat", type=int, default=200, help="runs of each read")
+    parser.add_argument(
+        "--postgres", nargs="?", const=POSTGRES, help=f"also on PostgreSQL (default {POSTGRES})"
+    )
+    args = parser.parse_args(argv)
     header = ["read", f"ms, {args.rows:,} rows", f"ms, {FLOOR_ROWS:,}", "ratio", "<= 3x", "plan"]
+    results: dict = {"machine": machine(), "rows": args.rows}
+    with tempfile.TemporaryDirectory() as directory:
+        small, large = (f"sqlite:///{Path(directory) / n}" for n in ("small.db", "large.db"))
+        rows, results["reads"], passed = compared(small, large, args)
     print_table(header, rows, left=(0, 5))
-    save(RESULTS, {"machine": machine(), "rows": args.rows, "reads": figures})
+    if args.postgres:
+        if why := reachable(args.postgres):
+            print(f"PostgreSQL is not reachable at {args.postgres} ({why}): SQLite only.")
+        else:
+            urls = [create_database(args.postgres, Path(), postgres=True) for _ in range(2)]
+            try:
+                rows, results["postgres"], on_postgres = compared(*urls, args)
+            finally:
+                for url in urls:
+                    drop_database(args.postgres, url)
+            print("\nPostgreSQL (ANALYZEd):")
+            print_table(header, rows, left=(0, 5))
+            passed &= on_postgres
+    save(RESULTS, results)
     return 0 if passed else 1
 
 
