@@ -4,11 +4,11 @@ parses the same JSON and answers 200 (`bench/floor.py`).
 
 Firebell runs as users start it (`python -m bot serve`, a fresh SQLite file,
 `FIREBELL_ALERTS_TOKEN`, bench/alert_storm.py's config). Phase `new`: each notification is the
-first of a group of its own (one firing alert), so each opens an incident that pages. Phase
-`repeat`: the first notification of those groups sent again, as Alertmanager repeats a group
-at its `repeat_interval`. A notification counts when answered 200; afterwards the database
-must hold one incident per counted `new` and one notification per counted request (2xx means
-stored).
+first of a group of its own (`--alerts` firing alerts, default one), so each opens an
+incident that pages. Phase `repeat`: the first notification of those groups sent again, as
+Alertmanager repeats a group at its `repeat_interval`. A notification counts when answered
+200; afterwards the database must hold one incident per counted `new` and one notification
+per counted request (2xx means stored).
 
 Run from the repository root: `python -m bench.intake` (bench/targets.py runs it with the rest).
 """
@@ -40,15 +40,19 @@ CONCURRENCY = 20
 class Notifier:
     """Posts each group's first notification, the groups in the order `groups` gives."""
 
-    def __init__(self, session: aiohttp.ClientSession, base: str, groups: Iterator[int]):
+    def __init__(
+        self, session: aiohttp.ClientSession, base: str, groups: Iterator[int], alerts: int
+    ):
         self.session = session
+        self.alerts = alerts  # firing in each group
         self.url = f"{base}/alerts/alertmanager"
         self.groups = groups
         self.headers = {"Authorization": f"Bearer {ALERTS_TOKEN}"}
         self.failures: list[str] = []
 
     async def send(self) -> tuple[float, None] | None:
-        body = json.dumps(notification(next(self.groups), 0, 2)).encode()
+        body = notification(next(self.groups), self.alerts - 1, self.alerts + 1)  # all firing
+        body = json.dumps(body).encode()
         headers = {**self.headers, "Content-Type": "application/json"}
         answered = await timed_post(self.session, self.url, body, headers, self.failures)
         return None if answered is None else (answered[0], None)
@@ -73,8 +77,8 @@ async def measure(
     ) as session:
         try:
             await server.start(session)
-            fresh = Notifier(session, server.base, itertools.count())
-            again = Notifier(session, server.base, itertools.cycle(range(opened)))
+            fresh = Notifier(session, server.base, itertools.count(), args.alerts)
+            again = Notifier(session, server.base, itertools.cycle(range(opened)), args.alerts)
             phases: dict[str, Phase] = {}
             for name, notifier in (("new", fresh), ("repeat", again)):
                 await drive(Phase("warm-up", CONCURRENCY, args.warmup), notifier.send)
@@ -123,6 +127,9 @@ async def run(double: SlackDouble, directory: Path, args: argparse.Namespace) ->
 def options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--notifications", type=int, default=1000, help="timed notifications per phase"
+    )
+    parser.add_argument(
+        "--alerts", type=int, default=1, help="firing alerts in each group (and notification)"
     )
 
 

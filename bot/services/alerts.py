@@ -83,8 +83,9 @@ def _known(rows) -> dict[str, grouping.Known]:
 def _save(
     conn: Connection, group_id: int, rows, found: Sequence[grouping.Change], now: datetime
 ) -> list[dict[str, Any]]:
-    """Write the changed alerts; the group's alerts as they now stand, without reading them
-    back (a new alert's INSERT returns its row; an updated one takes its new values)."""
+    """Write the changed alerts; the group's alerts as they now stand (`alert_states`),
+    without reading them back (a new alert's INSERT returns its state; an updated one takes
+    its new values)."""
     by_fingerprint = {r["fingerprint"]: dict(r) for r in rows}
     for change in found:
         alert = change.alert
@@ -177,7 +178,7 @@ class AlertService(UseCase):
             if group is None:  # lost the race: theirs, locked
                 group, fresh = store.lock_group(conn, source, notification.key_hash), False
         group_id = group["id"]
-        rows = [] if fresh else store.group_alerts(conn, group_id)
+        rows = [] if fresh else store.alert_states(conn, group_id)
         found = grouping.diff(_known(rows), notification, rules)
         if found:
             rows = _save(conn, group_id, rows, found, now)

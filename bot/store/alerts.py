@@ -26,15 +26,23 @@ from bot.store.tables import (
 
 # Statements built once, run without Core's per-execution work (`prepared`): a storm of
 # notifications runs each thousands of times.
-_GROUP = sa.select(alert_groups).where(
-    alert_groups.c.source == sa.bindparam("source"),
-    alert_groups.c.key_hash == sa.bindparam("key_hash"),
+# what intake decides with of a group: not its labels, annotations or links (JSON to decode)
+_GROUP_STATE = tuple(
+    alert_groups.c[name]
+    for name in ("id", "incident_id", "status", "severity", "service", "title", "notifications")
 )
-_GROUP_LOCKED = Prepared(_GROUP.with_for_update())
+_GROUP_LOCKED = Prepared(
+    sa.select(*_GROUP_STATE)
+    .where(
+        alert_groups.c.source == sa.bindparam("source"),
+        alert_groups.c.key_hash == sa.bindparam("key_hash"),
+    )
+    .with_for_update()
+)
 _GROUP_BY_ID = Prepared(
     sa.select(alert_groups).where(alert_groups.c.id == sa.bindparam("group_id"))
 )
-_INSERT_GROUP = Prepared(sa.insert(alert_groups).returning(*alert_groups.c))  # no read after
+_INSERT_GROUP = Prepared(sa.insert(alert_groups).returning(*_GROUP_STATE))  # no read after
 _UPDATE_GROUP = Prepared(
     sa.update(alert_groups).where(alert_groups.c.id == sa.bindparam("group_id_"))
 )
@@ -43,7 +51,15 @@ _ALERTS = Prepared(
     .where(alerts.c.group_id == sa.bindparam("group_id"))
     .order_by(alerts.c.first_seen_at, alerts.c.id)
 )
-_INSERT_ALERT = Prepared(sa.insert(alerts).returning(*alerts.c))  # no read after
+# what intake compares and counts of a group's alerts: no labels, annotations or links to
+# decode (a storm's groups hold dozens of alerts, and Alertmanager repeats each group)
+_STATE = (alerts.c.id, alerts.c.fingerprint, alerts.c.status, alerts.c.severity, alerts.c.starts_at)
+_STATES = Prepared(
+    sa.select(*_STATE)
+    .where(alerts.c.group_id == sa.bindparam("group_id"))
+    .order_by(alerts.c.first_seen_at, alerts.c.id)
+)
+_INSERT_ALERT = Prepared(sa.insert(alerts).returning(*_STATE))
 _UPDATE_ALERT = Prepared(sa.update(alerts).where(alerts.c.id == sa.bindparam("alert_id")))
 _INSERT_NOTIFICATION = Prepared(sa.insert(alert_notifications).returning(alert_notifications.c.id))
 _TOLD = Prepared(
@@ -57,6 +73,7 @@ _TOLD = Prepared(
 
 
 def lock_group(conn: Connection, source: str, key_hash: str) -> dict[str, Any] | None:
+    """The group as intake decides with it (`_GROUP_STATE`), locked; None: never seen."""
     return _GROUP_LOCKED.first(conn, {"source": source, "key_hash": key_hash})
 
 
@@ -65,7 +82,7 @@ def load_group(conn: Connection, group_id: int) -> dict[str, Any] | None:
 
 
 def insert_group(conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
-    """A new group's row, as stored; None when another transaction inserted the same
+    """A new group as `lock_group` reads it; None when another transaction inserted the same
     (source, key) first."""
     try:
         with may_lose(conn):
@@ -83,8 +100,14 @@ def group_alerts(conn: Connection, group_id: int) -> list[dict[str, Any]]:
     return _ALERTS.rows(conn, {"group_id": group_id})
 
 
+def alert_states(conn: Connection, group_id: int) -> list[dict[str, Any]]:
+    """A group's alerts as intake compares and counts them: id, fingerprint, status,
+    severity and start, in the order they were first seen."""
+    return _STATES.rows(conn, {"group_id": group_id})
+
+
 def insert_alert(conn: Connection, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The new alert's row, as stored."""
+    """The new alert as `alert_states` reads it (no read after the insert)."""
     (made,) = _INSERT_ALERT.rows(conn, values)
     return made
 
