@@ -73,9 +73,10 @@ class Notification:
 
 # -- reading bodies ---------------------------------------------------------------------------
 
-# a JSON string, escapes and all: brackets inside one nest nothing
-_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"')
-_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+# kept of a body to find its nesting: quotes and brackets, once each escape (a backslash and
+# the character after it, pairs from the left as JSON reads them) is gone
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b'"[]{}')))
 _OPENING = frozenset(b"[{")
 _TOO_DEEP = f"nests lists and objects deeper than {DEPTH_MAX} levels"
 
@@ -99,11 +100,18 @@ def read_json(raw: bytes) -> Any:
 
 def _too_deep(raw: bytes) -> bool:
     """Whether the brackets outside strings nest deeper than `DEPTH_MAX`, found without
-    parsing: strings are cut out and the brackets left are counted (C speed but the last)."""
+    parsing and at C speed but the last loop: the escapes go, then all but quotes and
+    brackets; two quotes side by side go too (an empty string, or two strings with nothing
+    between them made one), and what is left between quotes is inside strings. (Cutting
+    whole strings out with a regular expression cost 0.3 ms per 20 kB, a notification of 50
+    alerts; this, 0.1 ms.)"""
     if raw.count(b"[") + raw.count(b"{") <= DEPTH_MAX:
         return False
+    kept = _ESCAPE.sub(b"", raw).translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    if b'"' in kept:  # strings with brackets inside
+        kept = b"".join(kept.split(b'"')[::2])
     depth = 0
-    for bracket in _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+    for bracket in kept:
         depth += 1 if bracket in _OPENING else -1
         if depth > DEPTH_MAX:
             return True
@@ -127,6 +135,7 @@ def _has_nul(value: Any) -> bool:
 _TIME = re.compile(
     r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:?\d{2})$"
 )
+_GO_ZERO = "0001-01-01T00:00:00Z"  # as Alertmanager sends it; other spellings are parsed
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 # whitespace (as str.isspace() has it) or a control character: never inside a link; one
 # search, where a per-character scan cost every notification ~30 µs (two links an alert)
@@ -176,23 +185,27 @@ def clip(text: str, size: int) -> str:
 
 
 def _strings(data: Mapping[str, Any], key: str, where: str) -> dict[str, str]:
-    """A map of strings (labels, annotations); null or absent is empty."""
+    """A map of strings (labels, annotations); null or absent is empty. Each name is cut to
+    200 characters, each value to `VALUE_MAX` (inline: every alert has two such maps)."""
     value = data.get(key)
-    path = _join(where, key)
     if value is None:
         return {}
-    _object(value, path)
+    _object(value, _join(where, key))
     out = {}
     for name, item in value.items():
         if not isinstance(item, str):
-            raise PayloadError(f"{path}.{name}", f"must be a string, not {_kind(item)}")
-        out[str(name)[:200]] = clip(item, VALUE_MAX)
+            raise PayloadError(
+                f"{_join(where, key)}.{name}", f"must be a string, not {_kind(item)}"
+            )
+        if len(item) > VALUE_MAX:
+            item = clip(item, VALUE_MAX)
+        out[name if type(name) is str and len(name) <= 200 else str(name)[:200]] = item
     return out
 
 
 def parse_time(value: Any, where: str) -> datetime | None:
     """An RFC 3339 time; Go's zero time (`0001-01-01T00:00:00Z`) and empty mean unset."""
-    if value is None or value == "":
+    if value is None or value == "" or value == _GO_ZERO:  # every firing alert's endsAt
         return None
     if not isinstance(value, str):
         raise PayloadError(where, f"must be an RFC 3339 time string, not {_kind(value)}")
