@@ -83,10 +83,12 @@ def _known(rows) -> dict[str, grouping.Known]:
 def _save(
     conn: Connection, group_id: int, rows, found: Sequence[grouping.Change], now: datetime
 ) -> list[dict[str, Any]]:
-    """Write the changed alerts; the group's alerts as they now stand (`alert_states`),
-    without reading them back (a new alert's INSERT returns its state; an updated one takes
-    its new values)."""
+    """Write the changed alerts, the new ones in one statement and the moved ones in
+    another (a storm's group holds dozens); the group's alerts as they now stand, as
+    `alert_states` has them but without a new alert's id (not needed before it is read
+    again), without reading them back."""
     by_fingerprint = {r["fingerprint"]: dict(r) for r in rows}
+    new, moved = [], []
     for change in found:
         alert = change.alert
         values = {
@@ -102,18 +104,16 @@ def _save(
         }
         existing = by_fingerprint.get(alert.fingerprint)
         if existing is None:
-            by_fingerprint[alert.fingerprint] = store.insert_alert(
-                conn,
-                {
-                    **values,
-                    "group_id": group_id,
-                    "fingerprint": alert.fingerprint,
-                    "first_seen_at": now,
-                },
-            )
+            state = {"fingerprint": alert.fingerprint, "first_seen_at": now}
+            new.append({**values, **state, "group_id": group_id})
+            by_fingerprint[alert.fingerprint] = {**state, **values}
         else:
-            store.update_alert(conn, existing["id"], values)
+            moved.append({**values, "alert_id": existing["id"]})
             existing.update(values)
+    if new:
+        store.insert_alerts(conn, new)
+    if moved:
+        store.update_alerts(conn, moved)
     return list(by_fingerprint.values())
 
 

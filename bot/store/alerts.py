@@ -7,7 +7,7 @@ A group is unique per (source, hash of its key): the first notification of a gro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -59,7 +59,7 @@ _STATES = Prepared(
     .where(alerts.c.group_id == sa.bindparam("group_id"))
     .order_by(alerts.c.first_seen_at, alerts.c.id)
 )
-_INSERT_ALERT = Prepared(sa.insert(alerts).returning(*_STATE))
+_INSERT_ALERT = Prepared(sa.insert(alerts))
 _UPDATE_ALERT = Prepared(sa.update(alerts).where(alerts.c.id == sa.bindparam("alert_id")))
 _INSERT_NOTIFICATION = Prepared(sa.insert(alert_notifications).returning(alert_notifications.c.id))
 _TOLD = Prepared(
@@ -106,14 +106,15 @@ def alert_states(conn: Connection, group_id: int) -> list[dict[str, Any]]:
     return _STATES.rows(conn, {"group_id": group_id})
 
 
-def insert_alert(conn: Connection, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The new alert as `alert_states` reads it (no read after the insert)."""
-    (made,) = _INSERT_ALERT.rows(conn, values)
-    return made
+def insert_alerts(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """New alerts of one group, in one statement (each row with the same columns)."""
+    _INSERT_ALERT.execute_many(conn, rows)
 
 
-def update_alert(conn: Connection, alert_id: int, fields: Mapping[str, Any]) -> None:
-    _UPDATE_ALERT.execute(conn, {**fields, "alert_id": alert_id})
+def update_alerts(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Alerts that moved on, in one statement: each row its new values and its `alert_id`
+    (each with the same columns)."""
+    _UPDATE_ALERT.execute_many(conn, rows)
 
 
 def add_notification(conn: Connection, values: Mapping[str, Any]) -> int:

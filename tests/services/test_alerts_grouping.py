@@ -164,6 +164,33 @@ async def test_partially_resolved_then_resolved_group(bot, double):
     ] == "unchanged"
 
 
+async def test_alerts_moved_on_and_new_in_one_notification_are_all_stored(bot, double):
+    """Two alerts resolve and two more fire in one notification: the group's four alerts
+    stored as they now stand, the first two keeping when they were first seen."""
+    await bot.alert("alertmanager", alertmanager([FIRST, SECOND]))
+    started = bot.clock.now()
+    bot.clock.advance(timedelta(minutes=10))
+    third = am_alert("HighErrorRate", "1111aaaa2222bbbb", instance="api-3.prod:9100")
+    fourth = am_alert("HighErrorRate", "3333cccc4444dddd", instance="api-4.prod:9100")
+    both = alertmanager([resolved(FIRST), resolved(SECOND), third, fourth])
+    status, answer = await bot.alert("alertmanager", both)
+    assert (status, answer["outcome"], answer["changes"]) == (200, "update", 4)
+    stored = rows(
+        db(bot), "SELECT fingerprint, status, first_seen_at, ends_at FROM alerts ORDER BY id"
+    )
+    at = [str(when)[:16] for when in (started, bot.clock.now())]
+    assert [(f, s, str(seen)[:16], ends is not None) for f, s, seen, ends in stored] == [
+        ("4d3c1f0e2b8a9d77", "resolved", at[0], True),
+        ("9a8b7c6d5e4f3a2b", "resolved", at[0], True),
+        ("1111aaaa2222bbbb", "firing", at[1], False),
+        ("3333cccc4444dddd", "firing", at[1], False),
+    ]
+    await bot.deliver()
+    assert "2 of 4 alerts firing" in replies(double)[-1]
+    assert "2 of 4 firing" in card_text(card_of(double))
+    assert (await bot.alert("alertmanager", both))[1]["outcome"] == "unchanged"
+
+
 AUTO = ALERTS_CONFIG.replace("auto_resolve: false", "auto_resolve: true")
 
 
