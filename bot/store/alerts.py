@@ -54,11 +54,7 @@ _ALERTS = Prepared(
 # what intake compares and counts of a group's alerts: no labels, annotations or links to
 # decode (a storm's groups hold dozens of alerts, and Alertmanager repeats each group)
 _STATE = (alerts.c.id, alerts.c.fingerprint, alerts.c.status, alerts.c.severity, alerts.c.starts_at)
-_STATES = Prepared(
-    sa.select(*_STATE)
-    .where(alerts.c.group_id == sa.bindparam("group_id"))
-    .order_by(alerts.c.first_seen_at, alerts.c.id)
-)
+_STATES = Prepared(sa.select(*_STATE).where(alerts.c.group_id == sa.bindparam("group_id")))
 _INSERT_ALERT = Prepared(sa.insert(alerts))
 _UPDATE_ALERT = Prepared(sa.update(alerts).where(alerts.c.id == sa.bindparam("alert_id")))
 _INSERT_NOTIFICATION = Prepared(sa.insert(alert_notifications).returning(alert_notifications.c.id))
@@ -102,7 +98,7 @@ def group_alerts(conn: Connection, group_id: int) -> list[dict[str, Any]]:
 
 def alert_states(conn: Connection, group_id: int) -> list[dict[str, Any]]:
     """A group's alerts as intake compares and counts them: id, fingerprint, status,
-    severity and start, in the order they were first seen."""
+    severity and start, in no particular order (none is needed: no sort)."""
     return _STATES.rows(conn, {"group_id": group_id})
 
 
