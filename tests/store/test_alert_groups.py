@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from bot.store import alerts as store
 from bot.store.tables import alert_groups
+from tests.support.db import alert_group_row
 from tests.support.plans import plan, statements
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -23,20 +24,12 @@ SERVICES = [None, "api", "billing", "db"]
 def seeded(conn) -> list[dict]:
     rng = random.Random(17)
     rows = [
-        {
-            "source": "alertmanager",
-            "key_hash": f"{n:064x}",
-            "group_key": f'{{}}:{{alertname="A{n}"}}',
-            "status": rng.choice(["firing", "resolved", "resolved", "resolved"]),
-            "service": rng.choice(SERVICES),
-            "title": f"Group {n}",
-            "labels": {},
-            "annotations": {},
-            "links": {},
-            "notifications": 1,
-            "first_seen_at": NOW,
-            "last_seen_at": NOW,
-        }
+        alert_group_row(
+            f"A{n}",
+            NOW,
+            status=rng.choice(["firing", "resolved", "resolved", "resolved"]),
+            service=rng.choice(SERVICES),
+        )
         for n in range(200)
     ]
     conn.execute(sa.insert(alert_groups), rows)

@@ -9,34 +9,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.store import alerts
-from tests.support.db import statements_from_now
+from tests.support.db import alert_group_row, statements_from_now
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-def group(key: str) -> dict:
-    return {
-        "source": "alertmanager",
-        "key_hash": key * 64,
-        "group_key": key,
-        "status": "firing",
-        "title": f"group {key}",
-        "labels": {},
-        "annotations": {},
-        "links": {},
-        "notifications": 1,
-        "first_seen_at": NOW,
-        "last_seen_at": NOW,
-    }
 
 
 async def test_a_lost_insert_keeps_the_transaction_and_what_it_wrote(db):
     savepoints = statements_from_now(db, "SAVEPOINT")
 
     def work(conn):
-        first = alerts.insert_group(conn, group("a"))
-        lost = alerts.insert_group(conn, group("a"))  # made first: the unique key refuses
-        after = alerts.insert_group(conn, group("b"))
+        a, b = alert_group_row("a", NOW), alert_group_row("b", NOW)
+        first = alerts.insert_group(conn, a)
+        lost = alerts.insert_group(conn, a)  # made first: the unique key refuses
+        after = alerts.insert_group(conn, b)
         return first, lost, after
 
     first, lost, after = await db.write(work)

@@ -6,6 +6,7 @@ Works on the SQLite file and on PostgreSQL alike; values come back as SQLite sho
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from datetime import UTC, datetime
@@ -61,3 +62,22 @@ def statements_from_now(db: Any, prefix: str) -> list[str]:
 
     event.listen(engine, "before_cursor_execute", watch)
     return seen
+
+
+def alert_group_row(key: str, at: datetime, **fields: Any) -> dict[str, Any]:
+    """An `alert_groups` row as intake first stores one (firing, seen once at `at`), for
+    tests that write groups straight into the store; `fields` over it."""
+    return {
+        "source": "alertmanager",
+        "key_hash": hashlib.sha256(key.encode()).hexdigest(),
+        "group_key": key,
+        "status": "firing",
+        "title": f"group {key}",
+        "labels": {},
+        "annotations": {},
+        "links": {},
+        "notifications": 1,
+        "first_seen_at": at,
+        "last_seen_at": at,
+        **fields,
+    }
