@@ -11,7 +11,7 @@ that walks every delivered row gets slower with every week of history; one that 
 an index does not.
 
 Two fresh SQLite files in a temporary directory, migrated as `firebell migrate` does, seeded
-in bulk through the real tables: ten rows an incident (card, reply, page DM to one of 50
+in bulk through `Database.write`: ten rows an incident (card, reply, page DM to one of 50
 people, pages_taken, alert reply), all sent where the message landed, one in fifty with an
 error, and the incidents they belong to. Not `ANALYZE`d, as a deployed SQLite database is
 not. Each read runs `--repeat` (200) times on one connection, the median kept. Target: each
@@ -37,7 +37,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from bench.record import machine, print_table, save
 from bench.replicas import POSTGRES, create_database, drop_database, reachable
@@ -45,6 +44,7 @@ from bot.store import outbox as store
 from bot.store import tables
 from bot.store.db import Database
 from bot.store.migrate import upgrade
+from tests.support.plans import statements
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "outbox_history.json"
@@ -68,30 +68,22 @@ READS: dict[str, Read] = {
 
 
 async def seeded(url: str, rows: int) -> None:
-    """A database at `url` migrated and holding `rows` delivered outbox rows."""
+    """A database at `url` migrated and holding `rows` delivered outbox rows, written through
+    `Database` as Firebell writes (`ANALYZE`d on PostgreSQL, as autovacuum would after such a
+    load)."""
     db = Database(url)
     try:
         await upgrade(db)
+        incidents = max(rows // len(KINDS) // 2, PROBE)
+        made = [_incident(n) for n in range(1, incidents + 1)]
+        await db.write(lambda conn: conn.execute(sa.insert(tables.incidents), made), alone=True)
+        for first in range(0, rows, 20_000):
+            chunk = [_row(n, incidents) for n in range(first, min(first + 20_000, rows))]
+            await db.write(lambda conn, c=chunk: conn.execute(sa.insert(tables.outbox), c))
+        if not db.is_sqlite:
+            await db.write(lambda conn: conn.exec_driver_sql("ANALYZE outbox"))
     finally:
         await db.close()
-    incidents = max(rows // len(KINDS) // 2, PROBE)
-    engine = sa.create_engine(_sync(url))
-    with engine.begin() as conn:
-        conn.execute(sa.insert(tables.incidents), [_incident(n) for n in range(1, incidents + 1)])
-        for first in range(0, rows, 20_000):
-            chunk = range(first, min(first + 20_000, rows))
-            conn.execute(sa.insert(tables.outbox), [_row(n, incidents) for n in chunk])
-    if engine.dialect.name == "postgresql":  # as autovacuum would after such a load
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("ANALYZE")
-    engine.dispose()
-
-
-def _sync(url: str) -> str:
-    """The same database for a synchronous engine (the bench's own statements)."""
-    parsed = make_url(url)
-    driver = "postgresql+psycopg" if parsed.get_backend_name() == "postgresql" else "sqlite"
-    return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
 def _incident(number: int) -> dict:
@@ -139,20 +131,14 @@ def timed(url: str, repeat: int) -> dict[str, tuple[float, str]]:
     def work(conn: sa.Connection) -> dict[str, tuple[float, str]]:
         found = {}
         for name, read in READS.items():
-            statements: list[tuple[str, tuple]] = []
-
-            def grab(_conn, _cursor, statement, params, _context, _many, into=statements):
-                into.append((statement, params))
-
-            sa.event.listen(conn, "before_cursor_execute", grab)
-            read(conn)
-            sa.event.remove(conn, "before_cursor_execute", grab)
+            with statements(conn) as seen:
+                read(conn)
             times = []
             for _ in range(repeat):
                 started = time.perf_counter()
                 read(conn)
                 times.append(time.perf_counter() - started)
-            found[name] = (statistics.median(times) * 1000, _plan(conn, *statements[0]))
+            found[name] = (statistics.median(times) * 1000, _plan(conn, *seen[0]))
         return found
 
     async def run() -> dict[str, tuple[float, str]]:
