@@ -149,7 +149,9 @@ class AlertService(UseCase):
         beat = any([heartbeats.record(conn, self.ctx, b, now) for b in beaten])
         if beaten and not rest:  # nothing to group
             return Receipt(0, "heartbeat", None, 0), beat
-        receipt, wrote = self._group(conn, replace(notification, alerts=tuple(rest)), now)
+        if len(rest) < len(notification.alerts):  # heartbeats' alerts out (a copy only then)
+            notification = replace(notification, alerts=tuple(rest))
+        receipt, wrote = self._group(conn, notification, now)
         return receipt, wrote or beat
 
     def _group(
@@ -328,14 +330,14 @@ class AlertService(UseCase):
             rows = [incident_store.get_event(conn, i) for i in event_ids]
             return [EventRecord.from_row(r) for r in rows if r is not None]
 
-        return await self.db.read(work)
+        return await self.db.read(work, short=True)
 
     async def notifications(self, ids: Sequence[int]) -> list[NotificationRecord]:
         def work(conn: Connection) -> list[NotificationRecord]:
             rows = [store.notification(conn, i) for i in ids]
             return [NotificationRecord.from_row(r) for r in rows if r is not None]
 
-        return await self.db.read(work)
+        return await self.db.read(work, short=True)
 
     async def card(self, incident_id: int) -> AlertCard | None:
         """The alert group an incident is about, as its card shows it."""
@@ -355,7 +357,7 @@ class AlertService(UseCase):
                 links.setdefault("external", group["links"]["external"])
             return AlertCard(group["source"], len(firing), len(rows), labels, links)
 
-        return await self.db.read(work)
+        return await self.db.read(work, short=True)
 
 
 def alerts_event(

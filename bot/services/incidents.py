@@ -183,7 +183,7 @@ class IncidentService(UseCase):
         )
 
     async def get(self, number: int) -> IncidentRecord | None:
-        row = await self.db.read(lambda conn: store.load(conn, number))
+        row = await self.db.read(lambda conn: store.load(conn, number), short=True)
         return IncidentRecord.from_row(row) if row else None
 
     async def list_open(
@@ -228,7 +228,7 @@ class IncidentService(UseCase):
         return [EventRecord.from_row(r) for r in rows]
 
     async def event(self, event_id: int) -> EventRecord | None:
-        row = await self.db.read(lambda conn: store.get_event(conn, event_id))
+        row = await self.db.read(lambda conn: store.get_event(conn, event_id), short=True)
         return EventRecord.from_row(row) if row else None
 
     def unknown(self, number: int) -> Outcome:

@@ -44,7 +44,8 @@ class OutboxService:
         """The oldest pending rows: of `kinds`, or (not `among`) of any kind but those; none
         in the channels of `skip` but those of `free` kinds."""
         rows = await self.db.read(
-            lambda conn: store.pending(conn, limit, kinds, among=among, skip=skip, free=free)
+            lambda conn: store.pending(conn, limit, kinds, among=among, skip=skip, free=free),
+            short=True,
         )
         return [OutboxRecord.from_row(r) for r in rows]
 
@@ -88,11 +89,11 @@ class OutboxService:
 
     async def posts_since(self, channel: str | None, since: datetime) -> int:
         """Rows delivered into `channel` since `since`, by any replica (for pacing)."""
-        return await self.db.read(lambda conn: store.sent_since(conn, channel, since))
+        return await self.db.read(lambda conn: store.sent_since(conn, channel, since), short=True)
 
     async def sent(self, incident_id: int, kind: str) -> list[OutboxRecord]:
         """The rows of `kind` delivered for an incident, with where each message landed."""
-        rows = await self.db.read(lambda conn: store.sent_of(conn, incident_id, kind))
+        rows = await self.db.read(lambda conn: store.sent_of(conn, incident_id, kind), short=True)
         return [OutboxRecord.from_row(r) for r in rows]
 
     async def sent_in(self, row: OutboxRecord) -> list[OutboxRecord]:
@@ -100,7 +101,9 @@ class OutboxService:
         if not (row.sent_channel and row.sent_ts):
             return [row]
         channel, ts = row.sent_channel, row.sent_ts
-        rows = await self.db.read(lambda conn: store.sent_in(conn, row.kind, channel, ts))
+        rows = await self.db.read(
+            lambda conn: store.sent_in(conn, row.kind, channel, ts), short=True
+        )
         return [OutboxRecord.from_row(r) for r in rows]
 
     async def delivered(

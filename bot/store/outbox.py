@@ -24,6 +24,13 @@ _ANY_OF_KIND = Prepared(
     )
     .limit(1)
 )
+# every delivery runs these (a row closed, a post marked in flight)
+_FINISH = Prepared(
+    sa.update(outbox)
+    .where(outbox.c.id == sa.bindparam("row_id"), outbox.c.status == "pending")
+    .values(attempts=outbox.c.attempts + sa.bindparam("tried"))
+)
+_IN_FLIGHT = Prepared(sa.update(outbox).where(outbox.c.id == sa.bindparam("row_id")))
 
 
 def _row(
@@ -211,25 +218,22 @@ def finish(
 ) -> bool:
     """Close a pending row (with where its message landed); False when someone else already
     closed it."""
-    result = conn.execute(
-        sa.update(outbox)
-        .where(outbox.c.id == row_id, outbox.c.status == "pending")
-        .values(
-            status=status,
-            finished_at=now,
-            last_error=error,
-            attempts=outbox.c.attempts + (0 if status == "superseded" else 1),
-            sent_channel=sent_channel,
-            sent_ts=sent_ts,
-        )
-    )
-    return result.rowcount == 1
+    values = {
+        "row_id": row_id,
+        "status": status,
+        "finished_at": now,
+        "last_error": error,
+        "tried": 0 if status == "superseded" else 1,
+        "sent_channel": sent_channel,
+        "sent_ts": sent_ts,
+    }
+    return _FINISH.execute(conn, values).rowcount == 1
 
 
 def mark_in_flight(conn: Connection, row_id: int, now: datetime) -> None:
     """Slack is about to be called for this row: until its answer is recorded, a retry must
     first look for the message in Slack instead of posting it again."""
-    conn.execute(sa.update(outbox).where(outbox.c.id == row_id).values(in_flight_at=now))
+    _IN_FLIGHT.execute(conn, {"row_id": row_id, "in_flight_at": now})
 
 
 def carried(conn: Connection, row_ids: Sequence[int], now: datetime, channel: str, ts: str) -> None:

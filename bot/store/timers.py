@@ -29,7 +29,7 @@ from bot.store.tables import incidents, timers
 
 _INSERT = Prepared(sa.insert(timers))  # a declaration's timers: run without Core's overhead
 _INSERT_ONE = Prepared(sa.insert(timers).returning(timers.c.id))
-_BY_KEY = sa.select(timers.c.id).where(timers.c.key == sa.bindparam("key"))
+_BY_KEY = Prepared(sa.select(timers.c.id).where(timers.c.key == sa.bindparam("key")))
 _HELD = "firebell.timers.held"  # in the connection's info: the rows `together` holds
 
 
@@ -87,7 +87,7 @@ def schedule(
     _write_held(conn)
     if key is None:
         return int(_INSERT_ONE.execute(conn, values).scalar_one())
-    if conn.execute(_BY_KEY, {"key": key}).first():
+    if _BY_KEY.first(conn, {"key": key}):  # a digest's slot: most declarations find it
         return None
     try:
         with may_lose(conn):

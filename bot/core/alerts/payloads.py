@@ -11,6 +11,7 @@ parsing it (a parser recurses once per level).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -66,7 +67,7 @@ class Notification:
     service: str | None = None  # generic: given outright
     tenants: tuple[str, ...] = ()  # generic: given outright
 
-    @property
+    @functools.cached_property  # read twice or more per notification
     def key_hash(self) -> str:
         return hashlib.sha256(f"{self.source}\n{self.group_key}".encode()).hexdigest()
 

@@ -83,7 +83,8 @@ class Deliveries:
         note: str | None = None,
     ) -> list[int]:
         """Post the row's message once, then mark it sent (and what it covered superseded,
-        or `together`: sent in it); returns the covered rows it settled.
+        or `together`: sent in it); returns the covered rows it settled. The row is marked
+        in flight just before the post, so that a retry looks for it first.
 
         A row still in flight from an earlier attempt (a crash or a timeout between Slack's
         answer and recording it) may already be in Slack: it is looked for by the row id in
@@ -91,6 +92,8 @@ class Deliveries:
         rows that post covered (the rest, newer than its render, are delivered after it)."""
         channel = channel or row.channel
         found = await once.find(self.slack, row, channel, thread_ts)
+        if row.in_flight_at is None:  # from here until Slack's answer is recorded
+            await self.services.outbox.in_flight(row)
         if found is None:
             answer = await self.slack.chat_postMessage(
                 channel=channel,

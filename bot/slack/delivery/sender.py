@@ -9,8 +9,10 @@ seconds, each carrying every page due (`core.outbox.bundle`). When lanes wait fo
 channel's pace, the most urgent go first: cards before replies, severe incidents first. A
 channel (or person) whose pace lets nothing out rests: its paced rows are not read again
 until it may post, so the writes of a storm do not each rescan its backlog.
-Before its first call a row is marked in flight, so a retry after a crash or a timeout looks
-for the message before posting (`once.py`). A failure is classified by the row's kind: rate
+Before its post a row is marked in flight (`Deliveries.post`), so a retry after a crash or a
+timeout looks for the message before posting again (`once.py`); other deliveries (a card's
+update, page DMs re-rendered) write no mark, as their retry has nothing to look for (one
+write fewer each). A failure is classified by the row's kind: rate
 limited pauses the channel for its Retry-After; transient backs off exponentially; any other
 is recorded as failed. What one delivery covers (`core.outbox.covered`) is skipped. The sender
 knows no kind by name: `table.delivery_table()` says how each is delivered. Each Slack
@@ -254,8 +256,6 @@ class OutboxSender:
         try:
             if kind is None:
                 raise Undeliverable(f"unknown outbox kind {row.kind!r}")
-            if row.in_flight_at is None:  # from here until Slack's answer is recorded
-                await self.outbox.in_flight(row)
             took = await kind.deliver(self.deliveries, row, later)
         except Undeliverable as exc:
             await self._fail(row, str(exc))
