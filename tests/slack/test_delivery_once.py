@@ -74,6 +74,23 @@ async def test_a_page_by_dm_answered_too_late_is_found_in_the_im(bot, double):
     assert rows(bot, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == [(0,)]
 
 
+async def test_an_update_answered_too_late_is_made_again_without_looking(bot, double):
+    """Only posts are marked in flight: an update made twice changes nothing more, so its
+    retry looks for nothing (and delivering it wrote no mark)."""
+    await bot.command("declare sev2 Checkout slow")
+    await bot.deliver()
+    double.inject("chat.update", delay=LATE, times=1)  # the card's re-render: answer late
+    await bot.command("ack INC-1")
+    await bot.deliver()
+    updates = double.calls_to("chat.update")
+    assert len(updates) >= 2 and updates[0].params["ts"] == updates[-1].params["ts"]
+    assert "Acknowledged" in str(card_of(double)["blocks"])
+    assert double.calls_to("conversations.history") == []
+    posted, *updated = rows(bot, "SELECT in_flight_at FROM outbox WHERE kind = 'card' ORDER BY id")
+    assert posted[0] is not None and updated and all(r[0] is None for r in updated)
+    assert rows(bot, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == [(0,)]
+
+
 async def test_a_refused_post_is_not_in_flight_and_is_retried_without_looking(bot, double):
     double.inject("chat.postMessage", status=503, times=1)
     await bot.command("declare sev2 Checkout slow")

@@ -101,6 +101,19 @@ async def test_write_functions_run_off_the_event_loop(db, alone):
     assert await keys(db) == ["slow"]
 
 
+async def test_a_short_read_runs_on_the_callers_thread_and_a_long_one_on_a_reader(db):
+    """A short read (a few rows along an index) costs less than the hop to a reader thread
+    and back; any other read leaves the loop free. Either sees what was committed."""
+    await db.write(insert("seen"))
+
+    def where(conn):
+        return threading.get_ident(), [r[0] for r in conn.execute(sa.select(timers.c.key))]
+
+    assert await db.read(where, short=True) == (threading.get_ident(), ["seen"])
+    thread, found = await db.read(where)
+    assert thread != threading.get_ident() and found == ["seen"]
+
+
 async def test_closing_stores_the_writes_already_submitted(tmp_path):
     """Shutdown drains the queue: every write submitted before `close` is committed, and
     each caller has its answer."""
