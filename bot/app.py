@@ -18,7 +18,7 @@ from bot.services import audit
 from bot.services.container import Services
 from bot.settings import Settings
 from bot.slack import credentials, usergroups
-from bot.slack.client import MeteredClient
+from bot.slack.client import MeteredClient, keep_alive, release
 from bot.slack.delivery.kinds import Deliveries
 from bot.slack.delivery.pacing import Pacer
 from bot.slack.delivery.pages import media_of
@@ -121,6 +121,9 @@ class Firebell:
         )
         self.bolt.client.base_url = api_url  # Bolt copies both into each request's client
         self.bolt.client.timeout = 10
+        # not Bolt's client: Bolt deep-copies each request, its client with it, for lazy
+        # listeners, and a session (its event loop) cannot be copied
+        self._slack_clients = (deliveries.slack, self.slack)
         credentials.trust(self.bolt, identity)
         register(self.bolt, self.services)
         self.web = web.Application(client_max_size=1024 * 1024)
@@ -155,6 +158,8 @@ class Firebell:
         )
         with audit.origin("startup"):
             await self.db.write(lambda conn: audit.config_loaded(conn, now, config, path))
+        for client in self._slack_clients:  # kept-alive connections to Slack
+            keep_alive(client)
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         if sock is not None:
@@ -198,5 +203,7 @@ class Firebell:
             await self._runner.cleanup()
         await self.services.outbox.close()
         await self.media.close()
+        for client in self._slack_clients:
+            await release(client)
         await self.db.close()
         log.info("firebell_stopped", replica=self.replica)

@@ -1,7 +1,10 @@
-"""A Slack Web API client that counts failed calls by method (for `GET /metrics`)."""
+"""A Slack Web API client that counts failed calls by method (for `GET /metrics`), and one
+aiohttp session per client for its calls (`keep_alive`): slack_sdk without a session opens a
+session, a connection and (to Slack) a TLS handshake for every call."""
 
 from __future__ import annotations
 
+import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.telemetry import Telemetry
@@ -23,3 +26,16 @@ class MeteredClient(AsyncWebClient):
             if failure is not None:
                 self.telemetry.slack_error(api_method, failure.error)
             raise
+
+
+def keep_alive(client: AsyncWebClient) -> None:
+    """`client`'s calls share one session, and its kept-alive connections, until `release`.
+    Inside the running loop; each call is still bounded by the client's timeout."""
+    if client.session is None or client.session.closed:
+        client.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=client.timeout))
+
+
+async def release(client: AsyncWebClient) -> None:
+    session, client.session = client.session, None
+    if session is not None:
+        await session.close()
