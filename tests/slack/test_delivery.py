@@ -16,6 +16,17 @@ def db(bot):
     return bot
 
 
+async def test_deliveries_reuse_their_connections_to_slack(bot, double):
+    """The sender's calls share a kept-alive session (slack_sdk would open a connection, and
+    against Slack a TLS handshake, for every call)."""
+    for n in range(3):
+        await bot.command(f"declare sev2 Checkout slow {n}")
+    await bot.deliver()
+    posted = double.calls_to("chat.postMessage")
+    assert len(posted) >= 6 and all(c.peer for c in posted)
+    assert len({c.peer for c in posted}) < len(posted) / 2
+
+
 async def test_429_is_retried_after_retry_after(bot, double):
     double.inject("chat.postMessage", status=429, retry_after=7, times=1)
     start = bot.clock.now()

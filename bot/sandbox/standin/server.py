@@ -144,6 +144,7 @@ class SlackDouble(SocketMode):
             fault=fault.describe() if fault else None,
             http_verb=request.method,
             encoding=encoding,
+            peer=_peer(request),
         )
         self.calls.append(call)
         await self._notify()
@@ -168,6 +169,12 @@ class SlackDouble(SocketMode):
         data = await request.read()
         self.uploads[file_id] = data
         return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
+
+
+def _peer(request: web.Request) -> str | None:
+    """The caller's end of the connection, `host:port`: calls kept alive share one."""
+    found = request.transport.get_extra_info("peername") if request.transport else None
+    return f"{found[0]}:{found[1]}" if found else None
 
 
 def _bearer_token(request: web.Request) -> str | None:

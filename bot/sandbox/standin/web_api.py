@@ -47,6 +47,7 @@ class Call:
     error: str | None = None  # what Slack answered when it refused the call (ok: false)
     http_verb: str = "POST"
     encoding: str = "form"  # "json", "form", "multipart" or "query"
+    peer: str | None = None  # the caller's address and port: which connection it came over
 
 
 class WebApi(WorkspaceState):
