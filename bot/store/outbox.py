@@ -31,6 +31,25 @@ _FINISH = Prepared(
     .values(attempts=outbox.c.attempts + sa.bindparam("tried"))
 )
 _IN_FLIGHT = Prepared(sa.update(outbox).where(outbox.c.id == sa.bindparam("row_id")))
+# what the deliveries of page DMs read back: an incident's sent rows, one message's rows
+_SENT_OF = Prepared(
+    sa.select(outbox)
+    .where(
+        outbox.c.incident_id == sa.bindparam("incident_id"),
+        outbox.c.kind == sa.bindparam("kind"),
+        outbox.c.sent_ts.is_not(None),
+    )
+    .order_by(outbox.c.id)
+)
+_SENT_IN = Prepared(
+    sa.select(outbox)
+    .where(
+        outbox.c.kind == sa.bindparam("kind"),
+        outbox.c.sent_channel == sa.bindparam("channel"),
+        outbox.c.sent_ts == sa.bindparam("ts"),
+    )
+    .order_by(outbox.c.id)
+)
 
 
 def _row(
@@ -117,16 +136,7 @@ def sent_of(conn: Connection, incident_id: int, kind: str):
     Firebell recorded where a message landed are not among them). Only a sent row has a
     `sent_ts`; asking for the status too would let SQLite walk every sent row along
     (status, id) instead of the incident's own."""
-    query = (
-        sa.select(outbox)
-        .where(
-            outbox.c.incident_id == incident_id,
-            outbox.c.kind == kind,
-            outbox.c.sent_ts.is_not(None),
-        )
-        .order_by(outbox.c.id)
-    )
-    return conn.execute(query).mappings().all()
+    return _SENT_OF.rows(conn, {"incident_id": incident_id, "kind": kind})
 
 
 def pending(
@@ -254,10 +264,7 @@ def carried(conn: Connection, row_ids: Sequence[int], now: datetime, channel: st
 
 def sent_in(conn: Connection, kind: str, channel: str, ts: str):
     """The rows of `kind` one message delivered (a bundle's: several), oldest first."""
-    query = sa.select(outbox).where(
-        outbox.c.kind == kind, outbox.c.sent_channel == channel, outbox.c.sent_ts == ts
-    )
-    return conn.execute(query.order_by(outbox.c.id)).mappings().all()
+    return _SENT_IN.rows(conn, {"kind": kind, "channel": channel, "ts": ts})
 
 
 def supersede(conn: Connection, row_ids: Sequence[int], now: datetime) -> int:
