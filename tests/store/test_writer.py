@@ -81,6 +81,23 @@ async def test_a_write_waiting_for_another_process_lock_leaves_the_event_loop_fr
     assert await keys(db) == ["late"]
 
 
+async def test_a_begin_refused_past_the_busy_timeout_fails_as_core_reports_it(db, tmp_path):
+    """BEGIN runs on the driver's connection (Core's own call costs more than the read it
+    begins): when another process keeps the write lock past the busy timeout, the write
+    fails with SQLAlchemy's OperationalError, nothing of it is stored, and the writer goes on."""
+    await db.write(lambda conn: conn.exec_driver_sql("PRAGMA busy_timeout=50"))
+    other = sqlite3.connect(tmp_path / "w.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            await db.write(insert("refused"))
+    finally:
+        other.execute("COMMIT")
+        other.close()
+    assert await db.write(insert("after")) == "after"
+    assert await keys(db) == ["after"]
+
+
 @pytest.mark.parametrize("alone", [False, True])
 async def test_write_functions_run_off_the_event_loop(db, alone):
     """A write function never holds the loop (running them on it, measured in bench/README.md's
