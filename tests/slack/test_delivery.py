@@ -27,6 +27,23 @@ async def test_deliveries_reuse_their_connections_to_slack(bot, double):
     assert len({c.peer for c in posted}) < len(posted) / 2
 
 
+async def test_a_connection_slack_closed_meanwhile_is_opened_again(bot, double):
+    """Slack closes an idle kept-alive connection when it likes: the next delivery opens
+    another, and no row needs a second attempt."""
+    await bot.command("declare sev2 Checkout slow")
+    await bot.deliver()
+    earlier = double.calls_to("chat.postMessage")
+    double.close_connections()
+    await bot.command("declare sev2 Payments slow")
+    await bot.deliver()
+    later = double.calls_to("chat.postMessage")[len(earlier) :]
+    assert later and not {c.peer for c in later} & {c.peer for c in earlier}
+    assert rows(bot, "SELECT DISTINCT status, attempts, last_error FROM outbox") == [
+        ("sent", 1, None)
+    ]
+    assert len(posts(double)) == 4  # two cards and their replies, each once
+
+
 async def test_429_is_retried_after_retry_after(bot, double):
     double.inject("chat.postMessage", status=429, retry_after=7, times=1)
     start = bot.clock.now()

@@ -98,6 +98,13 @@ class SlackDouble(SocketMode):
             await self._runner.cleanup()
             self._runner = None
 
+    def close_connections(self) -> None:
+        """Close every HTTP connection open to the double now, as Slack closes an idle
+        kept-alive connection when it likes; the next call opens another."""
+        if self._runner is not None and self._runner.server is not None:
+            for connection in list(self._runner.server.connections):
+                connection.force_close()
+
     async def __aenter__(self) -> Self:
         return await self.start()
 
