@@ -18,7 +18,7 @@ from bot.services import audit
 from bot.services.container import Services
 from bot.settings import Settings
 from bot.slack import credentials, usergroups
-from bot.slack.client import MeteredClient, keep_alive, release
+from bot.slack.client import MeteredClient, Shared, keep_alive, release
 from bot.slack.delivery.kinds import Deliveries
 from bot.slack.delivery.pacing import Pacer
 from bot.slack.delivery.pages import media_of
@@ -100,7 +100,7 @@ class Firebell:
         )
         self.timers = TimerWorker(self.services.timers, self.clock)
         secret = settings.slack_signing_secret
-        # for calls outside a request (the people lookup), counted in /metrics
+        # for calls outside the outbox (listeners, the people lookup), counted in /metrics
         self.slack = MeteredClient(token=token, base_url=api_url, timeout=10, telemetry=telemetry)
         groups = self.services.groups  # user groups, as the permission checks read them
         groups.fetch = usergroups.fetcher(self.slack)
@@ -121,10 +121,9 @@ class Firebell:
         )
         self.bolt.client.base_url = api_url  # Bolt copies both into each request's client
         self.bolt.client.timeout = 10
-        # not Bolt's client: Bolt deep-copies each request, its client with it, for lazy
-        # listeners, and a session (its event loop) cannot be copied
         self._slack_clients = (deliveries.slack, self.slack)
         credentials.trust(self.bolt, identity)
+        self.bolt.use(Shared(self.slack))  # after authorization, which Bolt's client answers
         register(self.bolt, self.services)
         self.web = web.Application(client_max_size=1024 * 1024)
         routes = health.routes(self.services, self.replica) + calendar.routes(self.services)

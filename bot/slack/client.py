@@ -1,10 +1,12 @@
 """A Slack Web API client that counts failed calls by method (for `GET /metrics`), and one
 aiohttp session per client for its calls (`keep_alive`): slack_sdk without a session opens a
-session, a connection and (to Slack) a TLS handshake for every call."""
+session, a connection and (to Slack) a TLS handshake for every call. Bolt's listeners are
+handed such a client too (`Shared`), not the session-less one Bolt makes for each request."""
 
 from __future__ import annotations
 
 import aiohttp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.telemetry import Telemetry
@@ -26,6 +28,24 @@ class MeteredClient(AsyncWebClient):
             if failure is not None:
                 self.telemetry.slack_error(api_method, failure.error)
             raise
+
+    def __deepcopy__(self, memo) -> MeteredClient:
+        """Itself: Bolt deep-copies each request, its client with it, for lazy listeners, and
+        a kept session (its event loop) cannot be copied; the client holds nothing of one
+        request (one token, one workspace)."""
+        return self
+
+
+class Shared(AsyncMiddleware):
+    """Hands every listener `client`, kept alive and metered, in place of the client Bolt
+    made for the request (no session: a connection per call, uncounted failures)."""
+
+    def __init__(self, client: MeteredClient) -> None:
+        self.client = client
+
+    async def async_process(self, *, req, resp, next):  # noqa: A002 (Bolt's name)
+        req.context["client"] = self.client
+        return await next()
 
 
 def keep_alive(client: AsyncWebClient) -> None:
