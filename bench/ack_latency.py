@@ -3,8 +3,9 @@
 The systems run as real subprocesses on this machine, one after the other, against the Slack
 Web API double served from this process: (a) Firebell exactly as users start it
 (`python -m bot serve`), (b) the floor, a bare Bolt app that only acks (`bench/floor.py`),
-(c) "floor+write", that Bolt app storing one row in SQLite (synchronous=FULL) before its ack:
-a yardstick without a target, for how much of the distance a durable write takes by itself.
+(c) "floor+write", that Bolt app storing one row in SQLite (synchronous=FULL, rows waiting
+committed together) before its ack: a yardstick without a target, for how much of the
+distance a durable write takes by itself.
 Each gets a warm-up, then a concurrency-1 phase and a concurrency-50 phase. During Firebell's
 concurrency-1 phase every acked incident is looked up in the SQLite file right after its ack
 (outside the timed region); at the end the row count must equal the successful acks.
@@ -196,14 +197,16 @@ async def against_floor(
     directory: Path,
     args: argparse.Namespace,
     firebell: Callable[[str, Path], Server] = firebell,
-) -> tuple[Measured, Measured]:
-    """`measure` the floor, then Firebell on a fresh database in a directory of its own
-    (named after `measure`'s module): (Firebell's figures, the floor's)."""
-    floors = await measure(floor(api_url, directory), args, None)
+) -> tuple[Measured, Measured, Measured]:
+    """`measure` the floor, floor+write, then Firebell on a fresh database, in a directory
+    of their own (named after `measure`'s module): (Firebell's figures, the floor's,
+    floor+write's)."""
     directory = directory / measure.__module__.rsplit(".", 1)[-1]
     directory.mkdir()
+    floors = await measure(floor(api_url, directory), args, None)
+    durables = await measure(floor(api_url, directory, durable=True), args, None)
     ours = await measure(firebell(api_url, directory), args, directory / "firebell.db")
-    return ours, floors
+    return ours, floors, durables
 
 
 async def measure(

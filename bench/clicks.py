@@ -97,10 +97,16 @@ async def measure(server: Server, args: argparse.Namespace, database: Path | Non
 
 async def run(double: SlackDouble, directory: Path, args: argparse.Namespace) -> list[Target]:
     """The acknowledge button's two targets, floor first."""
-    ours, floors = await against_floor(measure, double.url, directory, args)
+    ours, floors, durables = await against_floor(measure, double.url, directory, args)
     return [
-        latency("acknowledge button p50, c1", ours[0], floors[0], 2.0),
-        throughput(f"acknowledge button throughput, c{CONCURRENCY}", ours[1], floors[1], 0.5),
+        latency("acknowledge button p50, c1", ours[0], floors[0], 2.0, durables[0]),
+        throughput(
+            f"acknowledge button throughput, c{CONCURRENCY}",
+            ours[1],
+            floors[1],
+            0.5,
+            durables[1],
+        ),
     ]
 
 

@@ -7,21 +7,25 @@ and `block_actions` listeners only ack), `POST /alerts/alertmanager` (a bare aio
 that parses the JSON body and answers 200) and `GET /readyz`, and stops cleanly on SIGTERM
 or SIGINT. With `--ntfy-url URL` it serves bench/page_latency.py's floor instead: a bare
 aiohttp handler that forwards each Alertmanager webhook to ntfy (`forwarding_app`). With
-`--durable PATH`, the `/incident` listener first stores one row in the SQLite file PATH (WAL,
-`synchronous=FULL`, one transaction per request on one writer thread) and acks after its
-COMMIT: the least a durable declaration costs, a second yardstick for bench/ack_latency.py.
+`--durable PATH`, "floor+write": the `/incident` and click listeners and the alert handler
+first store one row in the SQLite file PATH (WAL, `synchronous=FULL`, on one writer thread
+that commits the rows waiting together, as Firebell's does) and answer after its COMMIT:
+the least a durable change costs, the second yardstick issue #15's figures are read against.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
+import contextlib
 import json
 import os
+import queue
 import re
 import signal
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from pathlib import Path
 
 import aiohttp
@@ -35,7 +39,7 @@ def build_app(
     signing_secret: str, api_url: str, token: str = "xoxb-bench", durable: Path | None = None
 ) -> web.Application:
     """The aiohttp application: Bolt acking `/incident` and clicks, a bare JSON handler;
-    with `durable`, `/incident` stores a row there before its ack."""
+    with `durable`, each of them stores a row there before it answers."""
     bolt = AsyncApp(
         process_before_response=True,
         signing_secret=signing_secret,
@@ -43,16 +47,18 @@ def build_app(
     )
     store = _Store(durable) if durable else None
 
+    async def stored(kind: str, text: str) -> None:
+        if store is not None:
+            await store.insert(kind, text)
+
     @bolt.command("/incident")
     async def incident(ack, command) -> None:
-        if store is not None:
-            await asyncio.get_running_loop().run_in_executor(
-                store.writer, store.insert, command.get("text") or ""
-            )
+        await stored("command", command.get("text") or "")
         await ack()
 
     @bolt.action(re.compile(".+"))
-    async def click(ack) -> None:
+    async def click(ack, action) -> None:
+        await stored("click", action.get("value") or "")
         await ack()
 
     async def events(request: web.Request) -> web.Response:
@@ -60,7 +66,8 @@ def build_app(
         return await to_aiohttp_response(response)
 
     async def alerts(request: web.Request) -> web.Response:
-        json.loads(await request.read())
+        body = json.loads(await request.read())
+        await stored("alert", str(body.get("groupKey", "")))
         return web.json_response({"ok": True})
 
     async def readyz(_request: web.Request) -> web.Response:
@@ -78,29 +85,51 @@ def build_app(
 
 
 class _Store:
-    """One SQLite file written by one thread, as Firebell's embedded default writes it."""
+    """One SQLite file written by one thread, as Firebell's embedded default writes it:
+    each transaction takes every row waiting (group commit), so concurrent requests share
+    a COMMIT and its fsync, as Firebell's writer lets them."""
 
     def __init__(self, path: Path) -> None:
-        self.writer = ThreadPoolExecutor(max_workers=1)
-        self.conn = self.writer.submit(self._open, path).result()
+        self.jobs: queue.SimpleQueue = queue.SimpleQueue()
+        opened: concurrent.futures.Future = concurrent.futures.Future()
+        threading.Thread(target=self._run, args=(path, opened), daemon=True).start()
+        opened.result()
 
-    @staticmethod
-    def _open(path: Path) -> sqlite3.Connection:
+    async def insert(self, kind: str, text: str) -> None:
+        """Returns once the row is committed."""
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        self.jobs.put((kind, text, done, loop))
+        await done
+
+    def _run(self, path: Path, opened: concurrent.futures.Future) -> None:
         conn = sqlite3.connect(path, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS incidents "
-            "(id INTEGER PRIMARY KEY, title TEXT NOT NULL, created_at TEXT NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+            "text TEXT NOT NULL, created_at TEXT NOT NULL)"
         )
-        return conn
+        opened.set_result(None)
+        while True:
+            group = [self.jobs.get()]
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    group.append(self.jobs.get_nowait())
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT INTO changes (kind, text, created_at) VALUES (?, ?, datetime('now'))",
+                [(kind, text) for kind, text, _, _ in group],
+            )
+            conn.execute("COMMIT")
+            loop = group[0][3]  # one event loop serves every request
+            loop.call_soon_threadsafe(_settle, [done for _, _, done, _ in group])
 
-    def insert(self, title: str) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
-        self.conn.execute(
-            "INSERT INTO incidents (title, created_at) VALUES (?, datetime('now'))", (title,)
-        )
-        self.conn.execute("COMMIT")
+
+def _settle(futures: list[asyncio.Future]) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(None)
 
 
 def forwarding_app(ntfy_url: str, topic: str) -> web.Application:
@@ -153,7 +182,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--ntfy-url", help="serve the page floor, forwarding to this ntfy")
     parser.add_argument("--ntfy-topic", default="bench", help="the page floor's topic")
-    parser.add_argument("--durable", type=Path, help="store each /incident here before its ack")
+    parser.add_argument("--durable", type=Path, help="store each change here before answering")
     args = parser.parse_args()
     if args.ntfy_url:
         app = forwarding_app(args.ntfy_url, args.ntfy_topic)

@@ -112,15 +112,14 @@ def stored(database: Path, phases: dict[str, Phase], warmup: int) -> None:
 
 async def run(double: SlackDouble, directory: Path, args: argparse.Namespace) -> list[Target]:
     """Alert intake's two targets, floor first."""
-    ours, floors = await against_floor(measure, double.url, directory, args, firebell)
+    ours, floors, durables = await against_floor(measure, double.url, directory, args, firebell)
+    figures = {
+        "repeat": (f"alert intake, repeat of an open group, c{CONCURRENCY}", 0.5),
+        "new": (f"alert intake, new incident, c{CONCURRENCY}", 0.25),
+    }
     return [
-        throughput(
-            f"alert intake, repeat of an open group, c{CONCURRENCY}",
-            ours["repeat"],
-            floors["repeat"],
-            0.5,
-        ),
-        throughput(f"alert intake, new incident, c{CONCURRENCY}", ours["new"], floors["new"], 0.25),
+        throughput(name, ours[phase], floors[phase], bound, durables[phase])
+        for phase, (name, bound) in figures.items()
     ]
 
 

@@ -32,7 +32,7 @@ async def declare(double: TimedDouble, directory: Path, args: argparse.Namespace
     def profiled(api_url: str, directory: Path) -> Server:
         return ack_latency.firebell(api_url, directory, args.profile)
 
-    (ours, check), (floors, _) = await ack_latency.against_floor(
+    (ours, check), (floors, _), (durables, _) = await ack_latency.against_floor(
         ack_latency.measure, double.url, directory, args, profiled
     )
     assert check is not None
@@ -43,8 +43,10 @@ async def declare(double: TimedDouble, directory: Path, args: argparse.Namespace
     if not check.ok:
         raise RuntimeError("a declared incident was acked before it was stored")
     return [
-        latency("declare p50, c1", ours[0], floors[0], 2.0),
-        throughput(f"declare throughput, c{ack_latency.CONCURRENCY}", ours[1], floors[1], 0.5),
+        latency("declare p50, c1", ours[0], floors[0], 2.0, durables[0]),
+        throughput(
+            f"declare throughput, c{ack_latency.CONCURRENCY}", ours[1], floors[1], 0.5, durables[1]
+        ),
     ]
 
 
