@@ -96,6 +96,8 @@ def record(
             conn, ctx.rotations, [*data.get("targets", []), *data.get("page", [])], now
         )
         data["notified"], data["on_call"] = list(found.users), found.on_call
+        if found.unreached:  # the thread says who was not paged, and why
+            data["unreached"] = list(found.unreached)
     event_id = store.add_event(conn, number, now, event.actor, event.kind, event.text, data)
     if row is None and event.kind in FOLLOWED:
         row = store.load(conn, number)

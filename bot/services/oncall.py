@@ -48,10 +48,13 @@ class Roster:
 
 @dataclass(frozen=True)
 class Resolution:
-    """Targets turned into people at one instant: `users` to DM, `on_call` per rotation."""
+    """Targets turned into people at one instant: `users` to DM, `on_call` per rotation,
+    and `unreached`: the e-mail addresses (members or targets) no Slack user is known by,
+    so nobody is paged for them."""
 
     users: tuple[str, ...]
     on_call: dict[str, str]
+    unreached: tuple[str, ...] = ()
 
 
 class Rotations:
@@ -145,18 +148,24 @@ def resolve(
     roster = rotations.roster(conn, at)
     emails = roster.people
     users: list[str] = []
+    unreached: list[str] = []
     on_duty: dict[str, str] = {}
     for raw in targets:
         target = raw if isinstance(raw, Target) else parse_target(raw)
         if target.kind == "user":
             users.append(target.value)
-        elif target.kind == "email" and target.value in emails:
-            users.append(emails[target.value])
+        elif target.kind == "email":
+            found = emails.get(target.value)
+            (users if found else unreached).append(found or target.value)
         elif target.kind == "rotation" and target.value in rotations.specs:
             overrides_now = roster.overrides_at(target.value, at)
             shift = on_call(rotations.specs[target.value], overrides_now, at)
             person = emails.get(shift.user.lower(), shift.user)
             on_duty[target.value] = person
-            if "@" not in person:  # an e-mail Slack could not resolve is named, not DMed
-                users.append(person)
-    return Resolution(users=tuple(dict.fromkeys(users)), on_call=on_duty)
+            # an e-mail Slack could not resolve is named, not DMed
+            (unreached if "@" in person else users).append(person)
+    return Resolution(
+        users=tuple(dict.fromkeys(users)),
+        on_call=on_duty,
+        unreached=tuple(dict.fromkeys(unreached)),
+    )

@@ -10,9 +10,10 @@ from bot.services import oncall
 from bot.services.oncall import Rotations
 from bot.services.people import PeopleService, config_emails
 from bot.slack.directory import Directory, refresh_people
+from bot.slack.ids import Action
 from tests.support.db import rows
 from tests.support.harness import CONFIG, Bot
-from tests.support.slack_views import dms
+from tests.support.slack_views import dms, replies
 
 EMAIL_CONFIG = (
     CONFIG.replace("members: [U0AAA, U0BBB]", "members: [Alice@Example.com, U0BBB]")
@@ -158,6 +159,37 @@ async def test_an_unknown_email_member_is_named_not_messaged(bot, double):
         lambda conn: oncall.resolve(conn, rotations, ["rotation:primary"], now)
     )
     assert found.users == () and found.on_call == {"primary": "alice@example.com"}
+
+
+async def test_the_thread_says_who_was_named_but_not_paged(bot, double):
+    """An address no Slack user has is named, not messaged: the thread must not read as if
+    they were paged (nor anyone else: nobody was, so escalation goes on)."""
+    double.add_user("lead@example.com", "U0LEAD")
+    await refresh_people(bot.app)  # alice (on call) and ghost (SEV1's page) are unknown
+    await bot.command("declare sev1 Checkout down")
+    await bot.deliver()
+    assert dms(double) == []
+    declared = replies(double)[0]
+    assert "Paging level 1: alice@example.com (rotation *primary*)." in declared
+    assert declared.endswith(
+        ":warning: Not paged, no Slack user has this address: alice@example.com, ghost@example.com."
+    )
+
+    await bot.click(Action.ESCALATE, "1", user="U0BOB")  # level 2: lead, known, and U0LEAD
+    await bot.deliver()
+    assert "Not paged" not in replies(double)[-1] and dms(double) == ["U0LEAD"]
+
+
+async def test_nobody_is_said_unreached_once_slack_knows_them(bot, double):
+    double.add_user("alice@example.com", "U0ALICE")
+    double.add_user("ghost@example.com", "U0GHOST")
+    await refresh_people(bot.app)
+    await bot.command("declare sev1 Checkout down")
+    await bot.deliver()
+    assert sorted(dms(double)) == ["U0ALICE", "U0GHOST"]
+    assert "Not paged" not in replies(double)[0]
+    stored = rows(bot, "SELECT data FROM events WHERE kind = 'declared'")[0][0]
+    assert '"unreached"' not in stored  # written only when someone was
 
 
 async def test_the_lookup_runs_in_the_background_when_workers_run(tmp_path, double):

@@ -172,7 +172,7 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
         if data.get("page"):
             pulled = md.targets(data["page"], on_call)
             line += f" Pulled in for {md.escape(incident.severity)}: {pulled}."
-        return line
+        return line + unreached(data)
     if kind == "page_sent":
         via, sent = medium_name(data.get("via")), md.when(event.at, config.zone)
         by = f" via {md.escape(data['provider'])}" if data.get("provider") else ""
@@ -186,7 +186,7 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
     if kind == "paged":
         return (
             f":bell: Coverage has resumed: paging level 1 for {incident.ref}: "
-            f"{md.targets(data.get('targets', []), on_call)}."
+            f"{md.targets(data.get('targets', []), on_call)}.{unreached(data)}"
         )
     if kind == "exhausted":
         return (
@@ -199,14 +199,14 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
     if kind == "escalated":
         line = (
             f":arrow_double_up: {who} escalated {incident.ref} to level {data['level'] + 1}: "
-            f"{md.targets(data.get('targets', []), on_call)}."
+            f"{md.targets(data.get('targets', []), on_call)}.{unreached(data)}"
         )
         return line + (f" Reason: {text}" if text else "")
     if kind == "transferred":
         return (
             f":arrow_right: {who} handed {incident.ref} from {md.escape(data['from'])} to "
             f"{md.escape(data['to'])}. Paging its level 1: "
-            f"{md.targets(data.get('targets', []), on_call)}."
+            f"{md.targets(data.get('targets', []), on_call)}.{unreached(data)}"
         )
     if kind == "severity":
         return (
@@ -226,7 +226,7 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
     if kind == "reopened":
         line = f":leftwards_arrow_with_hook: {who} reopened {incident.ref}."
         line += f" Paging level 1: {md.targets(data.get('targets', []), on_call)}."
-        return line + (f" Reason: {text}" if text else "")
+        return line + unreached(data) + (f" Reason: {text}" if text else "")
     if kind == "assigned":
         return f":bust_in_silhouette: {who} made {md.user(data['user'])} {data['role']} of {incident.ref}."
     if kind == "alerts":
@@ -235,6 +235,17 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
     if informed is not None:
         return informed
     return f"{who}: {kind} {text}".strip()
+
+
+def unreached(data: dict) -> str:
+    """Who the page named but could not reach: an e-mail address no Slack user is known by
+    (not in the workspace, or not looked up yet) is named in the thread, not messaged, and
+    the thread must not read as if they were paged."""
+    missed = data.get("unreached")
+    if not missed:
+        return ""
+    names = ", ".join(md.escape(m) for m in missed)
+    return f" :warning: Not paged, no Slack user has this address: {names}."
 
 
 def informed_reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str | None:
