@@ -163,17 +163,7 @@ def print_targets(found: list[Target]) -> None:
     over the phase the figure comes from; then the relative figures against floor+write."""
     header = ("figure", "Firebell", "floor", "ratio", "target", "", "CPU/req", "floor", "ratio")
     rows = [
-        (
-            t.name,
-            f"{t.value:.2f} {t.unit}",
-            "-" if t.floor is None else f"{t.floor:.2f} {t.unit}",
-            _x(t.ratio),
-            t.goal(),
-            "PASS" if t.passed else "FAIL",
-            _ms(t.cpu_ms),
-            _ms(t.floor_cpu_ms),
-            _x(t.cpu_ms / t.floor_cpu_ms if t.cpu_ms and t.floor_cpu_ms else None),
-        )
+        _row(t, t.floor, t.ratio, t.goal(), "PASS" if t.passed else "FAIL", t.floor_cpu_ms)
         for t in found
     ]
     print_table(header, rows, left=(0, 4))
@@ -183,20 +173,40 @@ def print_targets(found: list[Target]) -> None:
     print("\nthe same bounds read against floor+write (the floor storing one row durably):")
     header = ("figure", "Firebell", "floor+write", "ratio", "bound", "", "CPU/req", "f+w", "ratio")
     rows = [
-        (
-            t.name,
-            f"{t.value:.2f} {t.unit}",
-            f"{t.durable:.2f} {t.unit}",
-            _x(t.durable_ratio),
+        _row(
+            t,
+            t.durable,
+            t.durable_ratio,
             t.goal().replace("floor", "floor+write"),
             "within" if t.passed_durable else "beyond",
-            _ms(t.cpu_ms),
-            _ms(t.durable_cpu_ms),
-            _x(t.cpu_ms / t.durable_cpu_ms if t.cpu_ms and t.durable_cpu_ms else None),
+            t.durable_cpu_ms,
         )
         for t in against
     ]
     print_table(header, rows, left=(0, 4))
+
+
+def _row(
+    t: Target,
+    yardstick: float | None,
+    ratio: float | None,
+    goal: str,
+    verdict: str,
+    yardstick_cpu_ms: float | None,
+) -> tuple[str, ...]:
+    """One line of a targets table: the figure beside one yardstick, and both CPU figures."""
+    cpu_ratio = t.cpu_ms / yardstick_cpu_ms if t.cpu_ms and yardstick_cpu_ms else None
+    return (
+        t.name,
+        f"{t.value:.2f} {t.unit}",
+        "-" if yardstick is None else f"{yardstick:.2f} {t.unit}",
+        _x(ratio),
+        goal,
+        verdict,
+        _ms(t.cpu_ms),
+        _ms(yardstick_cpu_ms),
+        _x(cpu_ratio),
+    )
 
 
 def _x(ratio: float | None) -> str:
