@@ -33,10 +33,23 @@ def stamp(at: datetime) -> str:
     return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
+# orjson hands times and dataclasses to `_default`, as json.dumps does; keys that are not
+# strings become strings, as json.dumps makes them
+_PLAIN = (
+    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+)
+
+
 def plain(value: Any) -> Any:
     """Before/after values as JSON keeps them (times as `stamp`s), so what is hashed is what
-    is stored and read back."""
-    return json.loads(json.dumps(value, default=_default)) if value is not None else None
+    is stored and read back. orjson's round trip is 5x json's (every change writes one); an
+    integer past 64 bits, which orjson refuses, takes json's."""
+    if value is None:
+        return None
+    try:
+        return orjson.loads(orjson.dumps(value, default=_default, option=_PLAIN))
+    except TypeError:
+        return json.loads(json.dumps(value, default=_default))
 
 
 def _default(value: Any) -> Any:

@@ -112,6 +112,34 @@ def test_values_are_hashed_as_stored():
     assert plain(None) is None
 
 
+_KEYS = st.one_of(st.text(max_size=6), st.integers(), st.booleans(), st.none())
+_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),  # past 64 bits: orjson refuses those
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(),
+    st.datetimes(timezones=st.just(UTC)),
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.dictionaries(_KEYS, inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(_KEYS, _VALUES, max_size=5))
+def test_plain_values_are_what_a_json_round_trip_gives(value):
+    def times_as_stamps(v):
+        return stamp(v) if isinstance(v, datetime) else str(v)
+
+    assert plain(value) == json.loads(json.dumps(value, default=times_as_stamps))
+
+
 @given(st.integers(min_value=1, max_value=12), st.data())
 def test_any_single_change_to_any_row_is_found_at_or_before_it(count, data):
     rows = chain(count)

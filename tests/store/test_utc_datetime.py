@@ -45,6 +45,16 @@ def test_what_is_stored_reads_back_as_the_same_instant_in_utc(value):
     assert back == core(write(value)).replace(tzinfo=UTC)  # as SQLAlchemy reads it
 
 
+@given(st.lists(AWARE, min_size=1, max_size=6), st.lists(st.integers(0, 5), max_size=12))
+def test_each_value_bound_is_its_own_text_whatever_was_bound_before(values, picks):
+    """The last text is kept for the same object bound again (a change's `at` in several
+    columns): equal wall clocks in other zones, and values bound again, still convert."""
+    order = values + [values[i % len(values)] for i in picks]
+    assert [write(v) for v in order] == [
+        v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") for v in order
+    ]
+
+
 def test_text_written_by_hand_reads_as_utc():
     assert read("2026-03-02 08:00:00") == datetime(2026, 3, 2, 8, tzinfo=UTC)
     assert read("2026-03-02T09:00:00.5+01:00") == datetime(2026, 3, 2, 8, 0, 0, 500000, tzinfo=UTC)
