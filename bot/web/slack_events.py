@@ -20,11 +20,12 @@ Socket Mode requests carry no signature and never come through here.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qsl
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -33,6 +34,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+from yarl import URL
 
 from bot.services.handled import AlreadyHandled, Claim, HandledRequests, key
 
@@ -162,23 +164,17 @@ def _name(body: dict, signature: str) -> tuple[str, timedelta]:
 
 
 class SlackRequest(AsyncBoltRequest):
-    """Bolt's request, with a form body read as the form it is, in the request and in the
-    copies Bolt makes of it for lazy listeners.
+    """Bolt's request, its body read by `read_body`, in the request and in the copies Bolt
+    makes of it for lazy listeners (rebuilt from the raw body, `to_copyable`)."""
 
-    Bolt takes any form body containing the word "payload" for an interaction, whose one field
-    `payload` holds JSON: `/incident declare payload service down`, or any command from a
-    channel named #payloads, would parse to nothing. Bolt's lazy listeners get a copy rebuilt
-    from the raw body (`to_copyable`), so the repair is made whenever a request is built."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(**kwargs)
-        raw = self.raw_body
-        if self.body or not raw or raw.startswith("{") or self.mode != "http":
+    def __init__(self, *, body: str | dict, mode: str = "http", **kwargs) -> None:
+        if mode != "http" or not isinstance(body, str):  # Socket Mode: Bolt's own reading
+            super().__init__(body=body, mode=mode, **kwargs)
             return
-        form = dict(parse_qsl(raw, keep_blank_values=True))
-        if "payload" not in form:  # with one, it is an interaction, and Bolt read it right
-            self.body = form
-            self.context = build_async_context(self.context, form)
+        super().__init__(body="", mode=mode, **kwargs)  # headers, query, an empty context
+        self.raw_body = body
+        self.body = read_body(body, self.content_type)
+        self.context = build_async_context(self.context, self.body)
 
     def to_copyable(self) -> SlackRequest:
         return SlackRequest(
@@ -188,3 +184,22 @@ class SlackRequest(AsyncBoltRequest):
             context=self.context.to_copyable(),
             mode=self.mode,
         )
+
+
+def read_body(raw: str, content_type: str | None) -> dict[str, Any]:
+    """A body as Slack sends it: JSON (events), or a form (commands), whose one field
+    `payload` holds JSON for an interaction.
+
+    Bolt reads the same, with two differences. It takes any form containing the word
+    "payload" for an interaction: `/incident declare payload service down`, or any command
+    from a channel named #payloads, would parse to nothing; here only a `payload` field
+    makes one. And it decodes forms with urllib, a Python loop per escaped byte: a click's
+    body is the whole message, JSON in which every quote, brace and colon is escaped, 40 µs
+    per kB; yarl's decoder (aiohttp's own) gives the same pairs at C speed."""
+    if not raw:
+        return {}
+    if content_type == "application/json" or raw.startswith("{"):
+        return json.loads(raw)
+    form = dict(URL.build(query_string=raw, encoded=True).query.items())  # the last of a name
+    payload = form.get("payload")
+    return json.loads(payload) if payload is not None else form
