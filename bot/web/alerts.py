@@ -30,7 +30,8 @@ import time
 import structlog
 from aiohttp import web
 
-from bot.core.alerts.payloads import PayloadError, read_json
+from bot.core.alerts.bodies import read_json
+from bot.core.alerts.payloads import PayloadError
 from bot.services.container import Services
 from bot.settings import Settings
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,13 +9,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.core.alerts.payloads import (
-    DEPTH_MAX,
     PayloadError,
     parse_alertmanager,
     parse_generic,
     parse_grafana,
     parse_time,
-    read_json,
     safe_url,
 )
 from tests.support.alerts import alertmanager, am_alert, generic, grafana, grafana_alert
@@ -220,37 +217,3 @@ def test_unsafe_links_in_alertmanager_bodies_are_dropped_not_refused():
     raw["generatorURL"] = "javascript:alert(document.cookie)"
     [alert] = parse_alertmanager(alertmanager([raw])).alerts
     assert alert.links == {}
-
-
-# -- nesting -----------------------------------------------------------------------------------
-
-# strings full of what the depth check must see through: quotes, backslashes, brackets
-TRICKY = st.text(alphabet='"\\[]{}a\u00e9\n/', max_size=8)
-VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | TRICKY,
-    lambda kids: st.lists(kids, max_size=3) | st.dictionaries(TRICKY, kids, max_size=3),
-    max_leaves=12,
-)
-
-
-def depth(value) -> int:
-    if isinstance(value, list):
-        return 1 + max(map(depth, value), default=0)
-    if isinstance(value, dict):
-        return 1 + max(map(depth, value.values()), default=0)
-    return 0
-
-
-@given(VALUES, st.integers(0, DEPTH_MAX + 6), VALUES, st.booleans())
-def test_the_depth_check_agrees_with_the_nesting_json_parses_to(inner, levels, beside, ascii):
-    """A body is refused as too deep exactly when what it parses to nests deeper than
-    `DEPTH_MAX`, whatever quotes, escapes and brackets its strings hold."""
-    value = inner
-    for level in range(levels):  # what `beside` holds comes before each deeper level
-        value = [beside, value] if level % 2 else {"k": beside, "z": value}
-    raw = json.dumps(value, ensure_ascii=ascii).encode()
-    if depth(value) > DEPTH_MAX:
-        with pytest.raises(PayloadError, match="deeper than"):
-            read_json(raw)
-    else:
-        assert read_json(raw) == value

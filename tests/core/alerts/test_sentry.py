@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.alerts import sentry
+from bot.core.alerts.bodies import read_json
 from bot.core.alerts.grouping import diff
-from bot.core.alerts.payloads import VALUE_MAX, Notification, PayloadError, read_json
+from bot.core.alerts.payloads import VALUE_MAX, Notification, PayloadError
 from bot.core.alerts.rules import (
     TITLE_MAX,
     Route,
