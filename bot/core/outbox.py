@@ -11,7 +11,10 @@ A kind coalesces in one of two ways:
   rendered on their own), any other kind does;
 - `BUNDLE`: a person's rows of the kind have a lane of their own, and one message carries
   every due row of it, most urgent first (`bundle`): a storm pages a person with one DM
-  listing its incidents instead of one DM per incident.
+  listing its incidents instead of one DM per incident;
+- `ALL`: rendered from current state like `LATEST`, but every row of the kind shares one
+  lane whatever its incident, so one delivery stands for all that wait: after a storm's
+  acknowledgements, a page DM listing thirty incidents is re-rendered once, not thirty times.
 
 When more lanes wait than can go at once, the most urgent go first (`ordered`).
 """
@@ -64,6 +67,7 @@ class Coalesce(StrEnum):
     LATEST = "latest"
     RUN = "run"
     BUNDLE = "bundle"
+    ALL = "all"
 
 
 class Row(Protocol):
@@ -88,13 +92,19 @@ K = TypeVar("K", bound=Hashable)
 
 
 def lane_of(
-    row: LaneRow, unpaced: Collection[str] = (), bundled: Collection[str] = ()
+    row: LaneRow,
+    unpaced: Collection[str] = (),
+    bundled: Collection[str] = (),
+    merged: Collection[str] = (),
 ) -> tuple[str, Hashable]:
     """Per incident (a thread reply waits for its card), else per channel. Rows of an
     `unpaced` kind (private answers, pages outside Slack) wait for no channel post: a lane per
     channel and incident of their own, so one person's pages about different incidents go
     side by side while each incident's steps keep their order. Rows of a `bundled` kind (page
-    DMs) have one lane per channel (the person), whatever their incident."""
+    DMs) have one lane per channel (the person), whatever their incident; rows of a `merged`
+    kind (`Coalesce.ALL`) one lane in all."""
+    if row.kind in merged:
+        return ("kind", row.kind)
     if row.kind in bundled:
         return ("bundle", row.channel)
     if row.kind in unpaced:
@@ -105,12 +115,15 @@ def lane_of(
 
 
 def lanes(
-    rows: Iterable[L], unpaced: Collection[str] = (), bundled: Collection[str] = ()
+    rows: Iterable[L],
+    unpaced: Collection[str] = (),
+    bundled: Collection[str] = (),
+    merged: Collection[str] = (),
 ) -> dict[tuple[str, Hashable], list[L]]:
     """Rows by lane, in the order given (id order) within each."""
     found: dict[tuple[str, Hashable], list[L]] = defaultdict(list)
     for row in rows:
-        found[lane_of(row, unpaced, bundled)].append(row)
+        found[lane_of(row, unpaced, bundled, merged)].append(row)
     return dict(found)
 
 
@@ -124,7 +137,7 @@ def ordered(by_lane: Mapping[K, Sequence[R]], rank: Callable[[R], Any]) -> list[
 def covered(rows: Sequence[R], row: Row, modes: Mapping[str, Coalesce]) -> list[R]:
     """The later rows of one lane (`rows`, in id order) that the delivery of `row` stands for."""
     mode = modes.get(row.kind)
-    if mode in (Coalesce.LATEST, Coalesce.BUNDLE):  # a bundle's lane holds its kind's rows
+    if mode in (Coalesce.LATEST, Coalesce.BUNDLE, Coalesce.ALL):  # bundle, all: a lane of their own
         return [r for r in rows if r.kind == row.kind and r.id > row.id]
     if mode is not Coalesce.RUN:
         return []

@@ -263,8 +263,9 @@ class LaneLocks:
         kind, value = lane
         if kind == "incident":
             return (1 << 40) | int(value)
-        # private answers' and a person's bundled pages' lanes apart from the channel's
-        tag = {"private": 3, "bundle": 4}.get(kind, 2)
+        # private answers', a person's bundled pages' and a merged kind's lanes apart from
+        # the channel's
+        tag = {"private": 3, "bundle": 4, "kind": 5}.get(kind, 2)
         return (tag << 40) | zlib.crc32(str(value).encode())
 
     async def acquire(self, lanes: list[tuple]) -> set[tuple]:

@@ -110,6 +110,14 @@ def test_a_persons_pages_share_one_lane_whatever_their_incident():
     assert ids(covered(rows[:2], rows[0], {"dm": Coalesce.BUNDLE})) == [2]
 
 
+def test_rows_of_a_merged_kind_share_one_lane_and_the_first_covers_the_rest():
+    rows = [Row(1, "taken", 7), Row(2, "card", 7), Row(3, "taken", 8), Row(4, "taken", 7)]
+    found = lanes(rows, unpaced={"taken"}, merged={"taken"})
+    assert found == {("kind", "taken"): [rows[0], rows[2], rows[3]], ("incident", 7): [rows[1]]}
+    mine = found[("kind", "taken")]
+    assert ids(covered(mine, mine[0], {"taken": Coalesce.ALL})) == [3, 4]
+
+
 def test_a_bundle_carries_the_first_and_the_most_urgent_others_up_to_most_incidents():
     rows = [Page(1, 10, 3), Page(2, 11, 2), Page(3, 12, 0), Page(4, 11, 2), Page(5, 13, 1)]
     assert ids(bundle(rows, lambda r: (r.rank, r.id), most=3)) == [1, 3, 5]

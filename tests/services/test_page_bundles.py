@@ -11,6 +11,7 @@ from bot.slack.delivery.sender import BUNDLE_EVERY
 from bot.slack.ids import Action
 from tests.support.db import rows
 from tests.support.harness import Bot
+from tests.support.slack_views import ack_buttons
 
 
 def pages(double, user: str = "U0AAA") -> list[dict]:
@@ -26,14 +27,6 @@ def listed(message: dict) -> list[int]:
     ]
 
 
-def buttons(message: dict) -> list[str]:
-    found = []
-    for block in message.get("blocks") or []:
-        elements = [block.get("accessory")] + block.get("elements", [])
-        found += [e["value"] for e in elements if e and e.get("action_id") == Action.ACK]
-    return found
-
-
 def unsettled(bot) -> list:
     return rows(bot, "SELECT id, status FROM outbox WHERE kind = 'dm' AND status != 'sent'")
 
@@ -45,7 +38,7 @@ async def test_thirty_pages_due_at_once_are_one_dm_listing_every_incident(bot, d
     [page] = pages(double)
     assert "30 incidents" in page["text"]
     assert sorted(listed(page)) == list(range(1, 31))
-    assert sorted(int(v) for v in buttons(page)) == list(range(1, 31))
+    assert sorted(int(v) for v in ack_buttons(page)) == list(range(1, 31))
     assert unsettled(bot) == []  # every page row sent, in that one message
     [(ts,)] = rows(bot, "SELECT DISTINCT sent_ts FROM outbox WHERE kind = 'dm'")
     assert ts == page["ts"]
@@ -87,7 +80,7 @@ async def test_the_most_severe_comes_first_and_an_ack_re_renders_the_bundle(bot,
     await bot.click(Action.ACK, "2", user="U0AAA")
     await bot.deliver()
     [page] = pages(double)  # the same message, updated
-    assert listed(page) == [4, 1, 2, 3] and sorted(buttons(page)) == ["1", "3", "4"]
+    assert listed(page) == [4, 1, 2, 3] and sorted(ack_buttons(page)) == ["1", "3", "4"]
     assert "Acknowledged by <@U0AAA>" in str(page["blocks"][3])
 
 

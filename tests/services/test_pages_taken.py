@@ -7,7 +7,9 @@ from bot.slack.delivery.sender import BUNDLE_EVERY
 from bot.slack.ids import Action
 from tests.support.db import rows
 from tests.support.harness import COVERED, SATURDAY, Bot
-from tests.support.slack_views import buttons
+from tests.support.slack_views import ack_buttons, buttons
+
+WAITING = "SELECT COUNT(*) FROM outbox WHERE kind = 'pages_taken' AND status = 'pending'"
 
 
 def page_of(double, user: str) -> dict:
@@ -56,8 +58,7 @@ async def test_pages_of_many_acknowledged_incidents_lose_their_buttons_in_one_ro
     for n in range(6):
         await bot.click(Action.ACK, str(n + 1), user="U0BOB")
     await bot.app.sender.run_once()  # one round, the clock standing still
-    taken = "SELECT COUNT(*) FROM outbox WHERE kind = 'pages_taken' AND status != 'sent'"
-    assert rows(bot, taken) == [(0,)]
+    assert rows(bot, WAITING) == [(0,)]
     pages = double.messages(double.dm_channel("U0AAA"))
     assert [buttons(p) for p in pages] == [{}] * 6
     replies = "SELECT COUNT(*) FROM outbox WHERE kind = 'reply' AND status = 'pending'"
@@ -80,3 +81,48 @@ async def test_an_incident_paged_by_no_dm_leaves_nothing_to_re_render(tmp_path, 
         assert buttons(page) == {}
     finally:
         await bot.close()
+
+
+def edits_of(double, user: str) -> list:
+    return [
+        c for c in double.calls_to("chat.update") if c.params["channel"] == double.dm_channel(user)
+    ]
+
+
+async def test_a_bundle_whose_incidents_are_acknowledged_one_by_one_is_edited_once(bot, double):
+    """A storm's bundle lists thirty incidents; ten acknowledgements before the sender's next
+    round are one edit of it, not ten (each a `chat.update` against Slack's limit)."""
+    for n in range(30):
+        await bot.command(f"declare sev2 Storm {n}")
+    await bot.deliver()
+    [bundle] = double.messages(double.dm_channel("U0AAA"))
+    assert len(ack_buttons(bundle)) == 30
+    for n in range(10):
+        await bot.click(Action.ACK, str(n + 1), user="U0BOB")
+    await bot.app.sender.run_once()
+    assert len(edits_of(double, "U0AAA")) == 1
+    [bundle] = double.messages(double.dm_channel("U0AAA"))
+    assert sorted(int(v) for v in ack_buttons(bundle)) == list(range(11, 31))
+    closed = "SELECT status, COUNT(*) FROM outbox WHERE kind = 'pages_taken' GROUP BY status"
+    assert dict(rows(bot, closed)) == {"sent": 1, "superseded": 9}
+    await bot.click(Action.ACK, "11", user="U0BOB")  # a later change: edited again
+    await bot.deliver()
+    assert len(edits_of(double, "U0AAA")) == 2
+    [bundle] = double.messages(double.dm_channel("U0AAA"))
+    assert "11" not in ack_buttons(bundle)
+
+
+async def test_a_page_dm_slack_will_not_let_us_edit_leaves_the_others_edited(bot, double):
+    """INC-1 paged two people; the first DM is gone (deleted), so Slack refuses its edit for
+    good (message_not_found): the second is still edited, and nothing waits to retry."""
+    await bot.command("declare sev2 Checkout slow")
+    await bot.command("escalate INC-1")  # pages level 2 too
+    await bot.deliver()
+    gone = page_of(double, "U0AAA")
+    await bot.app.slack.chat_delete(channel=double.dm_channel("U0AAA"), ts=gone["ts"])
+    await bot.command("resolve INC-1 rolled back")
+    await bot.deliver()
+    assert [c.params["ts"] for c in edits_of(double, "U0AAA")] == [gone["ts"]]  # tried once
+    page = page_of(double, "U0LEAD")
+    assert buttons(page) == {} and "Resolved by <@U0ALICE>" in page["blocks"][0]["text"]["text"]
+    assert rows(bot, WAITING) == [(0,)]

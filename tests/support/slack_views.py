@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bot.sandbox.standin.server import SlackDouble
 from bot.sandbox.standin.web_api import Call
+from bot.slack.ids import Action
 from tests.support.harness import CHANNEL
 
 
@@ -50,6 +51,16 @@ def buttons(message: dict) -> dict[str, str | None]:
     """The message's buttons and selects: action_id -> the value it sends (None without one)."""
     actions = [b for b in message.get("blocks") or [] if b["type"] == "actions"]
     return {e["action_id"]: e.get("value") for a in actions for e in a["elements"]}
+
+
+def ack_buttons(message: dict) -> list[str]:
+    """The values of a message's Acknowledge buttons, in order: a bundle's sit beside each
+    incident (accessories), a single page's in its actions."""
+    found = []
+    for block in message.get("blocks") or []:
+        elements = [block.get("accessory")] + block.get("elements", [])
+        found += [e["value"] for e in elements if e and e.get("action_id") == Action.ACK]
+    return found
 
 
 def thread(double: SlackDouble, number: int = 1, *, channel: str = CHANNEL) -> list[dict]:

@@ -11,8 +11,10 @@ sent go in that one DM, most severe first, and the sender sends a person at most
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import structlog
+from slack_sdk.errors import SlackApiError
 
 from bot.core.alert_sources import SOURCES
 from bot.core.outbox import Coalesce, OutboxKind, bundle
@@ -20,7 +22,7 @@ from bot.services.models import IncidentRecord, OutboxRecord
 from bot.slack.blocks import card as card_blocks
 from bot.slack.blocks.pages import asks, bundle_dm, page_dm
 from bot.slack.delivery.kinds import Deliveries, Kind, thread_of
-from bot.slack.errors import CONTENT_ERRORS, classify
+from bot.slack.errors import CONTENT_ERRORS, Category, classify
 
 log = structlog.get_logger("firebell.sender")
 
@@ -117,29 +119,41 @@ async def page(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecor
 
 
 async def pages_taken(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> None:
-    """Every page DM of the incident, re-rendered as it now stands: who acknowledged or
-    resolved it and when, and no button (a stale "You are being paged" misleads at 3 a.m.).
-    A bundle is re-rendered whole, each of its incidents as it now stands. A DM not yet
-    recorded as sent is left to its own delivery, which re-reads its incidents once it is
-    and, if one has been taken since, writes another of these rows."""
+    """Every page DM listing an incident these rows changed, re-rendered as it now stands:
+    who acknowledged or resolved it and when, and no button (a stale "You are being paged"
+    misleads at 3 a.m.). The rows of every incident share one lane (`Coalesce.ALL`), so each
+    DM is edited once for all that wait: a bundle of thirty incidents acknowledged one after
+    another is one `chat.update`, not thirty against Slack's limit for the method. A DM not
+    yet recorded as sent is left to its own delivery, which re-reads its incidents once it
+    is and, if one has been taken since, writes another of these rows. A DM Slack will never
+    let us edit (deleted, say) is logged and left; the others are still edited."""
     services = ctx.services
-    incident = await ctx.incident(row)
-    shown: set[tuple[str | None, str | None]] = set()
-    for page_row in await services.outbox.sent(incident.id, OutboxKind.DM):
-        message = (page_row.sent_channel, page_row.sent_ts)
-        if message in shown:
+    messages: dict[tuple[str | None, str | None], OutboxRecord] = {}
+    changed: dict[tuple[str | None, str | None], datetime] = {}  # the last change each shows
+    for taken in (row, *covered):
+        if taken.incident_id is None:
             continue
-        shown.add(message)
+        for page_row in await services.outbox.sent(taken.incident_id, OutboxKind.DM):
+            message = (page_row.sent_channel, page_row.sent_ts)
+            messages.setdefault(message, page_row)
+            changed[message] = max(changed.get(message, taken.created_at), taken.created_at)
+    for message, page_row in messages.items():
         carried = await services.outbox.sent_in(page_row)
         started = max((r.in_flight_at for r in carried if r.in_flight_at), default=None)
-        if started is not None and started > row.created_at:
-            continue  # rendered after the change: it shows it already
+        if started is not None and started > changed[message]:
+            continue  # rendered after the changes: it shows them already
         numbers = dict.fromkeys(r.incident_id for r in carried if r.incident_id)
         found = [await services.incidents.get(n) for n in numbers]
         text, rendered = _pages(ctx, [i for i in found if i is not None])
-        await ctx.slack.chat_update(
-            channel=page_row.sent_channel, ts=page_row.sent_ts, text=text, blocks=rendered
-        )
+        try:
+            await ctx.slack.chat_update(
+                channel=page_row.sent_channel, ts=page_row.sent_ts, text=text, blocks=rendered
+            )
+        except SlackApiError as exc:
+            failure = classify(exc)
+            if failure is None or failure.category is not Category.PERMANENT:
+                raise  # the whole delivery again, later: an edit twice shows the same
+            log.warning("page_dm_not_edited", channel=page_row.sent_channel, error=failure.error)
     await services.outbox.delivered(row, covering=[r.id for r in covered])
 
 
@@ -162,6 +176,6 @@ KINDS = {
     OutboxKind.REPLY: Kind(reply),
     OutboxKind.DM: Kind(page, Coalesce.BUNDLE, paced=False),
     # edits DMs already sent: no channel's pace, nor the incident's posts, holds it back
-    OutboxKind.PAGES_TAKEN: Kind(pages_taken, Coalesce.LATEST, paced=False),
+    OutboxKind.PAGES_TAKEN: Kind(pages_taken, Coalesce.ALL, paced=False),
     OutboxKind.TRANSFERRED: Kind(transferred),
 }

@@ -77,6 +77,7 @@ class OutboxSender:
         self.coalesce = deliveries.coalesce  # the table's rules, as the deliveries read them
         self.unpaced = frozenset(name for name, kind in table.items() if not kind.paced)
         self.bundled = frozenset(n for n, k in table.items() if k.coalesce is Coalesce.BUNDLE)
+        self.merged = frozenset(n for n, k in table.items() if k.coalesce is Coalesce.ALL)
         self.free = self.unpaced - self.bundled  # kinds nothing paces
         self.lanes = outbox.lanes()
         self.deliveries = deliveries
@@ -130,7 +131,7 @@ class OutboxSender:
         rows = await self.outbox.pending(
             self.batch, self.kinds, among=self.among, skip=resting, free=self.free
         )
-        by_lane = lanes(rows, self.unpaced, self.bundled)
+        by_lane = lanes(rows, self.unpaced, self.bundled, self.merged)
         # other replicas deliver the lanes they hold; posting into a channel also takes that
         # channel's lane, so one replica at a time paces each channel
         owned = await self.lanes.acquire([*by_lane, *self._channels(rows)])
@@ -145,7 +146,7 @@ class OutboxSender:
             rows = await self.outbox.pending(
                 self.batch, self.kinds, among=self.among, skip=resting, free=self.free
             )
-            by_lane = lanes(rows, self.unpaced, self.bundled)
+            by_lane = lanes(rows, self.unpaced, self.bundled, self.merged)
         run = [key for key in ordered(by_lane, self._rank) if key in owned]
         results = await asyncio.gather(  # started most urgent first: they take the pace first
             *(self._guarded(by_lane[key], owned) for key in run)

@@ -33,7 +33,7 @@ def test_only_renders_of_current_state_alert_notices_and_page_dms_coalesce():
     modes = table.coalescing(table.delivery_table())
     assert modes == {
         "card": Coalesce.LATEST,
-        "pages_taken": Coalesce.LATEST,
+        "pages_taken": Coalesce.ALL,
         "alert_reply": Coalesce.RUN,
         "alert_post": Coalesce.RUN,
         "dm": Coalesce.BUNDLE,
