@@ -128,15 +128,19 @@ async def pages_taken(ctx: Deliveries, row: OutboxRecord, covered: Sequence[Outb
     is and, if one has been taken since, writes another of these rows. A DM Slack will never
     let us edit (deleted, say) is logged and left; the others are still edited."""
     services = ctx.services
+    last_change: dict[int, datetime] = {}  # per incident, the latest change to show
+    for taken in (row, *covered):
+        if taken.incident_id is not None:
+            last_change[taken.incident_id] = max(
+                last_change.get(taken.incident_id, taken.created_at), taken.created_at
+            )
     messages: dict[tuple[str | None, str | None], OutboxRecord] = {}
     changed: dict[tuple[str | None, str | None], datetime] = {}  # the last change each shows
-    for taken in (row, *covered):
-        if taken.incident_id is None:
-            continue
-        for page_row in await services.outbox.sent(taken.incident_id, OutboxKind.DM):
-            message = (page_row.sent_channel, page_row.sent_ts)
-            messages.setdefault(message, page_row)
-            changed[message] = max(changed.get(message, taken.created_at), taken.created_at)
+    for page_row in await services.outbox.sent(list(last_change), OutboxKind.DM):
+        message = (page_row.sent_channel, page_row.sent_ts)
+        messages.setdefault(message, page_row)
+        at = last_change[page_row.incident_id]
+        changed[message] = max(changed.get(message, at), at)
     for message, page_row in messages.items():
         carried = await services.outbox.sent_in(page_row)
         started = max((r.in_flight_at for r in carried if r.in_flight_at), default=None)
