@@ -2,7 +2,7 @@
 
 The sender delivers rows in order per lane and coalesces by these rules; the outbox service
 applies the same rule to rows still in the database, so both agree on what a render covers.
-A kind coalesces in one of two ways:
+A kind coalesces in one of these ways:
 
 - `LATEST`: the row is rendered from current state at send time (an incident's card), so
   one render stands for every later row of that kind in the lane;

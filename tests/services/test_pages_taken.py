@@ -3,6 +3,7 @@ who acknowledged or resolved it and when, and without its Acknowledge button."""
 
 from __future__ import annotations
 
+from bot.slack.delivery.incident import TAKEN_MOST
 from bot.slack.delivery.sender import BUNDLE_EVERY
 from bot.slack.ids import Action
 from tests.support.db import rows
@@ -126,3 +127,21 @@ async def test_a_page_dm_slack_will_not_let_us_edit_leaves_the_others_edited(bot
     page = page_of(double, "U0LEAD")
     assert buttons(page) == {} and "Resolved by <@U0ALICE>" in page["blocks"][0]["text"]["text"]
     assert rows(bot, WAITING) == [(0,)]
+
+
+async def test_one_re_rendering_stands_for_a_bounded_number_of_acknowledgements(bot, double):
+    """Forty-five acknowledged at once are two deliveries (40, then 5), each editing the DMs
+    of its own incidents once: a retry after Slack's limit starts over only the one it was."""
+    for n in range(TAKEN_MOST + 5):
+        await bot.command(f"declare sev2 Storm {n}")
+    await bot.deliver()
+    first, second = double.messages(double.dm_channel("U0AAA"))  # 40 and 5 incidents
+    for n in range(TAKEN_MOST + 5):
+        await bot.click(Action.ACK, str(n + 1), user="U0BOB")
+    await bot.app.sender.run_once()
+    closed = "SELECT status, COUNT(*) FROM outbox WHERE kind = 'pages_taken' GROUP BY status"
+    assert dict(rows(bot, closed)) == {"sent": 2, "superseded": TAKEN_MOST + 3}
+    assert sorted(c.params["ts"] for c in edits_of(double, "U0AAA")) == sorted(
+        [first["ts"], second["ts"]]
+    )
+    assert [ack_buttons(m) for m in double.messages(double.dm_channel("U0AAA"))] == [[], []]

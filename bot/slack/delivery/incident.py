@@ -27,6 +27,10 @@ from bot.slack.errors import CONTENT_ERRORS, Category, classify
 log = structlog.get_logger("firebell.sender")
 
 MOST = 40  # incidents in one DM: their sections and a heading within Slack's 50 blocks
+# `pages_taken` rows one delivery stands for; the rest of the lane goes in the next one. Each
+# edit can meet Slack's limit for `chat.update`, and a retry starts a delivery over: a
+# bounded one keeps its progress.
+TAKEN_MOST = 40
 
 
 async def card(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> list[int]:
@@ -118,16 +122,20 @@ async def page(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecor
     return settled
 
 
-async def pages_taken(ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]) -> None:
+async def pages_taken(
+    ctx: Deliveries, row: OutboxRecord, covered: Sequence[OutboxRecord]
+) -> list[int]:
     """Every page DM listing an incident these rows changed, re-rendered as it now stands:
     who acknowledged or resolved it and when, and no button (a stale "You are being paged"
     misleads at 3 a.m.). The rows of every incident share one lane (`Coalesce.ALL`), so each
-    DM is edited once for all that wait: a bundle of thirty incidents acknowledged one after
-    another is one `chat.update`, not thirty against Slack's limit for the method. A DM not
+    DM is edited once for all that wait (up to `TAKEN_MOST` of them): a bundle of thirty
+    incidents acknowledged one after another is one `chat.update`, not thirty against
+    Slack's limit for the method. A DM not
     yet recorded as sent is left to its own delivery, which re-reads its incidents once it
     is and, if one has been taken since, writes another of these rows. A DM Slack will never
     let us edit (deleted, say) is logged and left; the others are still edited."""
     services = ctx.services
+    covered = covered[: TAKEN_MOST - 1]
     last_change: dict[int, datetime] = {}  # per incident, the latest change to show
     for taken in (row, *covered):
         if taken.incident_id is not None:
@@ -158,7 +166,9 @@ async def pages_taken(ctx: Deliveries, row: OutboxRecord, covered: Sequence[Outb
             if failure is None or failure.category is not Category.PERMANENT:
                 raise  # the whole delivery again, later: an edit twice shows the same
             log.warning("page_dm_not_edited", channel=page_row.sent_channel, error=failure.error)
-    await services.outbox.delivered(row, covering=[r.id for r in covered])
+    settled = [r.id for r in covered]
+    await services.outbox.delivered(row, covering=settled)
+    return settled
 
 
 def _pages(ctx: Deliveries, incidents: list[IncidentRecord]) -> tuple[str, list]:
