@@ -145,3 +145,17 @@ async def test_one_re_rendering_stands_for_a_bounded_number_of_acknowledgements(
         [first["ts"], second["ts"]]
     )
     assert [ack_buttons(m) for m in double.messages(double.dm_channel("U0AAA"))] == [[], []]
+
+
+async def test_an_edit_slack_rate_limits_is_made_after_its_wait_and_nothing_is_lost(bot, double):
+    """The acknowledgement's two edits (the card's and the page DM's) each meet a 429: the
+    delivery is tried again after Retry-After, and the DM ends edited, once."""
+    await bot.command("declare sev2 Checkout slow")
+    await bot.deliver()
+    double.inject("chat.update", status=429, retry_after=2, times=2)
+    await bot.click(Action.ACK, "1", user="U0BOB")
+    await bot.deliver()
+    assert double.faults_left("chat.update") == 0
+    assert len(edits_of(double, "U0AAA")) == 2  # refused, then made
+    assert buttons(page_of(double, "U0AAA")) == {}
+    assert rows(bot, WAITING) == [(0,)]

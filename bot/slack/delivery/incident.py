@@ -130,10 +130,10 @@ async def pages_taken(
     misleads at 3 a.m.). The rows of every incident share one lane (`Coalesce.ALL`), so each
     DM is edited once for all that wait (up to `TAKEN_MOST` of them): a bundle of thirty
     incidents acknowledged one after another is one `chat.update`, not thirty against
-    Slack's limit for the method. A DM not
-    yet recorded as sent is left to its own delivery, which re-reads its incidents once it
-    is and, if one has been taken since, writes another of these rows. A DM Slack will never
-    let us edit (deleted, say) is logged and left; the others are still edited."""
+    Slack's limit for the method. A DM not yet recorded as sent is left to its own delivery,
+    which re-reads its incidents once it is and, if one has been taken since, writes another
+    of these rows. A DM Slack will never let us edit (deleted, say) is logged and left; the
+    others are still edited."""
     services = ctx.services
     covered = covered[: TAKEN_MOST - 1]
     last_change: dict[int, datetime] = {}  # per incident, the latest change to show
