@@ -240,11 +240,11 @@ class Config(Model):
     # reacting with this emoji to a message in an incident thread adds it to the timeline
     timeline_emoji: str = Field(default="pushpin", pattern=r"^:?[a-z0-9_+'-]{1,64}:?$")
 
-    @property
+    @functools.cached_property
     def announced(self) -> tuple[str, ...]:
         """Severities announced in `broadcast_channel` at declaration (default: the top two)."""
         if self.broadcast.declare is None:
-            return tuple(self.severity_names[:2])
+            return self.severity_names[:2]
         return tuple(self.severity(name).name for name in self.broadcast.declare)
 
     @property
@@ -253,14 +253,18 @@ class Config(Model):
         return self.timeline_emoji.strip(":")
 
     def severity(self, name: str) -> Severity:
-        for severity in self.severities:
-            if severity.name.upper() == name.upper():
-                return severity
-        raise KeyError(name)
+        """A severity by name, any case; KeyError when unknown."""
+        return self._severities[name.upper()]
 
-    @property
-    def severity_names(self) -> list[str]:
-        return [s.name for s in self.severities]
+    @functools.cached_property
+    def _severities(self) -> dict[str, Severity]:
+        """Severities by upper-cased name, built once (the config is frozen; every
+        declaration, card and broadcast asks)."""
+        return {s.name.upper(): s for s in self.severities}
+
+    @functools.cached_property
+    def severity_names(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.severities)
 
     def policy(self, team: str | None = None) -> Policy:
         """A team's escalation chain as core sees it (snapshotted onto each incident)."""
@@ -292,14 +296,16 @@ class Config(Model):
         """A team by name (None or `default`: the top-level one); KeyError when unknown."""
         if name is None or name == DEFAULT_TEAM:
             return self._default_team
-        for team in self.teams:
-            if team.name == name.lower():
-                return team
-        raise KeyError(name)
+        return self._teams[name.lower()]
 
-    @property
-    def team_names(self) -> list[str]:
-        return [DEFAULT_TEAM, *(t.name for t in self.teams)]
+    @functools.cached_property
+    def _teams(self) -> dict[str, Team]:
+        """The named teams by name, built once (the config is frozen)."""
+        return {t.name: t for t in self.teams}
+
+    @functools.cached_property
+    def team_names(self) -> tuple[str, ...]:
+        return (DEFAULT_TEAM, *(t.name for t in self.teams))
 
     def channel_of(self, team: str | None) -> str:
         """Where a team's incident threads open."""
@@ -314,12 +320,19 @@ class Config(Model):
     def known_team(self, name: str | None) -> str:
         """A stored incident's team as the config knows it now: a team removed from the
         config since, or none stored (before teams existed), reads as the default team."""
-        return name if name in self.team_names else DEFAULT_TEAM
+        return name if name is not None and name in self._teams else DEFAULT_TEAM
 
     def broadcast_channel_of(self, team: str | None) -> str | None:
         """Where a team's stakeholder broadcasts go: its own channel, else the top-level
         one; None when neither is set (that team's incidents are not broadcast)."""
-        return self.team(self.known_team(team)).broadcast_channel or self.broadcast_channel
+        return self._broadcast_channels[self.known_team(team)]
+
+    @functools.cached_property
+    def _broadcast_channels(self) -> dict[str, str | None]:
+        """Each team's broadcast channel, found once (the config is frozen)."""
+        return {
+            t: self.team(t).broadcast_channel or self.broadcast_channel for t in self.team_names
+        }
 
     @property
     def broadcast_channels(self) -> list[str]:

@@ -106,7 +106,7 @@ def test_base_config_values():
     assert config.broadcast_channel == "C0STATUS"
     assert config.timezone == "Europe/Berlin"
     assert config.zone == ZoneInfo("Europe/Berlin")
-    assert config.severity_names == ["SEV1", "SEV2", "SEV3", "SEV4"]
+    assert config.severity_names == ("SEV1", "SEV2", "SEV3", "SEV4")
     sev1 = config.severities[0]
     assert sev1.ack_within == timedelta(minutes=15)
     assert sev1.update_every == timedelta(minutes=30)
@@ -629,7 +629,7 @@ TEAMS = BASE + textwrap.dedent(
 
 def test_teams_services_and_routes_load():
     config = parse_config(TEAMS, SRC)
-    assert config.team_names == ["default", "payments"]
+    assert config.team_names == ("default", "payments")
     assert config.owner("billing") == "payments" and config.owner("api") == "default"
     assert config.owner("billing", "default") == "default"  # a named team wins
     assert config.channel_of("payments") == "C0PAYMENTS"
@@ -642,6 +642,11 @@ def test_teams_services_and_routes_load():
     assert config.chain_rotations("payments") == ["primary"]
     assert config.unknown_team("Payments") is None
     assert config.unknown_team("finops") == "There is no team `finops`; teams: default, payments."
+    assert config.team("Payments") is config.teams[0] and config.team().name == "default"
+    assert config.known_team("payments") == "payments" and config.known_team(None) == "default"
+    assert config.known_team("removed-since") == "default"
+    with pytest.raises(KeyError):
+        config.team("finops")
 
 
 def test_each_team_broadcasts_to_its_own_channel_or_the_top_level_one():
