@@ -41,10 +41,6 @@ class Roster:
             held[found.rotation].append(found)
         return cls(version, since, known_people(conn), {k: tuple(v) for k, v in held.items()})
 
-    def overrides_at(self, rotation: str, at: datetime) -> list[Override]:
-        """What `overrides_at` reads from the database, for `at` not before `since`."""
-        return [o for o in self.overrides.get(rotation, ()) if o.starts_at <= at < o.ends_at]
-
 
 @dataclass(frozen=True)
 class Resolution:
@@ -76,6 +72,8 @@ class Rotations:
             windows = tuple(parse_window(w.days, w.start, w.end) for w in rotation.coverage)
             self.coverage[rotation.name] = Coverage(windows=windows, zone=tz)
         self.held: Roster | None = None
+        # per rotation, the last piece of its timeline found and the roster it was found in
+        self._pieces: dict[str, tuple[Roster, Shift]] = {}
 
     def roster(self, conn: Connection, at: datetime) -> Roster:
         """Overrides and people as stored, read again only when the version moved or `at` is
@@ -89,6 +87,18 @@ class Rotations:
         if not versions.bumped_here(conn, versions.ONCALL):
             self.held = fresh
         return fresh
+
+    def on_call(self, roster: Roster, name: str, at: datetime) -> Shift:
+        """The piece of rotation `name`'s timeline covering `at` (`at` not before the
+        roster's `since`), found once per piece: every declaration asks, and a piece lasts
+        until a handoff or an override's edge. Found among all the roster's overrides, so
+        its bounds are those of `shifts()`."""
+        known = self._pieces.get(name)
+        if known is not None and known[0] is roster and known[1].starts_at <= at < known[1].ends_at:
+            return known[1]
+        found = on_call(self.specs[name], roster.overrides.get(name, ()), at)
+        self._pieces[name] = (roster, found)
+        return found
 
     def first_line(self, severity: str, team: str | None = None) -> list[str]:
         """Rotations that answer a severity first: level 1 of the team's chain and the
@@ -158,8 +168,7 @@ def resolve(
             found = emails.get(target.value)
             (users if found else unreached).append(found or target.value)
         elif target.kind == "rotation" and target.value in rotations.specs:
-            overrides_now = roster.overrides_at(target.value, at)
-            shift = on_call(rotations.specs[target.value], overrides_now, at)
+            shift = rotations.on_call(roster, target.value, at)
             person = emails.get(shift.user.lower(), shift.user)
             on_duty[target.value] = person
             # an e-mail Slack could not resolve is named, not DMed

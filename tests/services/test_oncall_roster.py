@@ -5,7 +5,7 @@ another replica on the same database."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -42,6 +42,31 @@ async def test_an_override_that_expired_is_not_used_by_the_next_declaration(bot,
     assert await pages(bot, double) == ["U0BOB"]
     bot.clock.set(start + timedelta(hours=1))
     assert await pages(bot, double) == ["U0AAA"]
+
+
+async def test_an_override_set_ahead_takes_over_when_it_starts(bot, double):
+    """Who is on call is found once per piece of the timeline; the piece found before an
+    override starts must end where the override starts, not at the next handoff."""
+    assert bot.clock.now() == datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Berlin
+    ahead = "from 2026-03-02 11:00 to 2026-03-02 13:00"  # Berlin: 10:00-12:00 UTC
+    await bot.command(f"override primary {BOB} {ahead}", user="U0BBB")
+    assert await pages(bot, double) == ["U0AAA"]
+    bot.clock.set(datetime(2026, 3, 2, 9, 59, 59, tzinfo=UTC))
+    assert await pages(bot, double) == ["U0AAA"]
+    bot.clock.set(datetime(2026, 3, 2, 10, 0, tzinfo=UTC))
+    assert await pages(bot, double) == ["U0BOB"]
+    bot.clock.set(datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+    assert await pages(bot, double) == ["U0AAA"]
+
+
+async def test_the_next_member_is_paged_after_the_handoff(bot, double):
+    """The weekly handoff (Mondays 09:00 in Berlin) moves the pages on with no write
+    between the declarations on either side of it."""
+    assert await pages(bot, double) == ["U0AAA"]
+    bot.clock.set(datetime(2026, 3, 9, 7, 59, 59, tzinfo=UTC))
+    assert await pages(bot, double) == ["U0AAA"]
+    bot.clock.set(datetime(2026, 3, 9, 8, 0, tzinfo=UTC))
+    assert await pages(bot, double) == ["U0BBB"]
 
 
 async def test_a_person_slack_resolved_is_paged_by_the_next_declaration(tmp_path, double):
@@ -87,7 +112,7 @@ async def test_a_roster_read_in_a_transaction_rolled_back_is_not_kept(bot, doubl
 
     def override_then_fail(conn):
         overrides.insert(conn, "primary", "U0BOB", now, now + timedelta(hours=1), "U0BBB", now)
-        assert rotations.roster(conn, now).overrides_at("primary", now)  # it sees its own
+        assert rotations.on_call(rotations.roster(conn, now), "primary", now).user == "U0BOB"
         raise RuntimeError("rolled back")
 
     with pytest.raises(RuntimeError):
