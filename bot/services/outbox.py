@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from bot.clock import Clock
 from bot.core.outbox import Coalesce, OutboxKind, covered
@@ -40,14 +41,24 @@ class OutboxService:
         among: bool = True,
         skip: Collection[str] = (),
         free: Collection[str] = (),
+        kept: dict[Any, OutboxRecord] | None = None,
     ) -> list[OutboxRecord]:
         """The oldest pending rows: of `kinds`, or (not `among`) of any kind but those; none
-        in the channels of `skip` but those of `free` kinds."""
-        rows = await self.db.read(
-            lambda conn: store.pending(conn, limit, kinds, among=among, skip=skip, free=free),
+        in the channels of `skip` but those of `free` kinds. `kept`: the records of the
+        caller's last read, reused for rows unchanged since (and left holding this read's)."""
+        return await self.db.read(
+            lambda conn: store.pending(
+                conn,
+                limit,
+                kinds,
+                among=among,
+                skip=skip,
+                free=free,
+                make=OutboxRecord.from_row,
+                kept=kept,
+            ),
             short=True,
         )
-        return [OutboxRecord.from_row(r) for r in rows]
 
     async def ephemeral(self, channel: str, user: str, text: str) -> None:
         """A private answer to one person; durable like every other Slack post."""

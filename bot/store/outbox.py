@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -14,6 +14,8 @@ from sqlalchemy import Connection
 from bot.core.outbox import OutboxKind
 from bot.store.prepared import Prepared
 from bot.store.tables import incidents, outbox
+
+T = TypeVar("T")
 
 _INSERT = Prepared(sa.insert(outbox))  # every change writes rows: run without Core's overhead
 _INSERT_ONE = Prepared(sa.insert(outbox).returning(outbox.c.id))
@@ -147,14 +149,19 @@ def pending(
     among: bool = True,
     skip: Collection[str] = (),
     free: Collection[str] = (),
-):
+    make: Callable[[dict[str, Any]], T] = dict,
+    kept: dict[Any, T] | None = None,
+) -> list[T]:
     """The oldest pending rows, due or not (a lane is blocked by its first row's wait): of
     `kinds` (`among`), or of any kind but those (not `among`; no `kinds`: of any kind), and
     none in the channels of `skip` but those of `free` kinds (which no pace holds). Each with
-    its incident's severity (None without one), by which a storm's posts are ordered."""
+    its incident's severity (None without one), by which a storm's posts are ordered. Each
+    as `make` builds it from its columns; with `kept` (what the reader's last read made,
+    `Prepared.made`), only rows new or changed since are made again."""
     kinds, skip = tuple(sorted(kinds)), sorted(skip)
     read = _read(conn.dialect.name, kinds, among, len(skip), tuple(sorted(free)))
-    return read.rows(conn, {"limit": limit, **{f"rest_{i}": name for i, name in enumerate(skip)}})
+    values = {"limit": limit, **{f"rest_{i}": name for i, name in enumerate(skip)}}
+    return read.made(conn, values, make, {} if kept is None else kept)
 
 
 @functools.lru_cache(maxsize=256)

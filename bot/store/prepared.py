@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 
+T = TypeVar("T")
 _MISSING = object()
 # per parameter in SQL order: its name, its bind processor, the value written into the
 # statement (a literal such as `id == 1`; _MISSING when the caller must give one)
@@ -58,12 +59,36 @@ class Prepared:
         converted as Core converts them."""
         sql, order, reading = self._for(conn.dialect, tuple(values))
         return [
-            {
-                key: value if process is None else process(value)
-                for (key, process), value in zip(reading, row, strict=True)
-            }
-            for row in _run(conn, sql, _positional(order, values)).rows
+            _converted(reading, row) for row in _run(conn, sql, _positional(order, values)).rows
         ]
+
+    def made(
+        self,
+        conn: Connection,
+        values: Mapping[str, Any],
+        make: Callable[[dict[str, Any]], T],
+        kept: dict[Any, T],
+    ) -> list[T]:
+        """Run it once; each row as `make` builds it from `rows`' dict, but a row read before
+        with the very same values is taken from `kept` (raw row -> what was made of it), not
+        converted again: a reader of the same rows several times a second (the sender's pending
+        rows) pays only for those new or changed. `kept` is left holding this read's rows. A
+        row that cannot be a key (asyncpg hands JSON as a dict) is made anew each time."""
+        sql, order, reading = self._for(conn.dialect, tuple(values))
+        found, fresh = [], {}
+        for row in _run(conn, sql, _positional(order, values)).rows:
+            try:
+                made = kept.get(row)
+            except TypeError:  # a driver's value that cannot be a key (a dict): made anew
+                found.append(make(_converted(reading, row)))
+                continue
+            if made is None:
+                made = make(_converted(reading, row))
+            fresh[row] = made
+            found.append(made)
+        kept.clear()
+        kept.update(fresh)
+        return found
 
     def first(self, conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
         """Run it once with these values; the first row it returns (None: none), as `rows`."""
@@ -95,6 +120,14 @@ class Prepared:
             )
             known[columns] = (compiled.string, order, reading)
         return known[columns]
+
+
+def _converted(reading: _Reading, row: Sequence[Any]) -> dict[str, Any]:
+    """A row read back as a dict of its columns, converted as Core converts them."""
+    return {
+        key: value if process is None else process(value)
+        for (key, process), value in zip(reading, row, strict=True)
+    }
 
 
 def _fixed(bind: sa.BindParameter, given: tuple[str, ...]) -> Any:

@@ -169,3 +169,39 @@ def test_json_columns_are_written_as_json_dumps_would_read_back():
     text would give, keys that are not strings included."""
     value = {1: "one", "naïve": ["‘x’", 2.5, None, True], "nested": {"k": {}}}
     assert json.loads(json_text(value)) == json.loads(json.dumps(value))
+
+
+async def test_rows_read_again_unchanged_are_not_made_again(db):
+    """`made` reuses what it made of a row read before with the same values (the sender's
+    pending rows, read several times a second); a row changed since is made anew from its
+    new values, one gone is forgotten, and `kept` holds the last read's rows only. On
+    PostgreSQL every row is made anew (its driver's JSON values cannot be keys)."""
+    many = Prepared(sa.insert(outbox))
+    read = Prepared(sa.select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.id))
+    made: list[int] = []
+
+    def make(values: dict) -> dict:
+        made.append(values["id"])
+        return values
+
+    def work(conn):
+        many.execute_many(conn, [row(n, PAYLOADS[n % 2]) for n in range(3)])
+        kept: dict = {}
+        first = read.made(conn, {}, make, kept)
+        again = read.made(conn, {}, make, kept)
+        ids = [r["id"] for r in first]
+        conn.execute(sa.update(outbox).where(outbox.c.id == ids[1]).values(attempts=9))
+        conn.execute(sa.update(outbox).where(outbox.c.id == ids[2]).values(status="sent"))
+        changed = read.made(conn, {}, make, kept)
+        return ids, first, again, changed, len(kept)
+
+    ids, first, again, changed, held = await db.write(work)
+    assert [r["id"] for r in again] == ids and [r["id"] for r in changed] == ids[:2]
+    assert changed[1]["attempts"] == 9 and first[1]["attempts"] == 1  # made anew, the old kept
+    assert changed[0] == first[0] and changed[1]["payload"] == PAYLOADS[1]
+    if not db.is_sqlite:  # asyncpg hands JSON as a dict: such a row cannot be a key
+        assert made == [*ids, *ids, *ids[:2]] and held == 0
+        return
+    assert [a is b for a, b in zip(first, again, strict=True)] == [True, True, True]
+    assert made == [*ids, ids[1]]  # the second read made nothing; the third only the changed
+    assert changed[0] is first[0] and held == 2

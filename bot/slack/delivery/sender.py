@@ -97,6 +97,7 @@ class OutboxSender:
         # rescan that backlog; with the lanes their rows were in, held meanwhile (PostgreSQL's
         # lane locks)
         self._resting: dict[str, tuple[datetime, frozenset[tuple]]] = {}
+        self._read: dict = {}  # the last read's rows, not decoded again while unchanged
 
     def wake(self) -> None:
         self._wake.set()
@@ -128,9 +129,7 @@ class OutboxSender:
         """Send everything deliverable now; return when to look again (None: nothing waits)."""
         now = self.clock.now()
         resting = {c: rest for c, rest in self._resting.items() if rest[0] > now}
-        rows = await self.outbox.pending(
-            self.batch, self.kinds, among=self.among, skip=resting, free=self.free
-        )
+        rows = await self._pending(resting)
         by_lane = lanes(rows, self.unpaced, self.bundled, self.merged)
         # other replicas deliver the lanes they hold; posting into a channel also takes that
         # channel's lane, so one replica at a time paces each channel
@@ -143,9 +142,7 @@ class OutboxSender:
         if self.lanes.took_over:
             # Rows of a lane taken over just now were read before this replica held it; the
             # replica that held it may have sent them since. Read again, under the lock.
-            rows = await self.outbox.pending(
-                self.batch, self.kinds, among=self.among, skip=resting, free=self.free
-            )
+            rows = await self._pending(resting)
             by_lane = lanes(rows, self.unpaced, self.bundled, self.merged)
         run = [key for key in ordered(by_lane, self._rank) if key in owned]
         results = await asyncio.gather(  # started most urgent first: they take the pace first
@@ -161,6 +158,13 @@ class OutboxSender:
         if len(rows) == self.batch and any(sent for _, sent in results):
             return self.clock.now()  # a full batch made progress: more may be behind it
         return min(waits) if waits else None
+
+    async def _pending(self, resting: Collection[str]) -> list[OutboxRecord]:
+        """This sender's pending rows but the paced ones of `resting` channels; the rows
+        unchanged since its last read are not decoded again."""
+        return await self.outbox.pending(
+            self.batch, self.kinds, among=self.among, skip=resting, free=self.free, kept=self._read
+        )
 
     def _rests(
         self, by_lane: Mapping[tuple, list[OutboxRecord]], owned: set[tuple]
