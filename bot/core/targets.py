@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -24,8 +25,16 @@ class Target:
 
 
 def parse_target(text: str) -> Target:
-    """`rotation:primary`, `group:S0PRODUCT`, `@U0LEAD`, `U0LEAD`, `@lead@example.com`, ..."""
-    raw = str(text).strip()
+    """`rotation:primary`, `group:S0PRODUCT`, `@U0LEAD`, `U0LEAD`, `@lead@example.com`, ...
+
+    Each text is parsed once (a `Target` is immutable): every change to an incident reads
+    its escalation snapshot back into targets, the same few texts again and again."""
+    return _parsed(str(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str) -> Target:
+    raw = text.strip()
     if raw.startswith("rotation:"):
         name = raw.removeprefix("rotation:").strip()
         if not ROTATION_NAME.match(name):
@@ -38,7 +47,7 @@ def parse_target(text: str) -> Target:
         return Target("group", group)
     prefix, _, rest = raw.partition(":")
     if prefix in ("user", "email") and rest:
-        target = parse_target(rest.strip())
+        target = _parsed(rest.strip())
         if target.kind not in ("user", "email"):
             raise ValueError(f"{raw!r}: after {prefix}: give a user id or an e-mail address")
         return target

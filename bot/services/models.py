@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -75,8 +76,10 @@ class IncidentRecord:
     def is_open(self) -> bool:
         return self.status != Status.RESOLVED
 
-    @property
+    @functools.cached_property
     def policy(self) -> Policy:
+        """The escalation snapshot as core's `Policy`, built once per record (a change reads
+        it several times)."""
         return Policy.from_json(self.escalation_policy)
 
     def core(self) -> Incident:

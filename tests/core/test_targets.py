@@ -162,3 +162,11 @@ def test_arbitrary_text_parses_or_raises_value_error(text):
     assert target.kind in ("user", "email", "group", "rotation")
     assert target.value
     assert parse_target(str(target)) == target
+
+
+def test_a_text_parsed_again_gives_the_same_target_and_a_refusal_stays_one():
+    """Targets are parsed once per text (every change reads its incident's snapshot back)."""
+    assert parse_target(" rotation:primary ") is parse_target(" rotation:primary ")
+    for _ in range(2):
+        with pytest.raises(ValueError, match="is not a target"):
+            parse_target("nobody")
