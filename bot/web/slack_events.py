@@ -36,6 +36,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 from yarl import URL
 
+from bot.core import json_reading
 from bot.services.handled import AlreadyHandled, Claim, HandledRequests, key
 
 log = structlog.get_logger("firebell.slack")
@@ -199,7 +200,14 @@ def read_body(raw: str, content_type: str | None) -> dict[str, Any]:
     if not raw:
         return {}
     if content_type == "application/json" or raw.startswith("{"):
-        return json.loads(raw)
+        return _json(raw)
     form = dict(URL.build(query_string=raw, encoded=True).query.items())  # the last of a name
     payload = form.get("payload")
-    return json.loads(payload) if payload is not None else form
+    return _json(payload) if payload is not None else form
+
+
+def _json(text: str) -> Any:
+    """`json.loads(text)`, as Bolt reads it, by orjson where it reads the same (a click's
+    payload is the whole message: 8.5 kB in 34 µs instead of 82). A lone surrogate goes
+    into the bytes as itself, which orjson refuses, so json reads it."""
+    return json_reading.loads(text.encode("utf-8", "surrogatepass"), lambda: json.loads(text))

@@ -52,6 +52,15 @@ def test_an_interaction_is_its_payloads_json_as_bolt_reads_it(payload, noise):
     assert read_body(raw, FORM) == payload == parse_body(raw, FORM)
 
 
+def test_an_interaction_orjson_would_read_otherwise_is_read_as_bolt_reads_it():
+    """NaN, 1e999, integers past 64 bits and lone surrogates, escaped or not: json's values."""
+    for text in ['{"n": NaN, "x": 1e999}', f'{{"n": {2**64 + 1}}}', '{"s": "\\ud800"}']:
+        for raw in [urlencode({"payload": text}), text]:
+            assert repr(read_body(raw, FORM)) == repr(parse_body(raw, FORM)) != "{}"
+    raw = "payload=" + '{"s": "%ED%A0%80"}'  # a lone surrogate's bytes, escaped in the form
+    assert repr(read_body(raw, FORM)) == repr(parse_body(raw, FORM))
+
+
 def test_json_bodies_and_empty_ones_read_as_bolt_reads_them():
     event = signing.event_body({"type": "reaction_added", "user": "U1", "reaction": "eyes"})
     for raw, content_type in [(event, "application/json"), (event, None), ("", FORM)]:
