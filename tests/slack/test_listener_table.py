@@ -1,5 +1,5 @@
 """A kind's table of id -> callback becomes Bolt registrations exactly as written by hand;
-a lazy part limited by `when` runs only for the requests it matches."""
+the requests `alone` matches are acked with no lazy part, and first."""
 
 from __future__ import annotations
 
@@ -49,18 +49,18 @@ def test_ids_are_registered_in_table_order():
     assert [key for key, _, _ in route.calls] == [Action.RESOLVE, Action.ACK, Action.REOPEN]
 
 
-async def bare(command) -> bool:
-    return not command.get("text")
+async def worded(command) -> bool:
+    return bool(command.get("text"))
 
 
-def test_a_lazy_one_with_when_runs_its_lazy_part_only_when_matched_and_else_acks_alone():
+def test_a_lazy_one_with_alone_acks_those_alone_first_and_runs_its_lazy_part_for_the_rest():
     route = Route()
-    attach(route, {Command.INCIDENT: Lazy(ack=acks, lazy=(opens_modal,), when=bare)})
+    attach(route, {Command.INCIDENT: Lazy(ack=acks, lazy=(opens_modal,), alone=worded)})
     assert route.calls == [
+        ("/incident", (acks,), {}),  # Bolt runs the first that matches: no copy for these
         ("/incident", (), {"ack": acks, "lazy": [opens_modal]}),
-        ("/incident", (acks,), {}),  # Bolt runs the first that matches: no copy for a lazy part
     ]
-    assert route.matchers == [[bare], None]
+    assert route.matchers == [[worded], None]
 
 
 async def test_only_a_bare_command_opens_the_declare_form(bot, double):

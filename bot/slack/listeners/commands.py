@@ -28,15 +28,17 @@ def listeners(services: Services) -> Table:
             answer = {"text": OOPS}
         await ack(response_type="ephemeral", **answer)
 
-    async def opens_form(command) -> bool:
-        return cmd.opens_declare_form(command.get("text"))
+    async def answered_in_ack(command) -> bool:
+        return not cmd.opens_declare_form(command.get("text"))
 
     async def open_declare_modal(command, client):
         view = modals.declare_modal(services.config)
         view["private_metadata"] = command.get("channel_id", "")
         await client.views_open(trigger_id=command["trigger_id"], view=view)
 
-    return {Command.INCIDENT: Lazy(ack=answer_command, lazy=[open_declare_modal], when=opens_form)}
+    return {
+        Command.INCIDENT: Lazy(ack=answer_command, lazy=[open_declare_modal], alone=answered_in_ack)
+    }
 
 
 async def run(services: Services, command: dict, context) -> dict:

@@ -10,13 +10,14 @@ from typing import Any, NamedTuple
 
 
 class Lazy(NamedTuple):
-    """`when` (an async Bolt matcher) limits the lazy part to the requests that need it:
-    Bolt copies the whole request for every lazy run it starts, so the rest are acked
-    by `ack` alone."""
+    """`alone` (an async Bolt matcher) names the requests `ack` answers by itself, with no
+    lazy part: Bolt copies the whole request for every lazy run it starts. Those come first,
+    the common case, so Bolt checks one listener for them (each check builds every argument
+    a listener could ask for, ~7.5 µs)."""
 
     ack: Callable[..., Any]
     lazy: Sequence[Callable[..., Any]]
-    when: Callable[..., Awaitable[bool]] | None = None
+    alone: Callable[..., Awaitable[bool]] | None = None
 
 
 Listener = Callable[..., Any] | Lazy
@@ -26,9 +27,9 @@ Table = Mapping[StrEnum, Listener]
 def attach(route: Callable[..., Callable[..., Any]], table: Table) -> None:
     """`route` is a Bolt registrar: `app.command`, `app.action`, `app.view`, ..."""
     for key, listener in table.items():
-        if isinstance(listener, Lazy) and listener.when is not None:
-            route(key, matchers=[listener.when])(ack=listener.ack, lazy=list(listener.lazy))
-            route(key)(listener.ack)  # Bolt runs the first listener that matches
+        if isinstance(listener, Lazy) and listener.alone is not None:
+            route(key, matchers=[listener.alone])(listener.ack)  # Bolt runs the first match
+            route(key)(ack=listener.ack, lazy=list(listener.lazy))
         elif isinstance(listener, Lazy):
             route(key)(ack=listener.ack, lazy=list(listener.lazy))
         else:
