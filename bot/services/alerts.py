@@ -11,7 +11,7 @@ delivered twice finds nothing new the second time and changes nothing but its re
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -28,7 +28,7 @@ from bot.services.alert_rules import rules_from
 from bot.services.context import Context, UseCase
 from bot.services.incidents import declare_in
 from bot.services.maintenance import windows_at
-from bot.services.models import EventRecord, IncidentRecord
+from bot.services.models import EventRecord, IncidentRecord, from_row
 from bot.store import alerts as store
 from bot.store import incidents as incident_store
 from bot.store import outbox
@@ -62,7 +62,7 @@ class NotificationRecord:
 
     @classmethod
     def from_row(cls, row) -> NotificationRecord:
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        return from_row(cls, row)
 
 
 @dataclass(frozen=True)
