@@ -13,6 +13,7 @@ USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ROTATION_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+CACHED_LENGTH = 200  # texts kept parsed at most this long; a config's targets are far shorter
 
 
 @dataclass(frozen=True)
@@ -28,12 +29,14 @@ def parse_target(text: str) -> Target:
     """`rotation:primary`, `group:S0PRODUCT`, `@U0LEAD`, `U0LEAD`, `@lead@example.com`, ...
 
     Each text is parsed once (a `Target` is immutable): every change to an incident reads
-    its escalation snapshot back into targets, the same few texts again and again."""
-    return _parsed(str(text))
+    its escalation snapshot back into targets, the same few texts again and again. A text
+    longer than `CACHED_LENGTH` is parsed each time: a stream of long ones (commands) cannot
+    fill the memory."""
+    text = str(text)
+    return _parsed(text) if len(text) <= CACHED_LENGTH else _parse(text)
 
 
-@functools.lru_cache(maxsize=4096)
-def _parsed(text: str) -> Target:
+def _parse(text: str) -> Target:
     raw = text.strip()
     if raw.startswith("rotation:"):
         name = raw.removeprefix("rotation:").strip()
@@ -47,7 +50,7 @@ def _parsed(text: str) -> Target:
         return Target("group", group)
     prefix, _, rest = raw.partition(":")
     if prefix in ("user", "email") and rest:
-        target = _parsed(rest.strip())
+        target = parse_target(rest.strip())
         if target.kind not in ("user", "email"):
             raise ValueError(f"{raw!r}: after {prefix}: give a user id or an e-mail address")
         return target
@@ -60,3 +63,6 @@ def _parsed(text: str) -> Target:
         f"{raw!r} is not a target: use a Slack user id (U0ABC), an e-mail address, "
         "group:<user-group id> or rotation:<name>"
     )
+
+
+_parsed = functools.lru_cache(maxsize=4096)(_parse)

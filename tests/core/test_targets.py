@@ -170,3 +170,6 @@ def test_a_text_parsed_again_gives_the_same_target_and_a_refusal_stays_one():
     for _ in range(2):
         with pytest.raises(ValueError, match="is not a target"):
             parse_target("nobody")
+    long = "a" * 300 + "@example.com"  # parsed each time, not kept
+    assert parse_target(long) == Target("email", long)
+    assert parse_target(long) is not parse_target(long)  # made anew each time
