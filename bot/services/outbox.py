@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from bot.clock import Clock
 from bot.core.outbox import Coalesce, OutboxKind, covered
@@ -13,6 +12,7 @@ from bot.store import incidents as incident_store
 from bot.store import outbox as store
 from bot.store.db import Database
 from bot.store.db import LaneLocks as Lanes
+from bot.store.prepared import Kept
 
 
 class OutboxService:
@@ -41,11 +41,11 @@ class OutboxService:
         among: bool = True,
         skip: Collection[str] = (),
         free: Collection[str] = (),
-        kept: dict[Any, OutboxRecord] | None = None,
+        kept: Kept[OutboxRecord] | None = None,
     ) -> list[OutboxRecord]:
         """The oldest pending rows: of `kinds`, or (not `among`) of any kind but those; none
         in the channels of `skip` but those of `free` kinds. `kept`: the records of the
-        caller's last read, reused for rows unchanged since (and left holding this read's)."""
+        caller's earlier reads (`memo`), reused for rows unchanged since."""
         return await self.db.read(
             lambda conn: store.pending(
                 conn,
@@ -59,6 +59,11 @@ class OutboxService:
             ),
             short=True,
         )
+
+    def memo(self, reads: int) -> Kept[OutboxRecord]:
+        """A reader's memo of the records its `pending` reads made: twice what one read
+        holds, so a backlog left out of a few reads (its channel resting) is still there."""
+        return Kept(2 * reads)
 
     async def ephemeral(self, channel: str, user: str, text: str) -> None:
         """A private answer to one person; durable like every other Slack post."""

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from bot.core.outbox import OutboxKind
-from bot.store.prepared import Prepared
+from bot.store.prepared import Kept, Prepared
 from bot.store.tables import incidents, outbox
 
 T = TypeVar("T")
@@ -150,18 +150,18 @@ def pending(
     skip: Collection[str] = (),
     free: Collection[str] = (),
     make: Callable[[dict[str, Any]], T] = dict,
-    kept: dict[Any, T] | None = None,
+    kept: Kept[T] | None = None,
 ) -> list[T]:
     """The oldest pending rows, due or not (a lane is blocked by its first row's wait): of
     `kinds` (`among`), or of any kind but those (not `among`; no `kinds`: of any kind), and
     none in the channels of `skip` but those of `free` kinds (which no pace holds). Each with
     its incident's severity (None without one), by which a storm's posts are ordered. Each
-    as `make` builds it from its columns; with `kept` (what the reader's last read made,
+    as `make` builds it from its columns; with `kept` (what the reader's earlier reads made,
     `Prepared.made`), only rows new or changed since are made again."""
     kinds, skip = tuple(sorted(kinds)), sorted(skip)
     read = _read(conn.dialect.name, kinds, among, len(skip), tuple(sorted(free)))
     values = {"limit": limit, **{f"rest_{i}": name for i, name in enumerate(skip)}}
-    return read.made(conn, values, make, {} if kept is None else kept)
+    return read.made(conn, values, make, Kept(limit) if kept is None else kept)
 
 
 @functools.lru_cache(maxsize=256)

@@ -19,9 +19,10 @@ does every statement on PostgreSQL, whose driver SQLAlchemy adapts.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 import sqlalchemy as sa
@@ -67,27 +68,28 @@ class Prepared:
         conn: Connection,
         values: Mapping[str, Any],
         make: Callable[[dict[str, Any]], T],
-        kept: dict[Any, T],
+        kept: Kept[T],
     ) -> list[T]:
         """Run it once; each row as `make` builds it from `rows`' dict, but a row read before
-        with the very same values is taken from `kept` (raw row -> what was made of it), not
-        converted again: a reader of the same rows several times a second (the sender's pending
-        rows) pays only for those new or changed. `kept` is left holding this read's rows. A
-        row that cannot be a key (asyncpg hands JSON as a dict) is made anew each time."""
+        with the very same values is taken from `kept`, not converted again: a reader of the
+        same rows several times a second (the sender's pending rows) pays only for those new
+        or changed. A row that cannot be a key (asyncpg hands JSON as a dict) is made anew
+        each time."""
         sql, order, reading = self._for(conn.dialect, tuple(values))
-        found, fresh = [], {}
+        found, memo = [], kept.made
         for row in _run(conn, sql, _positional(order, values)).rows:
             try:
-                made = kept.get(row)
+                made = memo.get(row)
             except TypeError:  # a driver's value that cannot be a key (a dict): made anew
                 found.append(make(_converted(reading, row)))
                 continue
             if made is None:
-                made = make(_converted(reading, row))
-            fresh[row] = made
+                made = memo[row] = make(_converted(reading, row))
+            else:
+                memo.move_to_end(row)
             found.append(made)
-        kept.clear()
-        kept.update(fresh)
+        while len(memo) > kept.most:
+            memo.popitem(last=False)
         return found
 
     def first(self, conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -143,6 +145,20 @@ def _positional(order: _Order, values: Mapping[str, Any]) -> tuple[Any, ...]:
         value = values[name] if fixed is _MISSING else fixed
         found.append(process(value) if process is not None else value)
     return tuple(found)
+
+
+class Kept(Generic[T]):
+    """What one reader made of the rows it read (raw row -> record), for its next reads: at
+    most `most` rows, those read least recently forgotten first. A row a read leaves out is
+    not forgotten at once: the sender's reads leave out a resting channel's backlog for a
+    while, then read it again."""
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.made: OrderedDict[Any, T] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.made)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from bot.store import audit, versions
 from bot.store.db import json_text
-from bot.store.prepared import Prepared
+from bot.store.prepared import Kept, Prepared
 from bot.store.races import may_lose
 from bot.store.tables import incidents, outbox
 from bot.store.tables import versions as versions_table
@@ -174,8 +174,8 @@ def test_json_columns_are_written_as_json_dumps_would_read_back():
 async def test_rows_read_again_unchanged_are_not_made_again(db):
     """`made` reuses what it made of a row read before with the same values (the sender's
     pending rows, read several times a second); a row changed since is made anew from its
-    new values, one gone is forgotten, and `kept` holds the last read's rows only. On
-    PostgreSQL every row is made anew (its driver's JSON values cannot be keys)."""
+    new values, the old record left as it was. On PostgreSQL every row is made anew (its
+    driver's JSON values cannot be keys)."""
     many = Prepared(sa.insert(outbox))
     read = Prepared(sa.select(outbox).where(outbox.c.status == "pending").order_by(outbox.c.id))
     made: list[int] = []
@@ -186,7 +186,7 @@ async def test_rows_read_again_unchanged_are_not_made_again(db):
 
     def work(conn):
         many.execute_many(conn, [row(n, PAYLOADS[n % 2]) for n in range(3)])
-        kept: dict = {}
+        kept: Kept[dict] = Kept(10)
         first = read.made(conn, {}, make, kept)
         again = read.made(conn, {}, make, kept)
         ids = [r["id"] for r in first]
@@ -204,4 +204,49 @@ async def test_rows_read_again_unchanged_are_not_made_again(db):
         return
     assert [a is b for a, b in zip(first, again, strict=True)] == [True, True, True]
     assert made == [*ids, ids[1]]  # the second read made nothing; the third only the changed
-    assert changed[0] is first[0] and held == 2
+    assert changed[0] is first[0]
+    assert held == 4  # the changed row's old values and the sent row until the bound drops them
+
+
+async def test_rows_left_out_of_a_read_stay_kept_up_to_the_bound(db):
+    """A read that leaves rows out (the sender skips a resting channel's backlog) does not
+    forget them: read again later, they are not made again. `kept` holds at most its bound,
+    the rows read least recently forgotten first."""
+    many = Prepared(sa.insert(outbox))
+    read = Prepared(
+        sa.select(outbox)
+        .where(outbox.c.status == "pending", outbox.c.channel != sa.bindparam("rest"))
+        .order_by(outbox.c.id)
+    )
+    made: list[str] = []
+
+    def make(values: dict) -> dict:
+        made.append(values["channel"])
+        return values
+
+    def work(conn):
+        kept: Kept[dict] = Kept(3)
+        many.execute_many(conn, [row(n, PAYLOADS[n % 2]) for n in range(3)])
+        reads = [read.made(conn, {"rest": "-"}, make, kept)]
+        reads.append(read.made(conn, {"rest": "C0"}, make, kept))  # C0 resting: left out
+        reads.append(read.made(conn, {"rest": "-"}, make, kept))
+        many.execute_many(conn, [row(n, PAYLOADS[n % 2]) for n in range(3, 5)])
+        reads.append(read.made(conn, {"rest": "-"}, make, kept))  # five rows, three kept
+        held = [r["channel"] for r in kept.made.values()]
+        reads.append(read.made(conn, {"rest": "-"}, make, kept))
+        return reads, held
+
+    reads, held = await db.write(work)
+    assert [[r["channel"] for r in found] for found in reads] == [
+        ["C0", "C1", "C2"],
+        ["C1", "C2"],
+        ["C0", "C1", "C2"],
+        ["C0", "C1", "C2", "C3", "C4"],
+        ["C0", "C1", "C2", "C3", "C4"],
+    ]
+    if not db.is_sqlite:  # every row made anew
+        assert len(made) == 18 and held == []
+        return
+    assert reads[2][0] is reads[0][0]  # C0 left out of the read between, not made again
+    assert made == ["C0", "C1", "C2", "C3", "C4", "C0", "C1"]
+    assert held == ["C2", "C3", "C4"]  # read least recently: C0 and C1, forgotten

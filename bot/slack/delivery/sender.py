@@ -97,7 +97,7 @@ class OutboxSender:
         # rescan that backlog; with the lanes their rows were in, held meanwhile (PostgreSQL's
         # lane locks)
         self._resting: dict[str, tuple[datetime, frozenset[tuple]]] = {}
-        self._read: dict = {}  # the last read's rows, not decoded again while unchanged
+        self._read = outbox.memo(batch)  # rows read, not decoded again while unchanged
 
     def wake(self) -> None:
         self._wake.set()
