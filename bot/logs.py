@@ -6,11 +6,15 @@ Secrets never reach a log: settings keep them in SecretStr, and nothing logs req
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
 import sys
+from collections.abc import Callable
+from typing import Any
 
+import orjson
 import structlog
 
 REPLICA = f"{socket.gethostname()}:{os.getpid()}"  # tells replicas apart in shared logs
@@ -27,6 +31,23 @@ _SHARED = [
     structlog.processors.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
+
+
+# datetimes and dataclasses go to `default` (their repr), as json.dumps sends them: a line's
+# values read the same whichever of the two writes it
+_ORJSON = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def _json_line(event: dict, default: Callable[[Any], Any]) -> str:
+    """A line's JSON by orjson: a fifth of json.dumps' cost, and every request and delivery
+    writes a line. What orjson refuses (an integer past 64 bits, a lone surrogate) is
+    written by json.dumps, as every line was before."""
+    try:
+        return orjson.dumps(event, default=default, option=_ORJSON).decode()
+    except TypeError:
+        return json.dumps(event, default=default)
 
 
 class _Stdout:
@@ -47,7 +68,7 @@ def setup(level: str = "info", readable: bool = False) -> None:
     render = (
         structlog.dev.ConsoleRenderer(colors=False)
         if readable
-        else structlog.processors.JSONRenderer()
+        else structlog.processors.JSONRenderer(serializer=_json_line)
     )
     structlog.configure(
         processors=[
@@ -56,7 +77,7 @@ def setup(level: str = "info", readable: bool = False) -> None:
             render,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(_Stdout()),
+        logger_factory=structlog.WriteLoggerFactory(_Stdout()),  # a line and a flush
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(_Stdout())
