@@ -157,9 +157,6 @@ class Kept(Generic[T]):
         self.most = most
         self.made: OrderedDict[Any, T] = OrderedDict()
 
-    def __len__(self) -> int:
-        return len(self.made)
-
 
 @dataclass(frozen=True, slots=True)
 class Ran:
