@@ -9,7 +9,6 @@ import socket
 import structlog
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncApp
 
 from bot import logs
 from bot.clock import Clock, SystemClock
@@ -18,7 +17,7 @@ from bot.services import audit
 from bot.services.container import Services
 from bot.settings import Settings
 from bot.slack import credentials, usergroups
-from bot.slack.client import MeteredClient, Shared, keep_alive, release
+from bot.slack.client import MeteredClient, SharedClientApp, keep_alive, release
 from bot.slack.delivery.kinds import Deliveries
 from bot.slack.delivery.pacing import Pacer
 from bot.slack.delivery.pages import media_of
@@ -107,7 +106,8 @@ class Firebell:
         self.groups = usergroups.GroupRefresher(self.slack, groups, config, self.clock)
         # Bolt is given the token, not a client: it reads SLACK_BOT_TOKEN from the environment
         # itself and warns that the token goes unused when a client comes with it
-        self.bolt = AsyncApp(
+        self.bolt = SharedClientApp(
+            shared=self.slack,
             # the name Bolt would work out itself (this file's), given: its inspect.stack()
             # reads the source of every frame, ~0.1 s of start-up
             name="app.py",
@@ -119,11 +119,10 @@ class Firebell:
             request_verification_enabled=False,
             process_before_response=True,
         )
-        self.bolt.client.base_url = api_url  # Bolt copies both into each request's client
+        self.bolt.client.base_url = api_url  # Socket Mode opens its connections with this one
         self.bolt.client.timeout = 10
         self._slack_clients = (deliveries.slack, self.slack)
         credentials.trust(self.bolt, identity)
-        self.bolt.use(Shared(self.slack))  # after authorization, which Bolt's client answers
         register(self.bolt, self.services)
         self.web = web.Application(client_max_size=1024 * 1024)
         routes = health.routes(self.services, self.replica) + calendar.routes(self.services)

@@ -3,6 +3,11 @@ still whole in the copy Bolt makes of each request for its lazy listeners."""
 
 from __future__ import annotations
 
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.client import SharedClientApp
 from tests.support import signing
 from tests.support.metrics import scrape, value
 
@@ -49,3 +54,25 @@ async def test_a_refused_modal_is_counted_by_method(bot, double):
     samples = await scrape(bot)
     labels = {"method": "views.open", "error": "expired_trigger_id"}
     assert value(samples, "firebell_slack_api_errors_total", **labels) == 1
+
+
+def test_a_request_gets_the_context_bolt_would_give_it_with_the_shared_client():
+    """`SharedClientApp` sets up each request's context in place of Bolt's own
+    `_init_context` (which builds a client per request): an upgrade of Bolt that sets up
+    more there fails here instead of leaving listeners without it."""
+    token, options = "xoxb-1-2-abc", {"signing_secret": "s", "request_verification_enabled": False}
+    shared = AsyncWebClient(token=token)
+    ours = SharedClientApp(shared=shared, name="app.py", token=token, **options)
+    bolts = AsyncApp(name="app.py", token=token, **options)
+    body = "command=%2Fincident&text=&team_id=T0TEAM&user_id=U0ALICE&channel_id=C0INC"
+    headers = {"content-type": ["application/x-www-form-urlencoded"]}
+    mine, theirs = (AsyncBoltRequest(body=body, headers=headers) for _ in range(2))
+    ours._init_context(mine)
+    bolts._init_context(theirs)
+    assert sorted(mine.context) == sorted(theirs.context)
+    assert mine.context["client"] is shared and theirs.context["client"] is not shared
+    assert theirs.context["client"].token == shared.token
+    for key in set(mine.context) - {"client", "listener_runner"}:
+        assert mine.context[key] == theirs.context[key], key
+    assert type(mine.context["listener_runner"]) is type(theirs.context["listener_runner"])
+    assert mine.context["listener_runner"] is ours.listener_runner
