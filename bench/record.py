@@ -79,8 +79,13 @@ class Target:
         return self.value / self.durable if self.durable else None
 
     @property
+    def judged(self) -> float | None:
+        """What the bound is read against: the ratio to the floor, or the value itself."""
+        return self.ratio if self.relative else self.value
+
+    @property
     def passed(self) -> bool:
-        return self._within(self.ratio if self.relative else self.value)
+        return self._within(self.judged)
 
     @property
     def passed_durable(self) -> bool | None:
@@ -156,6 +161,28 @@ def throughput(
         durable=durable.throughput if durable else None,
         durable_cpu_ms=durable.cpu_ms if durable else None,
     )
+
+
+def median(rounds: Sequence[Sequence[Target]]) -> list[Target]:
+    """Per figure, the round whose judged figure (its ratio to the floor, or its value where
+    the bound is on the value) is the median, the lower of two middles: the machine's speed
+    drifts within minutes, and floor and Firebell are measured one after the other, so a
+    slowdown during one of them moves one round's ratio, not the figure printed. The round is
+    taken whole, so a figure's value, floor and CPU stay from one measurement."""
+    by_name: dict[str, list[Target]] = {}
+    for found in rounds:
+        for target in found:
+            by_name.setdefault(target.name, []).append(target)
+    chosen = []
+    for measured in by_name.values():
+        ordered = sorted(measured, key=_in_order)
+        chosen.append(ordered[(len(ordered) - 1) // 2])
+    return chosen
+
+
+def _in_order(target: Target) -> float:
+    judged = target.judged
+    return math.inf if judged is None or math.isnan(judged) else judged
 
 
 def print_targets(found: list[Target]) -> None:
