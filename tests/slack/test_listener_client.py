@@ -60,7 +60,10 @@ def test_a_request_gets_the_context_bolt_would_give_it_with_the_shared_client():
     """`SharedClientApp` sets up each request's context in place of Bolt's own
     `_init_context` (which builds a client per request): an upgrade of Bolt that sets up
     more there fails here instead of leaving listeners without it."""
-    token, options = "xoxb-1-2-abc", {"signing_secret": "s", "request_verification_enabled": False}
+    token, options = (
+        "test-bot-token",
+        {"signing_secret": "s", "request_verification_enabled": False},
+    )
     shared = AsyncWebClient(token=token)
     ours = SharedClientApp(shared=shared, name="app.py", token=token, **options)
     bolts = AsyncApp(name="app.py", token=token, **options)
