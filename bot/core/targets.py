@@ -66,3 +66,9 @@ def _parse(text: str) -> Target:
 
 
 _parsed = functools.lru_cache(maxsize=4096)(_parse)
+
+
+def in_slack(person: str) -> bool:
+    """Whether Slack can message `person`, who is a Slack user id or else an e-mail address
+    no Slack user was found by (a page names the one or the other)."""
+    return "@" not in person

@@ -96,8 +96,15 @@ def record(
             conn, ctx.rotations, [*data.get("targets", []), *data.get("page", [])], now
         )
         data["notified"], data["on_call"] = list(found.users), found.on_call
-        if found.unreached:  # the thread says who was not paged, and why
-            data["unreached"] = list(found.unreached)
+        if found.unreached:  # no Slack user has these addresses: paged by other media or not
+            elsewhere = paging.outside_slack(conn, ctx.config, found.unreached)
+            missed = [user for user in found.unreached if user not in elsewhere]
+            data["notified"] += elsewhere
+            # the thread says whom a page reaches outside Slack only, and who was not paged
+            if elsewhere:
+                data["outside_slack"] = elsewhere
+            if missed:
+                data["unreached"] = missed
     event_id = store.add_event(conn, number, now, event.actor, event.kind, event.text, data)
     if row is None and event.kind in FOLLOWED:
         row = store.load(conn, number)

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from bot.config import Config
 from bot.core.coverage import Coverage, is_covered, next_covered, parse_window
 from bot.core.rotation import Override, RotationSpec, Shift, on_call
-from bot.core.targets import Target, parse_target
+from bot.core.targets import Target, in_slack, parse_target
 from bot.services.models import OverrideRecord
 from bot.store import overrides as store
 from bot.store import people, versions
@@ -172,7 +172,7 @@ def resolve(
             person = emails.get(shift.user.lower(), shift.user)
             on_duty[target.value] = person
             # an e-mail Slack could not resolve is named, not DMed
-            (unreached if "@" in person else users).append(person)
+            (users if in_slack(person) else unreached).append(person)
     return Resolution(
         users=tuple(dict.fromkeys(users)),
         on_call=on_duty,

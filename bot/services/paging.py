@@ -7,12 +7,17 @@ that fires anyway finds the incident taken and does nothing. The media are outbo
 Slack DM as always, and one row per page by e-mail, ntfy, SMS, voice or Apprise, each with the
 person as channel. How a person is paged is their `people:` entry with what they set for
 themselves in My paging over it (`person`), read in the page's own transaction.
+
+Someone named by an e-mail address no Slack user has (`oncall.resolve`'s unreached) is paged
+too when their `people:` entry gives them another medium (`outside_slack`): their steps skip
+`slack`, and they acknowledge through the link their page carries, as that address.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from hashlib import sha256
 
 from sqlalchemy import Connection
 
@@ -21,6 +26,7 @@ from bot.config_paging import Person, Rule
 from bot.core.incident import Event
 from bot.core.outbox import OutboxKind
 from bot.core.paging import Step, due_steps
+from bot.core.targets import in_slack
 from bot.services import permissions, timeline
 from bot.services.context import Context, UseCase
 from bot.services.oncall import known_people
@@ -31,6 +37,9 @@ from bot.store import paging_settings as settings
 STEP = "page_step"
 SENT = "page_sent"  # the timeline event of a page that left by e-mail or push
 TAKEN = frozenset({"acknowledged", "resolved"})  # an incident nobody needs paging for
+# the longest name a person acts by that the tables hold (`acknowledged_by`, `events.actor`,
+# `page_sends.user`): a longer address than this is never paged outside Slack
+ACTOR_MOST = 64
 
 
 def configured(config: Config, user: str, people: Mapping[str, str]) -> Person | None:
@@ -83,6 +92,37 @@ def page(
                 timers.schedule(conn, now, STEP, due, incident_id=number, payload=payload)
 
 
+def outside_slack(conn: Connection, config: Config, unreached: Sequence[str]) -> list[str]:
+    """Those of `unreached` (addresses no Slack user has) whom a page still reaches: their
+    rules name a medium their `people:` entry has the address for."""
+    people = known(conn, config)
+    return [user for user in unreached if _reached(conn, config, user, people)]
+
+
+def _reached(conn: Connection, config: Config, user: str, people: Mapping[str, str]) -> bool:
+    if len(user) > ACTOR_MOST:
+        return False
+    found = person(conn, config, user, people)
+    return any(reaches(found, user, medium) for step in rules(config, found) for medium in step.via)
+
+
+def reaches(found: Person | None, user: str, medium: str) -> bool:
+    """Whether `medium` can page `user`: Slack anyone in Slack, the others an address their
+    entry (`found`) gives."""
+    if medium == "slack":
+        return in_slack(user)
+    if found is None:
+        return False
+    address = {
+        "email": found.email,
+        "sms": found.phone,
+        "voice": found.phone,
+        "ntfy": found.ntfy,
+        "apprise": found.apprise,
+    }
+    return bool(address.get(medium))
+
+
 def known(conn: Connection, config: Config) -> Mapping[str, str]:
     """E-mail -> Slack user, read only when `people:` may name someone by e-mail."""
     return known_people(conn) if config.people else {}
@@ -128,23 +168,30 @@ def _row(
 ) -> tuple[OutboxKind, str, dict] | None:
     """The outbox row of one medium for one person: its kind, channel (the person, per
     medium: a lane each) and what its payload holds besides who and which event; None when
-    the person has no address for it."""
+    the medium cannot reach them (`reaches`)."""
+    if not reaches(found, user, medium):
+        return None
     if medium == "slack":
         return OutboxKind.DM, user, {}
-    if found is None:
-        return None
-    if medium == "email" and found.email:
-        channel = f"email:{user}"
+    assert found is not None  # `reaches` outside Slack only through an entry's address
+    channel = _lane(medium, user)
+    if medium == "email":
         first = not outbox.made_for(conn, number, OutboxKind.PAGE_EMAIL, channel)
         return OutboxKind.PAGE_EMAIL, channel, {"to": found.email, "first": first}
-    if medium in ("sms", "voice") and found.phone:
+    if medium in ("sms", "voice"):
         kind = OutboxKind.PAGE_SMS if medium == "sms" else OutboxKind.PAGE_VOICE
-        return kind, f"{medium}:{user}", {"phone": found.phone, "attempt": 0}
-    if medium == "ntfy" and found.ntfy:
-        return OutboxKind.PAGE_NTFY, f"ntfy:{user}", {"topic": found.ntfy}
-    if medium == "apprise" and found.apprise:  # the URLs hold tokens: read at send time
-        return OutboxKind.PAGE_APPRISE, f"apprise:{user}", {}
-    return None
+        return kind, channel, {"phone": found.phone, "attempt": 0}
+    if medium == "ntfy":
+        return OutboxKind.PAGE_NTFY, channel, {"topic": found.ntfy}
+    # apprise: the URLs hold tokens, read at send time
+    return OutboxKind.PAGE_APPRISE, channel, {}
+
+
+def _lane(medium: str, user: str) -> str:
+    """A person's lane for one medium: `sms:U0AAA`; an address in place of a user id is
+    digested, as the outbox's channel holds 32 characters."""
+    key = user if in_slack(user) else "~" + sha256(user.encode()).hexdigest()[:20]
+    return f"{medium}:{key}"
 
 
 class PagingService(UseCase):

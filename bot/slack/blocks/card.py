@@ -238,14 +238,18 @@ def reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str:
 
 
 def unreached(data: dict) -> str:
-    """Who the page named but could not reach: an e-mail address no Slack user is known by
-    (not in the workspace, or not looked up yet) is named in the thread, not messaged, and
-    the thread must not read as if they were paged."""
-    missed = data.get("unreached")
-    if not missed:
-        return ""
-    names = ", ".join(md.escape(m) for m in missed)
-    return f" :warning: Not paged, no Slack user has this address: {names}."
+    """Whom the page named by an e-mail address no Slack user is known by (not in the
+    workspace, or not looked up yet): paged outside Slack only, by the media their `people:`
+    entry gives, or named and not paged at all; the thread must not read as if a Slack
+    message had reached them."""
+    said = ""
+    if elsewhere := data.get("outside_slack"):
+        names = ", ".join(md.escape(m) for m in elsewhere)
+        said += f" :iphone: No Slack user has this address, paged outside Slack only: {names}."
+    if missed := data.get("unreached"):
+        names = ", ".join(md.escape(m) for m in missed)
+        said += f" :warning: Not paged, no Slack user has this address: {names}."
+    return said
 
 
 def informed_reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str | None:
