@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from bot.core.handover import next_handoff, superseded
 from bot.core.outbox import OutboxKind
 from bot.core.rotation import Override, Shift
+from bot.core.targets import in_slack
 from bot.services import oncall
 from bot.services.context import Context, UseCase
 from bot.services.models import IncidentRecord
@@ -65,7 +66,7 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     payload = {"rotation": name, "at": due.isoformat()}
     for channel in ctx.config.channels_using(name):  # each team whose chain uses it
         outbox.enqueue(conn, now, OutboxKind.HANDOVER, channel=channel, payload=payload)
-    if "@" not in user:
+    if in_slack(user):  # an address Slack does not know gets no DM
         outbox.enqueue(
             conn, now, OutboxKind.HANDOVER_DM, channel=user, payload={**payload, "user": user}
         )
