@@ -96,14 +96,19 @@ def outside_slack(conn: Connection, config: Config, unreached: Sequence[str]) ->
     """Those of `unreached` (addresses no Slack user has) whom a page still reaches: their
     rules name a medium their `people:` entry has the address for."""
     people = known(conn, config)
-    return [user for user in unreached if _reached(conn, config, user, people)]
+    return [user for user in unreached if media_outside_slack(conn, config, user, people)]
 
 
-def _reached(conn: Connection, config: Config, user: str, people: Mapping[str, str]) -> bool:
+def media_outside_slack(
+    conn: Connection, config: Config, user: str, people: Mapping[str, str]
+) -> list[str]:
+    """The media a page of `user`, an address no Slack user has, goes out by: those their
+    rules name and their entry has the address for (none for an address too long to act by)."""
     if len(user) > ACTOR_MOST:
-        return False
+        return []
     found = person(conn, config, user, people)
-    return any(reaches(found, user, medium) for step in rules(config, found) for medium in step.via)
+    named = dict.fromkeys(medium for step in rules(config, found) for medium in step.via)
+    return [medium for medium in named if reaches(found, user, medium)]
 
 
 def reaches(found: Person | None, user: str, medium: str) -> bool:

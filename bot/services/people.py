@@ -12,6 +12,7 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.config import Config
 from bot.core.targets import Target
+from bot.services import paging
 from bot.store import people as store
 from bot.store.db import Database
 
@@ -37,6 +38,14 @@ class PeopleService:
         now = self.clock.now()
         emails = config_emails(self.config)
         return await self.db.read(lambda conn: store.due_for_lookup(conn, emails, now, STALE_AFTER))
+
+    async def paged_by(self, email: str) -> list[str]:
+        """The media that page `email` while Slack knows no such user (`paging`), for the
+        warning that says so at start-up."""
+        config = self.config
+        return await self.db.read(
+            lambda conn: paging.media_outside_slack(conn, config, email, paging.known(conn, config))
+        )
 
     async def record(self, email: str, user_id: str | None) -> None:
         now = self.clock.now()

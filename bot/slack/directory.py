@@ -81,7 +81,9 @@ class Directory:
             await self.people.record(email, user_id)
             if user_id is None:
                 summary.unknown += 1
-                log.warning("person_not_in_slack", email=email)
+                # whether their page still goes out, by what: `people:` may give other media
+                paged_by = await self.people.paged_by(email)
+                log.warning("person_not_in_slack", email=email, paged_by=paged_by or "nothing")
             else:
                 summary.found += 1
         if due:

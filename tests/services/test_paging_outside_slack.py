@@ -13,6 +13,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from structlog.testing import capture_logs
 
 from bot.slack.directory import refresh_people
 from tests.support.db import rows
@@ -137,3 +138,16 @@ async def test_whom_a_page_reached_outside_slack_is_a_responder(tmp_path, double
         assert rows(bot, "SELECT status, acknowledged_by FROM incidents") == [
             ("acknowledged", ALICE)
         ]
+
+
+async def test_the_start_up_lookup_says_by_what_each_unknown_address_is_paged(tmp_path, double):
+    async with started(tmp_path, double, OUTSIDE) as bot:
+        with capture_logs() as logged:
+            await refresh_people(bot.app)
+    warned = {e["email"]: e["paged_by"] for e in logged if e["event"] == "person_not_in_slack"}
+    assert warned == {
+        ALICE: ["ntfy", "email"],  # her rules' order; `slack` cannot reach her
+        "ghost@example.com": "nothing",
+        "dave@example.com": "nothing",
+        LONG: "nothing",
+    }
