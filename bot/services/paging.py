@@ -4,8 +4,8 @@ When a change pages someone (`changes.record`), `page` sends the steps due at on
 durable `page_step` timer for each later one, in the same transaction. Acknowledging or
 resolving the incident cancels every pending step (`cancel`, from `changes.record`), and a step
 that fires anyway finds the incident taken and does nothing. The media are outbox rows: the
-Slack DM as always, and one row per page by e-mail, ntfy, SMS, voice or Apprise, each with the
-person as channel. How a person is paged is their `people:` entry with what they set for
+Slack DM as always, and one row per page by e-mail, ntfy, SMS, voice or Apprise, each in a
+lane of the person's (`_lane`). How a person is paged is their `people:` entry with what they set for
 themselves in My paging over it (`person`), read in the page's own transaction.
 
 Someone named by an e-mail address no Slack user has (`oncall.resolve`'s unreached) is paged
