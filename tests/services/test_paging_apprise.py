@@ -18,6 +18,7 @@ from bot.config import parse_config
 from bot.config_source import ConfigError
 from tests.support.db import rows
 from tests.support.harness import CONFIG, Bot
+from tests.support.paging import PUBLIC_URL, link_path
 from tests.support.slack_views import replies
 from tests.support.webhook import Webhook
 
@@ -33,7 +34,7 @@ people:
 
 class PagingBot(Bot):
     def settings(self, **overrides):
-        public = {"firebell_public_url": "https://firebell.example.com"}
+        public = {"firebell_public_url": PUBLIC_URL}
         return super().settings(**{**public, **overrides})
 
 
@@ -57,11 +58,6 @@ async def bot(tmp_path, double, hook):
     await running.start()
     yield running
     await running.close()
-
-
-def link_path(link: str) -> str:
-    assert link.startswith("https://firebell.example.com/p/"), link
-    return link.removeprefix("https://firebell.example.com")
 
 
 def status(bot) -> str:

@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.db import rows
 from tests.support.harness import CONFIG
-from tests.support.paging import started
+from tests.support.paging import link_path, started
 from tests.support.slack_views import replies
 
 PEOPLE = """
@@ -33,11 +33,6 @@ people:
 async def bot(tmp_path, double):
     async with started(tmp_path, double, CONFIG + PEOPLE) as running:
         yield running
-
-
-def link_path(link: str) -> str:
-    assert link.startswith("https://firebell.example.com/p/"), link
-    return link.removeprefix("https://firebell.example.com")
 
 
 def status(bot) -> str:

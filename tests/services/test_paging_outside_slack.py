@@ -18,7 +18,7 @@ from structlog.testing import capture_logs
 from bot.slack.directory import refresh_people
 from tests.support.db import rows
 from tests.support.harness import CONFIG
-from tests.support.paging import started
+from tests.support.paging import link_path, started
 from tests.support.slack_views import dms, replies
 
 ALICE = "alice.wonderland@example.com"  # `ntfy:` and the address are 33 characters
@@ -52,11 +52,6 @@ async def bot(tmp_path, double):
     async with started(tmp_path, double, OUTSIDE) as running:
         await refresh_people(running.app)  # Slack knows none of these addresses
         yield running
-
-
-def link_path(link: str) -> str:
-    assert link.startswith("https://firebell.example.com/p/"), link
-    return link.removeprefix("https://firebell.example.com")
 
 
 async def test_an_address_slack_does_not_know_is_paged_by_the_other_media(bot):

@@ -11,6 +11,14 @@ from tests.support.harness import Bot
 from tests.support.ntfy import NtfyDouble
 from tests.support.smtp import MailServer
 
+PUBLIC_URL = "https://firebell.example.com"
+
+
+def link_path(link: str) -> str:
+    """The path of an acknowledge link a page carried, to request from the bot under test."""
+    assert link.startswith(f"{PUBLIC_URL}/p/"), link
+    return link.removeprefix(PUBLIC_URL)
+
 
 class PagingBot(Bot):
     def __init__(self, *args, mail: MailServer, ntfy: NtfyDouble, **kwargs) -> None:
@@ -22,7 +30,7 @@ class PagingBot(Bot):
             "firebell_smtp_url": self.mail.url(),
             "firebell_smtp_from": "firebell@example.com",
             "firebell_ntfy_url": self.ntfy.url,
-            "firebell_public_url": "https://firebell.example.com",
+            "firebell_public_url": PUBLIC_URL,
         }
         return super().settings(**{**media, **overrides})
 
