@@ -104,9 +104,17 @@ def media_outside_slack(
 ) -> list[str]:
     """The media a page of `user`, an address no Slack user has, goes out by: those their
     rules name and their entry has the address for (none for an address too long to act by)."""
+    return _media(config, user, person(conn, config, user, people))
+
+
+def configured_media(config: Config, user: str) -> list[str]:
+    """The same as the config alone says it, before any page (`firebell check --slack`)."""
+    return _media(config, user, configured(config, user, {}))
+
+
+def _media(config: Config, user: str, found: Person | None) -> list[str]:
     if len(user) > ACTOR_MOST:
         return []
-    found = person(conn, config, user, people)
     named = dict.fromkeys(medium for step in rules(config, found) for medium in step.via)
     return [medium for medium in named if reaches(found, user, medium)]
 

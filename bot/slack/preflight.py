@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -29,6 +29,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import config_keys
 from bot.config import Config
 from bot.config_source import KeyPath
+from bot.services import paging
 from bot.slack.errors import Category, Failure, classify
 from bot.slack.retries import Sleep, retry_handlers
 
@@ -153,7 +154,24 @@ async def check(
             _add(problems, key, str(target), groups, _group_problem(target.value))
         else:
             _add(problems, key, target.value, people[target.value], _person_problem)
+            if key in problems and _unknown_address(people[target.value]):
+                problems[key] = _paged_anyway(problems[key], config, target.value)
     return list(problems.values())
+
+
+def _unknown_address(answer: Answer) -> bool:
+    return isinstance(answer, _Refusal) and answer.failure.error == "users_not_found"
+
+
+def _paged_anyway(problem: Problem, config: Config, address: str) -> Problem:
+    """An address Slack does not know is still paged by its `people:` entry's other media
+    (`paging`): the problem says by which, or that nothing reaches them."""
+    media = paging.configured_media(config, address)
+    if media:
+        said = f"; until then pages reach them by {', '.join(media)} only (their `people:` entry)"
+    else:
+        said = "; until then no page reaches them (no `people:` entry gives them another medium)"
+    return replace(problem, text=problem.text + said)
 
 
 Judge = Callable[[Answer], str | None]

@@ -149,3 +149,23 @@ async def test_slack_out_of_reach_is_said_once_per_method_after_the_retries(doub
 )
 def test_what_keeps_firebell_from_posting_in_a_channel_it_can_see(channel, problem):
     assert preflight.channel_problem({"ok": True, "channel": channel}) == problem
+
+
+async def test_an_address_slack_does_not_know_says_what_still_pages_it(double):
+    """Bob's `people:` entry pages him in Slack and by ntfy (Slack cannot reach him); Lead
+    has no entry: the problems say so, as the pages will go."""
+    config = CONFIG + (
+        "people:\n"
+        "  - user: bob@acme.test\n"
+        "    ntfy: bob-pager-4d5e\n"
+        "    rules: [{after: 0m, via: [slack, ntfy]}, {after: 2m, via: [ntfy]}]\n"
+    )
+    populate(double, missing=frozenset({"bob@acme.test", "lead@acme.test"}))
+    problems = by_key(await check(double, config))
+    assert problems[("rotations", 0, "members", 1)].endswith(
+        "with this e-mail address: write the address of their account, or their user id; "
+        "until then pages reach them by ntfy only (their `people:` entry)"
+    )
+    assert problems[("severities", 0, "page", 0)].endswith(
+        "; until then no page reaches them (no `people:` entry gives them another medium)"
+    )
