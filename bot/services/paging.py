@@ -5,8 +5,8 @@ durable `page_step` timer for each later one, in the same transaction. Acknowled
 resolving the incident cancels every pending step (`cancel`, from `changes.record`), and a step
 that fires anyway finds the incident taken and does nothing. The media are outbox rows: the
 Slack DM as always, and one row per page by e-mail, ntfy, SMS, voice or Apprise, each in a
-lane of the person's (`_lane`). How a person is paged is their `people:` entry with what they set for
-themselves in My paging over it (`person`), read in the page's own transaction.
+lane of the person's (`_lane`). How a person is paged is their `people:` entry with what they
+set for themselves in My paging over it (`person`), read in the page's own transaction.
 
 Someone named by an e-mail address no Slack user has (`oncall.resolve`'s unreached) is paged
 too when their `people:` entry gives them another medium (`outside_slack`): their steps skip

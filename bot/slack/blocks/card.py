@@ -242,14 +242,17 @@ def unreached(data: dict) -> str:
     workspace, or not looked up yet): paged outside Slack only, by the media their `people:`
     entry gives, or named and not paged at all; the thread must not read as if a Slack
     message had reached them."""
-    said = ""
-    if elsewhere := data.get("outside_slack"):
-        names = ", ".join(md.escape(m) for m in elsewhere)
-        said += f" :iphone: No Slack user has this address, paged outside Slack only: {names}."
-    if missed := data.get("unreached"):
-        names = ", ".join(md.escape(m) for m in missed)
-        said += f" :warning: Not paged, no Slack user has this address: {names}."
-    return said
+    return "".join(
+        f" {said}: {', '.join(md.escape(m) for m in data[key])}."
+        for key, said in _NOT_IN_SLACK
+        if data.get(key)
+    )
+
+
+_NOT_IN_SLACK = (  # the event's key -> what the thread says of those it lists
+    ("outside_slack", ":iphone: No Slack user has this address, paged outside Slack only"),
+    ("unreached", ":warning: Not paged, no Slack user has this address"),
+)
 
 
 def informed_reply(event: EventRecord, incident: IncidentRecord, config: Config) -> str | None:
