@@ -88,7 +88,7 @@ format: $(VENV)/.installed
 # any is missed); every benchmark runs even when one before it fails, and make fails at the end.
 bench: $(VENV)/.installed
 	@status=0; for b in targets oncall_timers alert_storm replicas reports audit_verify \
-		page_latency outbox_history audit_prune overheads crash_soak; do $(PY) -m bench.$$b || status=1; done; exit $$status
+		page_latency outbox_history audit_prune housekeeping overheads crash_soak; do $(PY) -m bench.$$b || status=1; done; exit $$status
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -36,6 +36,7 @@ import structlog
 
 from bench.alert_storm import storm_config
 from bench.audit_verify import START, seed
+from bench.housekeeping import timed_rounds
 from bench.record import machine, print_table, save
 from bot.audit_cli import walk
 from bot.clock import ManualClock
@@ -80,13 +81,7 @@ async def run(args: argparse.Namespace, directory: Path) -> dict:
         base = await floor(db, clock)
         clock.set(midnight)
         held = await db.read(count)
-        rounds = []
-        while True:
-            started = time.perf_counter()
-            done = await timers.fire_due()
-            if not done.fired:
-                break
-            rounds.append(time.perf_counter() - started)
+        rounds = await timed_rounds(timers)
         checked = await db.read(walk)
         if checked.broken is not None:
             raise SystemExit(f"the chain does not check after the prune: {checked.broken}")

@@ -60,3 +60,9 @@ def touched(shift: Shift, columns: Sequence[Day]) -> tuple[bool, ...]:
         and day.starts_at < day.ends_at
         for day in columns
     )
+
+
+def next_utc(now: datetime, at: time) -> datetime:
+    """The first instant after `now` whose UTC wall clock reads `at` (a daily job's next run)."""
+    today = datetime.combine(now.astimezone(UTC).date(), at, tzinfo=UTC)
+    return today if today > now else today + timedelta(days=1)

@@ -17,11 +17,12 @@ round takes it: writes queued meanwhile go in between. Each step appends its own
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time
 
 from sqlalchemy import Connection
 
 from bot.core import audit as chain
+from bot.core.calendar_days import next_utc
 from bot.core.durations import format_duration
 from bot.services import audit
 from bot.services.context import Context
@@ -35,8 +36,7 @@ STEP = 10_000  # rows deleted per firing
 
 def next_run(now: datetime) -> datetime:
     """The next 00:00 UTC after `now`."""
-    day = now.astimezone(UTC).date() + timedelta(days=1)
-    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+    return next_utc(now, time(0, 0))
 
 
 def plan(conn: Connection, ctx: Context, now: datetime) -> None:

@@ -21,6 +21,7 @@ from bot.services import (
     escalation,
     handover,
     heartbeats,
+    housekeeping,
     maintenance,
     paging,
     reminders,
@@ -55,6 +56,7 @@ HANDLERS: dict[str, Handler] = {
     "weekly_report": reports.fire,
     "page_step": paging.fire,
     "audit_prune": audit_retention.fire,
+    housekeeping.KIND: housekeeping.fire,
     heartbeats.KIND: heartbeats.fire,
 }
 
@@ -74,6 +76,7 @@ class TimerService(UseCase):
             maintenance.plan(conn, self.ctx, now)  # config windows: post start and end
             reports.plan(conn, self.ctx, now)  # the next weekly report
             audit_retention.plan(conn, self.ctx, now)  # the next audit log prune (audit.keep)
+            housekeeping.plan(conn, self.ctx, now)  # the next delete of old outbox/timer rows
             if not self._healed:
                 reminders.heal(conn, self.ctx, now)
                 heartbeats.plan(conn, self.ctx, now)  # their rows and deadlines, once a start

@@ -12,8 +12,10 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from bot.core.outbox import OutboxKind
+from bot.store.incidents import OPEN
 from bot.store.prepared import Kept, Prepared
-from bot.store.tables import incidents, outbox
+from bot.store.retention import delete_oldest
+from bot.store.tables import UTCDateTime, incidents, outbox
 
 T = TypeVar("T")
 
@@ -317,6 +319,38 @@ def postpone(
         .where(outbox.c.id == row_id)
         .values(attempts=outbox.c.attempts + 1, **values)
     )
+
+
+# what retention deletes: rows delivered, or covered by a later delivery; a row given up on
+# stays, the record of something that never reached Slack (and the failed-rows gauge)
+DONE = ("sent", "superseded")
+
+
+def prune(conn: Connection, before: datetime, most: int) -> int:
+    """Delete the oldest rows finished before `before`, at most `most` of them (one step: a
+    first prune of a long history holds the one writer for a bounded time), of no incident
+    or of one resolved before `before` too: an open incident's rows stay, its page DMs
+    are edited when it is acknowledged or resolved. How many went. Each status is read
+    along (status, id) apart: both at once would sort every delivered row at each step."""
+    cut = sa.bindparam("before", before, type_=UTCDateTime)
+    resolved = (
+        sa.select(incidents.c.id)
+        .where(
+            incidents.c.id == outbox.c.incident_id,
+            incidents.c.status.not_in(OPEN),
+            incidents.c.resolved_at < cut,
+        )
+        .exists()
+    )
+    deleted = 0
+    for status in DONE:
+        old = sa.and_(
+            outbox.c.status == status,
+            outbox.c.finished_at < cut,
+            sa.or_(outbox.c.incident_id.is_(None), resolved),
+        )
+        deleted += delete_oldest(conn, outbox, old, (outbox.c.id,), most - deleted)
+    return deleted
 
 
 def backlog(conn: Connection) -> int:

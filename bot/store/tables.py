@@ -162,8 +162,8 @@ outbox = sa.Table(
     # the senders' reads past a backlog resting in one channel (migration 0014)
     sa.Index("ix_outbox_status_kind_channel_id", "status", "kind", "channel", "id"),
     sa.Index("ix_outbox_status_channel_kind_id", "status", "channel", "kind", "id"),
-    # delivered rows, which the outbox keeps for good, read without walking them (0015):
-    # the rows one message delivered, and the rows that recorded an error
+    # delivered rows, which the outbox keeps for 30 days (housekeeping), read without walking
+    # them (0015): the rows one message delivered, and the rows that recorded an error
     sa.Index(
         "ix_outbox_sent_ts",
         "sent_ts",

@@ -25,7 +25,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.store.incidents import OPEN
 from bot.store.prepared import Prepared
 from bot.store.races import may_lose
-from bot.store.tables import incidents, timers
+from bot.store.retention import delete_oldest
+from bot.store.tables import UTCDateTime, incidents, timers
 
 _INSERT = Prepared(sa.insert(timers))  # a declaration's timers: run without Core's overhead
 _INSERT_ONE = Prepared(sa.insert(timers).returning(timers.c.id))
@@ -215,3 +216,23 @@ def open_without(conn: Connection, kind: str) -> list[int]:
     )
     query = sa.select(incidents.c.id).where(incidents.c.status.in_(OPEN), ~pending)
     return list(conn.execute(query).scalars().all())
+
+
+def prune(conn: Connection, before: datetime, most: int, kept: Sequence[str] = ()) -> int:
+    """Delete the timers that fired, went stale or were cancelled, due and finished before
+    `before`, the earliest due first, at most `most` of them, none of the `kept` kinds.
+    Nothing reads a finished timer; a keyed one's row only stops its key being scheduled
+    again, which matters for kinds a planner may arm for an instant that long past: those
+    are `kept`. How many went. Each status is read along (status, due_at) apart."""
+    _write_held(conn)
+    cut = sa.bindparam("before", before, type_=UTCDateTime)
+    deleted = 0
+    for status in ("fired", "stale", "cancelled"):
+        old = sa.and_(
+            timers.c.status == status,
+            timers.c.due_at < cut,
+            sa.or_(timers.c.fired_at.is_(None), timers.c.fired_at < cut),
+            timers.c.kind.not_in(kept) if kept else sa.true(),
+        )
+        deleted += delete_oldest(conn, timers, old, (timers.c.due_at,), most - deleted)
+    return deleted
