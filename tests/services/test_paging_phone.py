@@ -8,9 +8,11 @@ U0AAA (level 1) is paged by SMS and by a call at once; `paging.sms: [twilio, von
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 
 import pytest
 
+from bot.slack.directory import refresh_people
 from tests.support.db import rows
 from tests.support.harness import CONFIG, Bot
 from tests.support.slack_views import replies
@@ -27,6 +29,20 @@ people:
 paging:
   sms: [twilio, vonage]
 """
+
+ALICE = "alice@example.com"  # on call by an address no Slack user has
+OUTSIDE = CONFIG.replace("members: [U0AAA, U0BBB]", f"members: [{ALICE}, U0BBB]") + (
+    f"""
+people:
+  - user: {ALICE}
+    phone: "{PHONE}"
+    rules:
+      - {{after: 0m, via: [sms]}}
+      - {{after: 2m, via: [voice]}}
+paging:
+  sms: [twilio, vonage]
+"""
+)
 
 
 def free_port() -> int:
@@ -158,3 +174,38 @@ async def test_without_twilio_its_endpoints_answer_503(tmp_path, double):
             assert got.status == 503
     finally:
         await plain.close()
+
+
+async def test_someone_slack_does_not_know_is_paged_by_phone_and_acknowledges_by_reply(
+    tmp_path, double
+):
+    """Paged as their address: the SMS at once, the call by a timer that outlives a restart;
+    their reply acknowledges as that address."""
+    async with TwilioDouble() as twilio, VonageDouble() as vonage:
+        bot = PhoneBot(tmp_path, double, config=OUTSIDE, twilio=twilio, vonage=vonage)
+        await bot.start()
+        try:
+            await refresh_people(bot.app)  # Slack knows no such address
+            await bot.command("declare sev2 Checkout failing")
+            await bot.deliver()
+            [sms] = twilio.messages.values()
+            assert sms["to"] == PHONE and "INC-1" in sms["body"] and not twilio.calls
+            await bot.stop()
+            await bot.start()  # the call's step is a timer in the database
+            await bot.advance(timedelta(minutes=2))
+            await bot.deliver()
+            [call] = twilio.calls.values()
+            assert call["to"] == PHONE
+            sent = rows(bot, 'SELECT "user", medium FROM page_sends ORDER BY id')
+            assert sent == [(ALICE, "sms"), (ALICE, "voice")]
+            answer = await twilio.post(
+                f"{bot.base}/notify/twilio/sms", twilio.inbound_sms(PHONE, "1")
+            )
+            assert answer[0] == 200 and "INC-1 acknowledged" in answer[1]
+            assert rows(bot, "SELECT acknowledged_by FROM incidents") == [(ALICE,)]
+            audited = "SELECT actor, source FROM audit_log WHERE action = 'acknowledge'"
+            assert rows(bot, audited) == [(ALICE, "sms")]
+            await bot.deliver()
+            assert f"{ALICE} acknowledged INC-1" in "\n".join(replies(double))
+        finally:
+            await bot.close()
