@@ -8,8 +8,10 @@ of history it keeps.
 
 A fresh SQLite file in a temporary directory, migrated as `firebell migrate` does, seeded as
 bench/outbox_history.py seeds it (`--rows` delivered rows, ten an incident, every incident
-resolved) plus two finished timers an incident; the last `--recent` rows and their incidents
-are dated within the 30 days, the rest long before. Firebell's timer round runs on it with a
+resolved) plus two finished timers an incident and, for one alert group, a repeat that changed
+nothing (`unchanged`) per outbox row, one in ten a notification that led somewhere (kept
+whatever its age); the last `--recent` of each and their incidents are dated within the 30
+days, the rest long before. Firebell's timer round runs on it with a
 manual clock and bench/alert_storm.py's config: one round at 00:29 plans the run, then at
 00:30 rounds run until none fires, each timed as a whole (claim, delete, record, commit), as
 the timer loop runs them back to back; then the next day's run, which finds nothing old. The
@@ -46,7 +48,7 @@ from bot.services import housekeeping
 from bot.services.container import Services
 from bot.store import outbox as store
 from bot.store.db import Database
-from bot.store.tables import incidents, outbox, timers
+from bot.store.tables import alert_groups, alert_notifications, incidents, outbox, timers
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "housekeeping.json"
@@ -61,8 +63,8 @@ def count(conn: sa.Connection, table: sa.Table) -> int:
 
 async def seed(db: Database, rows: int, recent: int) -> int:
     """The history (`db` migrated and holding `rows` delivered rows): the last `recent` rows
-    and their incidents made recent, two finished timers an incident. The id of the first
-    recent incident."""
+    and their incidents made recent, two finished timers an incident, `rows` notifications of
+    one group (the last `recent` of them recent). The id of the first recent incident."""
     total = await db.read(lambda conn: count(conn, incidents))
     first_recent = total - recent // (2 * len(KINDS)) + 1
     made = [
@@ -80,8 +82,37 @@ async def seed(db: Database, rows: int, recent: int) -> int:
         for kind, status in (("escalate", "fired"), ("reminder", "cancelled"))
     ]
 
+    group = {
+        "source": "alertmanager",
+        "key_hash": "0" * 64,
+        "group_key": '{}:{alertname="DiskFilling"}',
+        "status": "firing",
+        "title": "DiskFilling",
+        "labels": {},
+        "annotations": {},
+        "links": {},
+        "notifications": rows,
+        "first_seen_at": WHEN,
+        "last_seen_at": RECENT,
+    }
+    notes = [
+        {
+            "group_id": 1,
+            "received_at": RECENT if n >= rows - recent else WHEN,
+            "status": "firing",
+            "alerts": 3,
+            "outcome": "update" if n % 10 == 0 else "unchanged",
+            "changes": [],
+            "data": {},
+        }
+        for n in range(rows)
+    ]
+
     def dated(conn: sa.Connection) -> None:
         conn.execute(sa.insert(timers), made)
+        conn.execute(sa.insert(alert_groups), group)
+        for first in range(0, rows, 20_000):
+            conn.execute(sa.insert(alert_notifications), notes[first : first + 20_000])
         conn.execute(
             sa.update(incidents).where(incidents.c.id >= first_recent).values(resolved_at=RECENT)
         )
@@ -143,6 +174,15 @@ async def run(args: argparse.Namespace, directory: Path) -> dict:
                 "recent_outbox_kept": conn.execute(
                     kept.where(outbox.c.incident_id >= first_recent)
                 ).scalar_one(),
+                "old_repeats_left": conn.execute(
+                    sa.select(sa.func.count()).where(
+                        alert_notifications.c.received_at == WHEN,
+                        alert_notifications.c.outcome == "unchanged",
+                    )
+                ).scalar_one(),
+                "recent_repeats_kept": conn.execute(
+                    sa.select(sa.func.count()).where(alert_notifications.c.received_at == RECENT)
+                ).scalar_one(),
                 "old_timers_left": conn.execute(
                     sa.select(sa.func.count()).where(timers.c.due_at == WHEN)
                 ).scalar_one(),
@@ -176,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as directory:
         found = asyncio.run(run(args, Path(directory)))
     kept_all = found["recent_outbox_kept"] == args.recent - args.recent % (2 * len(KINDS))
-    gone = found["old_outbox_left"] == found["old_timers_left"] == 0
+    gone = found["old_outbox_left"] == found["old_timers_left"] == found["old_repeats_left"] == 0
+    kept_all = kept_all and found["recent_repeats_kept"] == args.recent
     ok = found["longest_s"] < TARGET_S and gone and kept_all
     ok = ok and found["steady_s"] < TARGET_S
     keys = ("longest_s", "median_s", "total_s", "steady_s", "floor_s")
@@ -196,7 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{found['outbox_deleted']:,} outbox rows deleted in {found['rounds']} rounds, "
         f"{found['recent_outbox_kept']:,} recent ones kept; old rows left: "
-        f"{found['old_outbox_left']} outbox, {found['old_timers_left']} timers "
+        f"{found['old_outbox_left']} outbox, {found['old_timers_left']} timers, "
+        f"{found['old_repeats_left']} repeats "
         f"(seeded in {found['seed_s']} s): "
         f"{'PASS' if ok else 'FAIL'}"
     )

@@ -1,13 +1,15 @@
-"""Housekeeping: the outbox rows delivered and the timers finished more than `KEEP` ago are
-deleted by a daily timer, so the database stops growing by a few kilobytes an incident.
+"""Housekeeping: the outbox rows delivered, the timers finished and the alert repeats that
+changed nothing, more than `KEEP` ago, are deleted by a daily timer, so the database stops
+growing by a few kilobytes an incident (and by a row per repeat of a long-firing group).
 
-Both are bookkeeping, not the record: an incident's timeline, its audit rows and its alert
-notifications stay. What stays of the outbox: rows still waiting, rows given up on (what
-never reached Slack, counted by `firebell_outbox_failed`), and every row of an incident that
-is open or was resolved within `KEEP` (acknowledging or resolving it edits the page DMs those
-rows name). What stays of the timers: pending ones, and the starts of config maintenance
-windows (`maintenance.plan` arms the start of the occurrence under way, however long ago it
-began: its row is what says the start was posted).
+All three are bookkeeping, not the record: an incident's timeline, its audit rows and the
+notifications that led somewhere stay. What stays of the outbox: rows still waiting, rows
+given up on (what never reached Slack, counted by `firebell_outbox_failed`), and every row
+of an incident that is open or was resolved within `KEEP` (acknowledging or resolving it
+edits the page DMs those rows name). What stays of the timers: pending ones, and the starts
+of config maintenance windows (`maintenance.plan` arms the start of the occurrence under way,
+however long ago it began: its row is what says the start was posted). What stays of the
+notifications: each that opened, updated, reopened or was posted (what a group led to).
 
 The timer is keyed by its instant (`housekeeping:<when>`, every day at 00:30 UTC, half an
 hour after the audit log's prune) and planned every timer round, so replicas and restarts
@@ -27,13 +29,13 @@ from sqlalchemy import Connection
 
 from bot.core.calendar_days import next_utc
 from bot.services.context import Context
-from bot.store import outbox, timers
+from bot.store import alerts, outbox, timers
 
 log = structlog.get_logger("firebell.housekeeping")
 
 KIND = "housekeeping"
 KEEP = timedelta(days=30)  # longer than any retry, pacing window or postmortem's first week
-STEP = 5_000  # rows of each table deleted per firing
+STEP = 2_500  # rows of each table deleted per firing
 AT = time(0, 30)  # UTC
 KEPT_TIMERS = ("maintenance_start",)
 
@@ -50,7 +52,8 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     before = now - KEEP
     rows = outbox.prune(conn, before, STEP)
     done = timers.prune(conn, before, STEP, KEPT_TIMERS)
-    more = STEP in (rows, done)
+    repeats = alerts.prune_notifications(conn, before, STEP)
+    more = STEP in (rows, done, repeats)
     if more:
         timers.schedule(conn, now, KIND, now, key=f"{KIND}:after:{timer['id']}")
     log.info(
@@ -58,6 +61,7 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
         before=before.isoformat(),
         outbox_deleted=rows,
         timers_deleted=done,
+        notifications_deleted=repeats,
         more=more,
     )
     return True

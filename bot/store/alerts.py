@@ -15,9 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot.core.alerts import grouping
 from bot.store.prepared import Prepared
 from bot.store.races import may_lose
+from bot.store.retention import delete_oldest, first_id_since
 from bot.store.tables import (
+    UTCDateTime,
     alert_groups,
     alert_notifications,
     alerts,
@@ -211,3 +214,19 @@ def end_window(conn: Connection, window_id: int, by: str, at: datetime) -> bool:
         .values(ended_by=by, ended_at=at)
     )
     return result.rowcount == 1
+
+
+def prune_notifications(conn: Connection, before: datetime, most: int) -> int:
+    """Delete the oldest notifications received before `before` that nothing reads again, at
+    most `most`: repeats that changed nothing (a firing group's, every few hours) and resolved
+    alerts nobody was told about (`record`). The others say what a group led to
+    (`last_outcome`, `_TOLD`) or are what a channel post shows (`notification`). How many
+    went. Read along the primary key below the first notification received since `before`."""
+    notes = alert_notifications
+    bound = first_id_since(conn, notes, notes.c.received_at, before)
+    old = sa.and_(
+        notes.c.id < bound,
+        notes.c.outcome.in_((grouping.UNCHANGED, grouping.RECORD)),
+        notes.c.received_at < sa.bindparam("before", before, type_=UTCDateTime),
+    )
+    return delete_oldest(conn, notes, old, (notes.c.id,), most)

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 from bot.core.outbox import OutboxKind
 from bot.store.incidents import OPEN
 from bot.store.prepared import Kept, Prepared
-from bot.store.retention import delete_oldest
+from bot.store.retention import delete_oldest, first_id_since
 from bot.store.tables import UTCDateTime, incidents, outbox
 
 T = TypeVar("T")
@@ -331,7 +331,9 @@ def prune(conn: Connection, before: datetime, most: int) -> int:
     first prune of a long history holds the one writer for a bounded time), of no incident
     or of one resolved before `before` too: an open incident's rows stay, its page DMs
     are edited when it is acknowledged or resolved. How many went. Each status is read
-    along (status, id) apart: both at once would sort every delivered row at each step."""
+    along (status, id) apart (both at once would sort every delivered row at each step),
+    only below the first row made since `before` (else each day's run would walk the
+    month of rows it keeps)."""
     cut = sa.bindparam("before", before, type_=UTCDateTime)
     resolved = (
         sa.select(incidents.c.id)
@@ -342,10 +344,13 @@ def prune(conn: Connection, before: datetime, most: int) -> int:
         )
         .exists()
     )
+    # rows made since the cut cannot have finished before it: a bound on the walk
+    bound = first_id_since(conn, outbox, outbox.c.created_at, before)
     deleted = 0
     for status in DONE:
         old = sa.and_(
             outbox.c.status == status,
+            outbox.c.id < bound,
             outbox.c.finished_at < cut,
             sa.or_(outbox.c.incident_id.is_(None), resolved),
         )

@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from bot.services import housekeeping
 from bot.slack.ids import Action
 from bot.store.tables import outbox
+from tests.support.alerts import alertmanager, am_alert
+from tests.support.alerts import start as alert_bot
 from tests.support.db import count, rows
 from tests.support.harness import CHANNEL, CONFIG, Bot
 from tests.support.slack_views import buttons
@@ -144,5 +146,30 @@ async def test_a_long_history_is_deleted_in_steps_with_writes_in_between(tmp_pat
         assert [r for r in runs(bot) if r[1] == "pending"] == [
             ("2026-04-03 00:30:00.000000", "pending")  # nothing more armed
         ]
+    finally:
+        await bot.close()
+
+
+async def test_repeats_of_an_alert_group_older_than_30_days_go_what_they_led_to_stays(
+    tmp_path, double
+):
+    """Alertmanager repeats a firing group every few hours; a repeat that changed nothing is
+    kept 30 days like the outbox, the notification that opened the incident for good."""
+    bot = await alert_bot(tmp_path, double)
+    try:
+        body = alertmanager([am_alert("DiskFilling", "0f1e2d3c4b5a6978", severity="info")])
+        outcomes = [(await bot.alert("alertmanager", body))[1]["outcome"] for _ in range(3)]
+        assert outcomes == ["open", "unchanged", "unchanged"]
+        await bot.advance(timedelta(days=20))
+        assert (await bot.alert("alertmanager", body))[1]["outcome"] == "unchanged"
+        await bot.advance(timedelta(days=20))  # the cut: 20 days after the first three
+        kept = rows(bot, "SELECT outcome, received_at FROM alert_notifications ORDER BY id")
+        assert [(outcome, at[:10]) for outcome, at in kept] == [
+            ("open", "2026-03-02"),
+            ("unchanged", "2026-03-22"),
+        ]
+        assert rows(bot, "SELECT notifications FROM alert_groups") == [(4,)]
+        status, answer = await bot.alert("alertmanager", body)  # still the same group
+        assert (status, answer["outcome"], answer["incident"]) == (200, "unchanged", "INC-1")
     finally:
         await bot.close()
