@@ -28,9 +28,10 @@ def delete_oldest(
 
 
 def first_id_since(conn: Connection, table: sa.Table, written: sa.Column, since: datetime) -> int:
-    """The first id of `table` whose `written` time is `since` or later (past the last id
-    when none is), found by bisecting the primary key: a score of index probes however long
-    the table, where a walk would read every older row. A time written as its row is
+    """The id that splits `table` at `since`: the rows below it written before, the rest
+    at `since` or later (past the last row when none is; 0 in an empty table). Found by
+    bisecting the primary key: a score of index probes however long the table, where a
+    walk would read every older row. A time written as its row is
     inserted grows with the id, so the rows below the id are the older ones; where two
     transactions' clocks crossed by a moment, a row or two on the wrong side of it. Use it
     as a bound beside the time's own test: a row it leaves above is taken the next day."""
