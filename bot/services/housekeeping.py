@@ -1,15 +1,19 @@
-"""Housekeeping: the outbox rows delivered, the timers finished and the alert repeats that
-changed nothing, more than `KEEP` ago, are deleted by a daily timer, so the database stops
-growing by a few kilobytes an incident (and by a row per repeat of a long-firing group).
+"""Housekeeping: the bookkeeping rows older than `KEEP` are deleted by a daily timer, so the
+database stops growing by a few kilobytes an incident (and by a row per repeat of a
+long-firing group): outbox rows delivered, timers finished, alert notifications that
+changed nothing, and the phone pages (`page_sends`, each with a number) of resolved
+incidents.
 
-All three are bookkeeping, not the record: an incident's timeline, its audit rows and the
-notifications that led somewhere stay. What stays of the outbox: rows still waiting, rows
-given up on (what never reached Slack, counted by `firebell_outbox_failed`), and every row
-of an incident that is open or was resolved within `KEEP` (acknowledging or resolving it
-edits the page DMs those rows name). What stays of the timers: pending ones, and the starts
-of config maintenance windows (`maintenance.plan` arms the start of the occurrence under way,
-however long ago it began: its row is what says the start was posted). What stays of the
+None of them is the record: an incident's timeline, its audit rows and the notifications
+that led somewhere stay. What stays of the outbox: rows still waiting, rows given up on
+(what never reached Slack, counted by `firebell_outbox_failed`), and every row of an
+incident that is open or was resolved within `KEEP` (acknowledging or resolving it edits the
+page DMs those rows name). What stays of the timers: pending ones, and the starts of config
+maintenance windows (`maintenance.plan` arms the start of the occurrence under way, however
+long ago it began: its row is what says the start was posted). What stays of the
 notifications: each that opened, updated, reopened or was posted (what a group led to).
+What stays of the phone pages: those of incidents open or resolved within `KEEP` (receipts
+and replies find them).
 
 The timer is keyed by its instant (`housekeeping:<when>`, every day at 00:30 UTC, half an
 hour after the audit log's prune) and planned every timer round, so replicas and restarts
@@ -29,7 +33,7 @@ from sqlalchemy import Connection
 
 from bot.core.calendar_days import next_utc
 from bot.services.context import Context
-from bot.store import alerts, outbox, timers
+from bot.store import alerts, outbox, page_sends, timers
 
 log = structlog.get_logger("firebell.housekeeping")
 
@@ -53,7 +57,8 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     rows = outbox.prune(conn, before, STEP)
     done = timers.prune(conn, before, STEP, KEPT_TIMERS)
     repeats = alerts.prune_notifications(conn, before, STEP)
-    more = STEP in (rows, done, repeats)
+    phoned = page_sends.prune(conn, before, STEP)
+    more = STEP in (rows, done, repeats, phoned)
     if more:
         timers.schedule(conn, now, KIND, now, key=f"{KIND}:after:{timer['id']}")
     log.info(
@@ -62,6 +67,7 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
         outbox_deleted=rows,
         timers_deleted=done,
         notifications_deleted=repeats,
+        phone_pages_deleted=phoned,
         more=more,
     )
     return True

@@ -76,7 +76,7 @@ class TimerService(UseCase):
             maintenance.plan(conn, self.ctx, now)  # config windows: post start and end
             reports.plan(conn, self.ctx, now)  # the next weekly report
             audit_retention.plan(conn, self.ctx, now)  # the next audit log prune (audit.keep)
-            housekeeping.plan(conn, self.ctx, now)  # the next delete of old outbox/timer rows
+            housekeeping.plan(conn, self.ctx, now)  # the next delete of old bookkeeping rows
             if not self._healed:
                 reminders.heal(conn, self.ctx, now)
                 heartbeats.plan(conn, self.ctx, now)  # their rows and deadlines, once a start

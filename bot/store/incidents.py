@@ -34,6 +34,20 @@ _OPEN_BY_SEVERITY_AND_TEAM = (
 )
 
 
+def resolved_before(incident_id: sa.ColumnElement, cut: sa.BindParameter) -> sa.Exists:
+    """Whether the incident `incident_id` names was resolved before `cut` and is still
+    resolved (reopening clears `resolved_at`): what retention asks of the rows about it."""
+    return (
+        sa.select(incidents.c.id)
+        .where(
+            incidents.c.id == incident_id,
+            incidents.c.status.not_in(OPEN),
+            incidents.c.resolved_at < cut,
+        )
+        .exists()
+    )
+
+
 def insert(conn: Connection, fields: Mapping[str, Any]) -> Mapping[str, Any]:
     """The new incident's row, as `load` would read it."""
     (row,) = _INSERT.rows(conn, {**fields, "version": 1})

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from bot.core.outbox import OutboxKind
-from bot.store.incidents import OPEN
+from bot.store.incidents import resolved_before
 from bot.store.prepared import Kept, Prepared
 from bot.store.retention import delete_oldest, first_id_since
 from bot.store.tables import UTCDateTime, incidents, outbox
@@ -335,15 +335,7 @@ def prune(conn: Connection, before: datetime, most: int) -> int:
     only below the first row made since `before` (else each day's run would walk the
     month of rows it keeps)."""
     cut = sa.bindparam("before", before, type_=UTCDateTime)
-    resolved = (
-        sa.select(incidents.c.id)
-        .where(
-            incidents.c.id == outbox.c.incident_id,
-            incidents.c.status.not_in(OPEN),
-            incidents.c.resolved_at < cut,
-        )
-        .exists()
-    )
+    resolved = resolved_before(outbox.c.incident_id, cut)
     # rows made since the cut cannot have finished before it: a bound on the walk
     bound = first_id_since(conn, outbox, outbox.c.created_at, before)
     deleted = 0

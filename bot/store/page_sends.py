@@ -10,7 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from bot.store.tables import incidents, page_sends
+from bot.store.incidents import resolved_before
+from bot.store.retention import delete_oldest, first_id_since
+from bot.store.tables import UTCDateTime, incidents, page_sends
 
 UNTAKEN = ("declared",)  # an incident nobody acknowledged or resolved yet
 
@@ -47,3 +49,18 @@ def latest_to(conn: Connection, phone: str):
         .limit(1)
     )
     return conn.execute(query).mappings().first()
+
+
+def prune(conn: Connection, before: datetime, most: int) -> int:
+    """Delete the oldest pages sent before `before` to incidents resolved before it too, at
+    most `most`: no receipt or reply reads them again (a reply finds untaken incidents'),
+    and each holds a phone number. How many went. Read along the primary key below the
+    first page sent since `before`."""
+    cut = sa.bindparam("before", before, type_=UTCDateTime)
+    bound = first_id_since(conn, page_sends, page_sends.c.sent_at, before)
+    old = sa.and_(
+        page_sends.c.id < bound,
+        page_sends.c.sent_at < cut,
+        resolved_before(page_sends.c.incident_id, cut),
+    )
+    return delete_oldest(conn, page_sends, old, (page_sends.c.id,), most)

@@ -31,10 +31,10 @@ def first_id_since(conn: Connection, table: sa.Table, written: sa.Column, since:
     """The id that splits `table` at `since`: the rows below it written before, the rest
     at `since` or later (past the last row when none is; 0 in an empty table). Found by
     bisecting the primary key: a score of index probes however long the table, where a
-    walk would read every older row. A time written as its row is
-    inserted grows with the id, so the rows below the id are the older ones; where two
-    transactions' clocks crossed by a moment, a row or two on the wrong side of it. Use it
-    as a bound beside the time's own test: a row it leaves above is taken the next day."""
+    walk would read every older row. A time written as its row is inserted grows with the
+    id, so the rows below the id are the older ones; where two transactions' clocks crossed
+    by a moment, a row or two may be on the wrong side of it. Use it as a bound beside the
+    time's own test: a row it leaves above is taken the next day."""
     # apart: SQLite reads min() or max() of a key from its index only when alone
     low = conn.execute(sa.select(sa.func.min(table.c.id))).scalar()
     high = conn.execute(sa.select(sa.func.max(table.c.id))).scalar()

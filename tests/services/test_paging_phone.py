@@ -209,3 +209,24 @@ async def test_someone_slack_does_not_know_is_paged_by_phone_and_acknowledges_by
             assert f"{ALICE} acknowledged INC-1" in "\n".join(replies(double))
         finally:
             await bot.close()
+
+
+async def test_phone_pages_of_incidents_resolved_30_days_ago_are_deleted(bot):
+    """Housekeeping: each page sent holds a phone number, and nothing reads it once its
+    incident has been resolved for 30 days; an open incident's stay, and a reply still finds
+    them."""
+    await bot.command("declare sev2 Checkout failing")  # INC-1, resolved at once
+    await bot.deliver()
+    await bot.command("resolve INC-1 fixed")
+    await bot.command("declare sev4 Disk filling")  # INC-2: open for a month
+    await bot.deliver()
+    assert rows(bot, "SELECT incident_id, COUNT(*) FROM page_sends GROUP BY incident_id") == [
+        (1, 2),
+        (2, 2),
+    ]
+    await bot.advance(timedelta(days=31))
+    assert rows(bot, "SELECT DISTINCT incident_id FROM page_sends") == [(2,)]
+    answer = await bot.twilio.post(
+        f"{bot.base}/notify/twilio/sms", bot.twilio.inbound_sms(PHONE, "1")
+    )
+    assert answer[0] == 200 and "INC-2 acknowledged" in answer[1]
