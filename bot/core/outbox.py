@@ -38,6 +38,9 @@ class OutboxKind(StrEnum):
     EPHEMERAL = "ephemeral"  # a private answer to one person
     HANDOVER = "handover"  # the shift handover summary
     HANDOVER_DM = "handover_dm"  # the incoming person's handover DM
+    # the same by e-mail, for someone on call by an address Slack does not know (their
+    # page e-mails' lane, `email:~<digest>`)
+    HANDOVER_EMAIL = "handover_email"
     ALERT_REPLY = "alert_reply"  # a thread reply about alert notifications
     ALERT_POST = "alert_post"  # a quiet post about alerts that open no incident
     MAINTENANCE = "maintenance"  # a maintenance window starts or ends

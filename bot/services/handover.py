@@ -18,7 +18,7 @@ from bot.core.handover import next_handoff, superseded
 from bot.core.outbox import OutboxKind
 from bot.core.rotation import Override, Shift
 from bot.core.targets import in_slack
-from bot.services import oncall
+from bot.services import oncall, paging
 from bot.services.context import Context, UseCase
 from bot.services.models import IncidentRecord
 from bot.store import incidents as incident_store
@@ -66,9 +66,18 @@ def fire(conn: Connection, ctx: Context, timer, now: datetime) -> bool:
     payload = {"rotation": name, "at": due.isoformat()}
     for channel in ctx.config.channels_using(name):  # each team whose chain uses it
         outbox.enqueue(conn, now, OutboxKind.HANDOVER, channel=channel, payload=payload)
-    if in_slack(user):  # an address Slack does not know gets no DM
+    if in_slack(user):
         outbox.enqueue(
             conn, now, OutboxKind.HANDOVER_DM, channel=user, payload={**payload, "user": user}
+        )
+    elif (found := paging.person(conn, ctx.config, user, {})) and found.email:
+        # an address Slack does not know: by e-mail, where their `people:` entry gives one
+        outbox.enqueue(
+            conn,
+            now,
+            OutboxKind.HANDOVER_EMAIL,
+            channel=paging.lane("email", user),
+            payload={**payload, "user": user, "to": found.email},
         )
     return True
 

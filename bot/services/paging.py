@@ -5,7 +5,7 @@ durable `page_step` timer for each later one, in the same transaction. Acknowled
 resolving the incident cancels every pending step (`cancel`, from `changes.record`), and a step
 that fires anyway finds the incident taken and does nothing. The media are outbox rows: the
 Slack DM as always, and one row per page by e-mail, ntfy, SMS, voice or Apprise, each in a
-lane of the person's (`_lane`). How a person is paged is their `people:` entry with what they
+lane of the person's (`lane`). How a person is paged is their `people:` entry with what they
 set for themselves in My paging over it (`person`), read in the page's own transaction.
 
 Someone named by an e-mail address no Slack user has (`oncall.resolve`'s unreached) is paged
@@ -187,7 +187,7 @@ def _row(
     if medium == "slack":
         return OutboxKind.DM, user, {}
     assert found is not None  # `reaches` outside Slack only through an entry's address
-    channel = _lane(medium, user)
+    channel = lane(medium, user)
     if medium == "email":
         first = not outbox.made_for(conn, number, OutboxKind.PAGE_EMAIL, channel)
         return OutboxKind.PAGE_EMAIL, channel, {"to": found.email, "first": first}
@@ -200,7 +200,7 @@ def _row(
     return OutboxKind.PAGE_APPRISE, channel, {}
 
 
-def _lane(medium: str, user: str) -> str:
+def lane(medium: str, user: str) -> str:
     """A person's lane for one medium: `sms:U0AAA`; an address in place of a user id is
     digested, as the outbox's channel holds 32 characters."""
     key = user if in_slack(user) else "~" + sha256(user.encode()).hexdigest()[:20]

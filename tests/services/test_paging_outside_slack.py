@@ -146,3 +146,23 @@ async def test_the_start_up_lookup_says_by_what_each_unknown_address_is_paged(tm
         "dave@example.com": "nothing",
         LONG: "nothing",
     }
+
+
+async def test_their_handover_goes_to_their_entrys_email_address(bot):
+    """U0BBB's week starts by DM on Monday 9 March; Alice's next, on the 16th, reaches her
+    by e-mail in her lane, listing the open incident as the channel's handover does."""
+    await bot.command("declare sev4 Disk <filling>")  # open through both handovers
+    await bot.deliver()
+    await bot.advance(timedelta(days=14))
+    await bot.deliver()
+    assert dms(bot.double, "You are on call") == ["U0BBB"]
+    [handover] = [m for m in bot.mail.received if m.message["Subject"].startswith("On call")]
+    assert handover.rcpt_tos == ["alice@home.example.com"]
+    assert handover.message["Subject"] == "On call for primary until Mon 23 Mar 09:00"
+    assert handover.part("plain").replace("\r\n", "\n") == (
+        "You are on call for primary from now until Mon 23 Mar 09:00 (Europe/Berlin).\n\n"
+        "Open incidents:\n- INC-1 [SEV4] Disk <filling> · declared · open 13d 23h\n\n"
+        "-- \nFirebell tells you when each of your on-call shifts starts.\n"
+    )
+    lanes = rows(bot, "SELECT channel, status FROM outbox WHERE kind = 'handover_email'")
+    assert [(lane[:7], status) for lane, status in lanes] == [("email:~", "sent")]

@@ -80,7 +80,8 @@ def _media(ctx: Deliveries) -> Media:
     return ctx.media
 
 
-def _mail(ctx: Deliveries) -> Media:
+def mail(ctx: Deliveries) -> Media:
+    """The media, which must include e-mail (else the row can never go out)."""
     media = _media(ctx)
     if media.smtp is None or not media.smtp_from:
         raise Undeliverable("e-mail pages need FIREBELL_SMTP_URL and FIREBELL_SMTP_FROM")
@@ -88,7 +89,7 @@ def _mail(ctx: Deliveries) -> Media:
 
 
 async def by_email(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
-    media = _mail(ctx)
+    media = mail(ctx)
     incident = await ctx.incident(row)
     page = _page(ctx, incident, row.payload["user"])
     message = email.render(page, media.smtp_from, first=bool(row.payload.get("first")))
@@ -196,7 +197,7 @@ async def code_by_email(
     ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]
 ) -> None:
     """A verification code for a new e-mail address (My paging), made as it leaves."""
-    media = _mail(ctx)
+    media = mail(ctx)
     if code := await _code(ctx, row):
         message = email.notice(media.smtp_from, row.payload["to"], CODE_SUBJECT, code_text(code))
         await email.send(media.smtp, message)
@@ -224,7 +225,7 @@ async def test_by_dm(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[Outb
 async def test_by_email(
     ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]
 ) -> None:
-    media = _mail(ctx)
+    media = mail(ctx)
     message = email.notice(media.smtp_from, row.payload["to"], TEST_TITLE, test_text("email"))
     await email.send(media.smtp, message)
     await ctx.services.outbox.delivered(row)
