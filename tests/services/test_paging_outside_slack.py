@@ -166,3 +166,15 @@ async def test_their_handover_goes_to_their_entrys_email_address(bot):
     )
     lanes = rows(bot, "SELECT channel, status FROM outbox WHERE kind = 'handover_email'")
     assert [(lane[:7], status) for lane, status in lanes] == [("email:~", "sent")]
+
+
+async def test_without_an_email_in_their_entry_their_handover_goes_nowhere(tmp_path, double):
+    """Dave's entry gives a phone, no e-mail: a handover is no page, so nothing reaches him."""
+    phoned = OUTSIDE.replace(f"members: [{ALICE}, U0BBB]", "members: [dave@example.com, U0BBB]")
+    async with started(tmp_path, double, phoned) as running:
+        await refresh_people(running.app)
+        await running.advance(timedelta(days=14))  # U0BBB's week, then Dave's
+        await running.deliver()
+        assert dms(running.double, "You are on call") == ["U0BBB"]
+        assert rows(running, "SELECT COUNT(*) FROM outbox WHERE kind = 'handover_email'") == [(0,)]
+        assert running.mail.received == []
