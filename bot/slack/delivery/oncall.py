@@ -68,9 +68,8 @@ def handover_email(summary: Summary, config: Config) -> tuple[str, str]:
     if not shown:
         lines.append("No open incidents.")
     lines += ["", "-- ", "Firebell tells you when each of your on-call shifts starts."]
-    return f"On call for {rotation} until {md.wall(summary.incoming.ends_at, config.zone)}", (
-        "\n".join(lines) + "\n"
-    )
+    subject = f"On call for {rotation} until {md.wall(summary.incoming.ends_at, config.zone)}"
+    return subject, "\n".join(lines) + "\n"
 
 
 async def ephemeral(ctx: Deliveries, row: OutboxRecord, _covered: Sequence[OutboxRecord]) -> None:
