@@ -220,7 +220,10 @@ async def test_phone_pages_of_incidents_resolved_30_days_ago_are_deleted(bot):
     await bot.command("resolve INC-1 fixed")
     await bot.command("declare sev4 Disk filling")  # INC-2: open for a month
     await bot.deliver()
-    assert rows(bot, "SELECT incident_id, COUNT(*) FROM page_sends GROUP BY incident_id") == [
+    assert rows(
+        bot,
+        "SELECT incident_id, COUNT(*) FROM page_sends GROUP BY incident_id ORDER BY incident_id",
+    ) == [
         (1, 2),
         (2, 2),
     ]
