@@ -14,38 +14,16 @@ from bot.app import Firebell
 from bot.services import housekeeping
 from bot.store.tables import outbox
 from tests.support import database
-from tests.support.db import count, rows
-from tests.support.harness import CHANNEL, Bot
+from tests.support.db import count, delivered_row, rows
+from tests.support.harness import CHANNEL
 
 pytestmark = pytest.mark.skipif(
     not database.on_postgres(), reason=f"PostgreSQL only: set {database.ENV} to a server"
 )
 
 
-@pytest.fixture
-async def bot(tmp_path, double):
-    running = Bot(tmp_path, double)
-    await running.start()
-    yield running
-    await running.close()
-
-
-def delivered(at: datetime) -> dict:
-    """A post delivered at `at` that no incident owns (a handover's)."""
-    return {
-        "kind": "handover",
-        "channel": CHANNEL,
-        "payload": {},
-        "status": "sent",
-        "attempts": 1,
-        "not_before": at,
-        "created_at": at,
-        "finished_at": at,
-    }
-
-
 async def test_two_replicas_share_the_steps_and_declarations_go_in_between(bot):
-    seeded = [delivered(bot.clock.now()) for _ in range(2 * housekeeping.STEP + 7)]
+    seeded = [delivered_row(bot.clock.now(), CHANNEL) for _ in range(2 * housekeeping.STEP + 7)]
     await bot.app.db.write(lambda conn: conn.execute(sa.insert(outbox), seeded))
     await bot.advance(timedelta(days=30, hours=15, minutes=29))  # Thu 2 April 00:29
     bot.clock.set(datetime(2026, 4, 2, 0, 30, tzinfo=UTC))

@@ -17,7 +17,7 @@ from bot.slack.ids import Action
 from bot.store.tables import outbox
 from tests.support.alerts import alertmanager, am_alert
 from tests.support.alerts import start as alert_bot
-from tests.support.db import count, rows
+from tests.support.db import count, delivered_row, rows
 from tests.support.harness import CHANNEL, CONFIG, Bot
 from tests.support.slack_views import buttons
 
@@ -104,50 +104,33 @@ async def test_rows_older_than_30_days_go_and_what_is_still_read_stays(tmp_path,
         await bot.close()
 
 
-async def test_a_long_history_is_deleted_in_steps_with_writes_in_between(tmp_path, double):
+async def test_a_long_history_is_deleted_in_steps_with_writes_in_between(bot):
     """The first run over a long history deletes one step of rows per timer round and arms
     the next step due at once; a declaration between two steps is stored, a restart goes on
     where it stopped; after the last step nothing more is armed."""
     step = housekeeping.STEP
-    bot = await Bot(tmp_path, double).start()
-    try:
-        at = bot.clock.now()
-        seeded = [
-            {
-                "kind": "handover",
-                "channel": CHANNEL,
-                "payload": {},
-                "status": "sent",
-                "attempts": 1,
-                "not_before": at,
-                "created_at": at,
-                "finished_at": at,
-            }
-            for _ in range(2 * step + step // 2)
-        ]
-        await bot.app.db.write(lambda conn: conn.execute(sa.insert(outbox), seeded))
-        await bot.advance(timedelta(days=30, hours=15, minutes=29))  # Thu 2 April 00:29
-        assert count(bot, "outbox", "status = 'sent'") == len(seeded)  # 1 April's cut: older
-        bot.clock.set(datetime(2026, 4, 2, 0, 30, tzinfo=UTC))
+    seeded = [delivered_row(bot.clock.now(), CHANNEL) for _ in range(2 * step + step // 2)]
+    await bot.app.db.write(lambda conn: conn.execute(sa.insert(outbox), seeded))
+    await bot.advance(timedelta(days=30, hours=15, minutes=29))  # Thu 2 April 00:29
+    assert count(bot, "outbox", "status = 'sent'") == len(seeded)  # 1 April's cut: older
+    bot.clock.set(datetime(2026, 4, 2, 0, 30, tzinfo=UTC))
 
-        await bot.tick()  # the daily run: one step
-        assert count(bot, "outbox", "status = 'sent'") == len(seeded) - step
-        assert runs(bot)[-2:] == [
-            ("2026-04-03 00:30:00.000000", "pending"),  # tomorrow's, planned by that round
-            ("2026-04-02 00:30:00.000000", "pending"),  # the next step, due at once
-        ]
-        await bot.command("declare sev4 Between two steps")
-        await bot.tick()
-        await bot.stop()
-        await bot.start()  # the last step is a timer in the database: still due
-        await bot.tick()
-        assert count(bot, "outbox", "status = 'sent'") == 0  # pending ones stay
-        assert count(bot, "outbox", "incident_id = 1") > 0  # the new incident's rows
-        assert [r for r in runs(bot) if r[1] == "pending"] == [
-            ("2026-04-03 00:30:00.000000", "pending")  # nothing more armed
-        ]
-    finally:
-        await bot.close()
+    await bot.tick()  # the daily run: one step
+    assert count(bot, "outbox", "status = 'sent'") == len(seeded) - step
+    assert runs(bot)[-2:] == [
+        ("2026-04-03 00:30:00.000000", "pending"),  # tomorrow's, planned by that round
+        ("2026-04-02 00:30:00.000000", "pending"),  # the next step, due at once
+    ]
+    await bot.command("declare sev4 Between two steps")
+    await bot.tick()
+    await bot.stop()
+    await bot.start()  # the last step is a timer in the database: still due
+    await bot.tick()
+    assert count(bot, "outbox", "status = 'sent'") == 0  # pending ones stay
+    assert count(bot, "outbox", "incident_id = 1") > 0  # the new incident's rows
+    assert [r for r in runs(bot) if r[1] == "pending"] == [
+        ("2026-04-03 00:30:00.000000", "pending")  # nothing more armed
+    ]
 
 
 async def test_repeats_of_an_alert_group_older_than_30_days_go_what_they_led_to_stays(

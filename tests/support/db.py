@@ -81,3 +81,18 @@ def alert_group_row(key: str, at: datetime, **fields: Any) -> dict[str, Any]:
         "last_seen_at": at,
         **fields,
     }
+
+
+def delivered_row(at: datetime, channel: str) -> dict[str, Any]:
+    """An `outbox` row no incident owns (a handover post), delivered into `channel` at `at`,
+    for tests that seed a long delivered history straight into the store."""
+    return {
+        "kind": "handover",
+        "channel": channel,
+        "payload": {},
+        "status": "sent",
+        "attempts": 1,
+        "not_before": at,
+        "created_at": at,
+        "finished_at": at,
+    }
